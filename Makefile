@@ -1,0 +1,50 @@
+# colordisc_tf — the two commands a newcomer runs:
+#   make demo    set up .venv (idempotent) and run the main job on the bundled demo photos
+#   make test    set up .venv (idempotent) and run the tests
+# VENV may point elsewhere (CI keeps one per lock-file hash under ~/.cache).
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.colordisc-installed
+DEMO_DIR ?= demo_output
+PYTEST_ARGS ?=
+
+.PHONY: demo test test-all venv editable lock clean
+
+venv: editable
+
+# Re-installs only when the lock file or setup.py changes.
+$(STAMP): requirements.lock setup.py
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=24"
+	$(PY) -m pip install --quiet --no-deps -r requirements.lock
+	@touch $@
+
+# The editable install follows the checkout: redone when the venv points at another one.
+editable: $(STAMP)
+	@$(PY) -c "import sys, pathlib, colordisc_tf as p; sys.exit(pathlib.Path(p.__file__).resolve().parents[1] != pathlib.Path('$(CURDIR)').resolve())" 2>/dev/null \
+	  || $(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+
+demo: editable
+	$(VENV)/bin/colordisc demo --output $(DEMO_DIR)
+
+test: editable
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+test-all: editable
+	$(PY) -m pytest -q --run-slow $(PYTEST_ARGS)
+
+# Re-resolve the stack into requirements.lock (needs network; see README "Install recipe").
+lock:
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install --quiet --upgrade "pip>=24"
+	.venv-lock/bin/pip install --quiet -r requirements.in
+	.venv-lock/bin/pip install --quiet --no-deps -r requirements-nodeps.in
+	{ echo "# Generated from requirements.in + requirements-nodeps.in by 'make lock'; installed with pip --no-deps."; \
+	  echo "# Python 3.11, Linux x86_64 (manylinux wheels: glibc 2.28+)."; \
+	  .venv-lock/bin/pip freeze --exclude-editable; } > requirements.lock
+	rm -rf .venv-lock
+
+clean:
+	rm -rf $(DEMO_DIR) .pytest_cache
