@@ -52,6 +52,22 @@ def test_wrong_last_axis_is_rejected():
         color.soft_encode(np.zeros((4, 3), np.float32))
 
 
+# The compact table of ../shared/reference/README.md: for each a, b runs from..to.
+B_RANGE_BY_A = {
+    -90: (50, 90), -80: (20, 90), -70: (0, 90), -60: (-20, 90), -50: (-30, 100),
+    -40: (-40, 100), -30: (-50, 100), -20: (-50, 100), -10: (-60, 100), 0: (-70, 100),
+    10: (-80, 90), 20: (-80, 90), 30: (-90, 90), 40: (-100, 90), 50: (-100, 80),
+    60: (-110, 80), 70: (-110, 80), 80: (-110, 70), 90: (-110, 70), 100: (-90, 0),
+}
+
+
+def test_ab_bins_match_reference_table():
+    expected = [(a, b) for a, (lo, hi) in sorted(B_RANGE_BY_A.items()) for b in range(lo, hi + 1, 10)]
+    assert len(expected) == 313
+    np.testing.assert_array_equal(color.AB_BINS, np.array(expected))
+
+
+@pytest.mark.skipif(not REFERENCE_CSV.exists(), reason=f"reference data not found at {REFERENCE_CSV}")
 def test_ab_bins_equal_reference_csv():
     with open(REFERENCE_CSV) as f:
         rows = list(csv.reader(f))

@@ -1,0 +1,244 @@
+"""Beam: image files -> Lab TFRecords per split, rejects.jsonl, summary.json.
+
+Every input ends up in exactly one place: a split's records, or rejects.jsonl
+with a reason from `colordisc_tf.image_io.REASONS`. The driver checks
+inputs == written + rejected after the run and fails loudly otherwise.
+
+Output layout (a TFX Examples artifact's, so the same directory serves both):
+
+    <output>/Split-train/data_tfrecord-*.gz
+    <output>/Split-eval/data_tfrecord-*.gz
+    <output>/rejects.jsonl      {"path", "reason", "detail"} per rejected input
+    <output>/summary.json       inputs, written per split, rejected per reason
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import time
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from colordisc_tf.image_io import DEFAULT_MAX_PIXELS, REASONS
+
+__all__ = [
+    "SPLITS",
+    "PreprocessConfig",
+    "expand_inputs",
+    "default_beam_args",
+    "build_preprocess",
+    "run_preprocess",
+]
+
+SPLITS = ("train", "eval")
+_log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class PreprocessConfig:
+    size: int = 256  # crops are size x size
+    eval_percent: int = 10  # share of images (by content hash) in the eval split
+    min_side: int | None = None  # reject shorter sides below this; default: size (never upscale)
+    max_pixels: int = DEFAULT_MAX_PIXELS
+    gray_threshold: float = 5.0  # reject if every |a| and |b| is at most this
+    num_shards: int = 0  # 0: let the runner choose
+
+    def __post_init__(self):
+        if self.size < 8:
+            raise ValueError(f"size must be at least 8, got {self.size}")
+        if not 0 <= self.eval_percent <= 100:
+            raise ValueError(f"eval_percent must be in [0, 100], got {self.eval_percent}")
+
+    @property
+    def effective_min_side(self) -> int:
+        return self.size if self.min_side is None else self.min_side
+
+
+def expand_inputs(inputs) -> list[str]:
+    """Folders (recursively), files and glob patterns (any Beam filesystem) ->
+    sorted unique file paths. Raises if an input matches nothing."""
+    paths = set()
+    for item in [inputs] if isinstance(inputs, str) else inputs:
+        item = os.fspath(item)
+        if os.path.isdir(item):
+            for root, _, files in os.walk(item):
+                paths.update(os.path.join(root, f) for f in files)
+            continue
+        matched = [m.path for r in FileSystems.match([item]) for m in r.metadata_list]
+        if not matched:
+            raise FileNotFoundError(f"input {item!r} matches no files")
+        paths.update(matched)
+    return sorted(paths)
+
+
+def default_beam_args() -> list[str]:
+    """Local default: DirectRunner, one worker process per core."""
+    return ["--runner=DirectRunner", "--direct_running_mode=multi_processing", "--direct_num_workers=0"]
+
+
+def _split_of(image_id: str, eval_percent: int) -> str:
+    return "eval" if int(image_id[:8], 16) % 100 < eval_percent else "train"
+
+
+class _ProcessImage(beam.DoFn):
+    """path -> (id, record) or a TaggedOutput('rejects', {...})."""
+
+    def __init__(self, config: PreprocessConfig):
+        self._config = config
+        self._seen = beam.metrics.Metrics.counter("colordisc", "images_processed")
+
+    def setup(self):
+        import tensorflow as tf
+
+        from colordisc_tf import color
+
+        size = self._config.size
+        # XLA-compiled once per worker: 2-4x faster than eager tfio ops per image.
+        self._to_lab = tf.function(
+            lambda rgb: color.rgb_to_lab(tf.cast(rgb, tf.float32) / 255.0),
+            jit_compile=True,
+            input_signature=[tf.TensorSpec([size, size, 3], tf.uint8)],
+        )
+        self._count = 0
+
+    def _reject(self, path, reason, detail):
+        beam.metrics.Metrics.counter("colordisc", f"rejected_{reason}").inc()
+        return beam.pvalue.TaggedOutput("rejects", {"path": path, "reason": reason, "detail": detail})
+
+    def process(self, path):
+        import numpy as np
+
+        from colordisc_tf.image_io import ImageRejected, content_id, decode_image, resize_and_center_crop
+        from colordisc_tf.records import encode_lab_example
+
+        self._seen.inc()
+        self._count += 1
+        if self._count % 500 == 0:
+            _log.warning("preprocess worker %d: %d images done", os.getpid(), self._count)
+        cfg = self._config
+        try:
+            with FileSystems.open(path) as f:
+                data = f.read()
+        except Exception as e:  # noqa: BLE001 - any I/O failure is a reject, never a crash
+            yield self._reject(path, "unreadable", f"{type(e).__name__}: {e}")
+            return
+        try:
+            rgb = decode_image(data, cfg.max_pixels)
+            height, width = rgb.shape[:2]
+            if min(height, width) < cfg.effective_min_side:
+                raise ImageRejected("too_small", f"{width}x{height}, shorter side < {cfg.effective_min_side}")
+            lab = self._to_lab(resize_and_center_crop(rgb, cfg.size)).numpy()
+            max_chroma = float(np.abs(lab[..., 1:]).max())
+            if max_chroma <= cfg.gray_threshold:
+                raise ImageRejected("grayscale", f"max |a|,|b| = {max_chroma:.2f} <= {cfg.gray_threshold}")
+        except ImageRejected as e:
+            yield self._reject(path, e.reason, e.detail)
+            return
+        image_id = content_id(rgb)
+        example = encode_lab_example(lab, image_id, path, height, width)
+        yield image_id, (path, example.SerializeToString())
+
+
+class _KeepFirst(beam.DoFn):
+    """(id, [(path, record), ...]) -> the first by path to its split; the rest rejected."""
+
+    def __init__(self, eval_percent: int):
+        self._eval_percent = eval_percent
+
+    def process(self, keyed):
+        image_id, items = keyed
+        (path, record), *dups = sorted(items)
+        split = _split_of(image_id, self._eval_percent)
+        beam.metrics.Metrics.counter("colordisc", f"written_{split}").inc()
+        yield beam.pvalue.TaggedOutput(split, record)
+        for dup_path, _ in dups:
+            beam.metrics.Metrics.counter("colordisc", "rejected_duplicate").inc()
+            yield beam.pvalue.TaggedOutput(
+                "rejects", {"path": dup_path, "reason": "duplicate", "detail": f"same pixels as {path}"}
+            )
+
+
+def build_preprocess(pipeline: beam.Pipeline, paths: list[str], output_dir: str, config: PreprocessConfig):
+    """Adds the preprocessing transforms to `pipeline` (for callers that own it)."""
+    processed = (
+        pipeline
+        | "Inputs" >> beam.Create(paths)
+        | "Spread" >> beam.Reshuffle()
+        | "DecodeToLab" >> beam.ParDo(_ProcessImage(config)).with_outputs("rejects", main="ok")
+    )
+    kept = (
+        processed.ok
+        | "GroupByContent" >> beam.GroupByKey()
+        | "Dedup" >> beam.ParDo(_KeepFirst(config.eval_percent)).with_outputs("rejects", *SPLITS)
+    )
+    for split in SPLITS:
+        _ = kept[split] | f"Write{split.title()}" >> beam.io.WriteToTFRecord(
+            os.path.join(output_dir, f"Split-{split}", "data_tfrecord"),
+            file_name_suffix=".gz",
+            num_shards=config.num_shards,
+        )
+    rejects = (processed.rejects, kept.rejects) | "AllRejects" >> beam.Flatten()
+    _ = (
+        rejects
+        | "RejectsToJson" >> beam.Map(lambda r: json.dumps(r, sort_keys=True))
+        | "WriteRejects" >> beam.io.WriteToText(
+            os.path.join(output_dir, "rejects"), file_name_suffix=".jsonl", shard_name_template=""
+        )
+    )
+    outcomes = [kept[s] | f"Outcome{s.title()}" >> beam.Map(lambda _, s=s: f"written:{s}") for s in SPLITS]
+    outcomes.append(rejects | "OutcomeRejects" >> beam.Map(lambda r: f"rejected:{r['reason']}"))
+    _ = (
+        outcomes
+        | "AllOutcomes" >> beam.Flatten()
+        | "CountOutcomes" >> beam.combiners.Count.PerElement()
+        | "OneDict" >> beam.combiners.ToDict()
+        | "CountsToJson" >> beam.Map(lambda d: json.dumps(d, sort_keys=True))
+        | "WriteCounts" >> beam.io.WriteToText(
+            os.path.join(output_dir, "_outcome_counts"), file_name_suffix=".json", shard_name_template=""
+        )
+    )
+
+
+def _summarise(output_dir: str, inputs: int, beam_args: list[str], seconds: float) -> dict:
+    counts_path = os.path.join(output_dir, "_outcome_counts.json")
+    with FileSystems.open(counts_path) as f:
+        text = f.read().decode().strip()
+    FileSystems.delete([counts_path])
+    counts = json.loads(text) if text else {}
+    written = {s: int(counts.get(f"written:{s}", 0)) for s in SPLITS}
+    rejected = {r: int(counts.get(f"rejected:{r}", 0)) for r in REASONS}
+    summary = {
+        "inputs": inputs,
+        "written": written,
+        "written_total": sum(written.values()),
+        "rejected": rejected,
+        "rejected_total": sum(rejected.values()),
+        "seconds": round(seconds, 2),
+        "beam_args": list(beam_args),
+    }
+    if summary["written_total"] + summary["rejected_total"] != inputs:
+        raise RuntimeError(
+            f"preprocessing lost inputs: {inputs} in, {summary['written_total']} written + "
+            f"{summary['rejected_total']} rejected (see {output_dir})"
+        )
+    with FileSystems.create(os.path.join(output_dir, "summary.json")) as f:
+        f.write(json.dumps(summary, indent=2, sort_keys=True).encode())
+    return summary
+
+
+def run_preprocess(
+    inputs, output_dir: str, config: PreprocessConfig = PreprocessConfig(), beam_args: list[str] | None = None
+) -> dict:
+    """Run the preprocessing Beam pipeline; returns (and writes) the summary."""
+    paths = expand_inputs(inputs)
+    beam_args = default_beam_args() if beam_args is None else list(beam_args)
+    _log.info("preprocess: %d inputs -> %s with %s", len(paths), output_dir, beam_args)
+    start = time.time()
+    with beam.Pipeline(options=PipelineOptions(beam_args)) as pipeline:
+        build_preprocess(pipeline, paths, output_dir, config)
+    return _summarise(output_dir, len(paths), beam_args, time.time() - start)
