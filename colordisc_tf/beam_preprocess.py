@@ -204,7 +204,7 @@ def build_preprocess(pipeline: beam.Pipeline, paths: list[str], output_dir: str,
     )
 
 
-def _summarise(output_dir: str, inputs: int, beam_args: list[str], seconds: float) -> dict:
+def _summarise(output_dir: str, inputs: int, beam_options: dict, seconds: float) -> dict:
     counts_path = os.path.join(output_dir, "_outcome_counts.json")
     with FileSystems.open(counts_path) as f:
         text = f.read().decode().strip()
@@ -219,7 +219,7 @@ def _summarise(output_dir: str, inputs: int, beam_args: list[str], seconds: floa
         "rejected": rejected,
         "rejected_total": sum(rejected.values()),
         "seconds": round(seconds, 2),
-        "beam_args": list(beam_args),
+        "beam_options": beam_options,
     }
     if summary["written_total"] + summary["rejected_total"] != inputs:
         raise RuntimeError(
@@ -241,4 +241,10 @@ def run_preprocess(
     start = time.time()
     with beam.Pipeline(options=PipelineOptions(beam_args)) as pipeline:
         build_preprocess(pipeline, paths, output_dir, config)
-    return _summarise(output_dir, len(paths), beam_args, time.time() - start)
+        # What the pipeline really ran with (flags that reached it), for the summary.
+        options = pipeline.options.get_all_options(drop_default=True, retain_unknown_options=True)
+    return _summarise(output_dir, len(paths), _jsonable(options), time.time() - start)
+
+
+def _jsonable(options: dict) -> dict:
+    return {k: v if isinstance(v, (str, int, float, bool, type(None), list)) else str(v) for k, v in options.items()}

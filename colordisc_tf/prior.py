@@ -1,0 +1,195 @@
+"""The empirical ab colour prior of a split (a Beam pass) and its artifacts.
+
+    <output>/prior.npz   counts, prior, prior_smoothed, weights, bins, lam, sigma
+    <output>/prior.json  the same numbers' summary, for people and tests
+    <output>/prior.png   log-prior and rebalancing weights on the ab plane
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+
+import apache_beam as beam
+import numpy as np
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from colordisc_tf import color
+
+__all__ = [
+    "ColorPrior",
+    "nearest_bin_table",
+    "count_bins",
+    "BinHistogramFn",
+    "build_prior_counts",
+    "compute_prior",
+    "run_prior",
+    "load_prior",
+    "plot_prior",
+]
+
+
+@functools.lru_cache(maxsize=1)
+def nearest_bin_table() -> np.ndarray:
+    """(256, 256) int16: nearest bin of every integer (a, b) in [-128, 127]^2,
+    indexed [a + 128, b + 128]. Stored ab are int8, so this is exact for them."""
+    grid = np.arange(-128, 128, dtype=np.float32)
+    a, b = np.meshgrid(grid, grid, indexing="ij")
+    ab = np.stack([a.ravel(), b.ravel()], axis=-1)
+    bins = color.AB_BINS.astype(np.float32)
+    d2 = (ab**2).sum(-1, keepdims=True) - 2 * ab @ bins.T + (bins**2).sum(-1)
+    return d2.argmin(-1).astype(np.int16).reshape(256, 256)
+
+
+def count_bins(ab_i8: np.ndarray) -> np.ndarray:
+    """int8 ab (..., 2) -> (Q,) int64 counts of each pixel's nearest bin."""
+    ab = np.asarray(ab_i8, dtype=np.int16).reshape(-1, 2) + 128
+    return np.bincount(nearest_bin_table()[ab[:, 0], ab[:, 1]], minlength=color.NUM_BINS).astype(np.int64)
+
+
+def _record_counts(serialized: bytes) -> np.ndarray:
+    import tensorflow as tf
+
+    example = tf.train.Example.FromString(serialized)
+    ab = np.frombuffer(example.features.feature["ab"].bytes_list.value[0], dtype=np.int8)
+    return count_bins(ab.reshape(-1, 2))
+
+
+class BinHistogramFn(beam.CombineFn):
+    """Sums per-image bin counts into one (Q,) histogram."""
+
+    def create_accumulator(self):
+        return np.zeros(color.NUM_BINS, np.int64)
+
+    def add_input(self, acc, counts):
+        acc += counts
+        return acc
+
+    def merge_accumulators(self, accs):
+        return np.sum(list(accs), axis=0, dtype=np.int64)
+
+    def extract_output(self, acc):
+        return acc
+
+
+def build_prior_counts(pipeline: beam.Pipeline, file_pattern: str):
+    """PCollection with one (Q,) int64 histogram of the records under file_pattern."""
+    return (
+        pipeline
+        | "ReadLabRecords" >> beam.io.ReadFromTFRecord(file_pattern)
+        | "CountBins" >> beam.Map(_record_counts)
+        | "SumCounts" >> beam.CombineGlobally(BinHistogramFn())
+    )
+
+
+class ColorPrior:
+    """Counts -> prior, smoothed prior and rebalancing weights."""
+
+    def __init__(self, counts, lam: float = 0.5, sigma: float = 5.0):
+        self.counts = np.asarray(counts, dtype=np.int64)
+        if self.counts.shape != (color.NUM_BINS,) or self.counts.sum() == 0:
+            raise ValueError("the colour prior needs a (313,) histogram with at least one pixel")
+        self.lam, self.sigma = float(lam), float(sigma)
+        self.prior = self.counts / self.counts.sum()
+        self.prior_smoothed = color.smooth_prior(self.prior, sigma)
+        self.weights = color.rebalance_weights(self.prior, lam=lam, sigma=sigma)
+
+    def summary(self) -> dict:
+        return {
+            "pixels": int(self.counts.sum()),
+            "bins_seen": int(np.count_nonzero(self.counts)),
+            "lam": self.lam,
+            "sigma": self.sigma,
+            "weight_min": float(self.weights.min()),
+            "weight_max": float(self.weights.max()),
+            "expected_weight": float(np.sum(self.prior * self.weights)),
+            "top_bins": [
+                {"bin": int(i), "ab": color.AB_BINS[i].tolist(), "p": float(self.prior[i])}
+                for i in np.argsort(-self.prior)[:5]
+            ],
+        }
+
+    def save(self, output_dir: str) -> None:
+        os.makedirs(output_dir, exist_ok=True)
+        np.savez(
+            os.path.join(output_dir, "prior.npz"),
+            counts=self.counts,
+            prior=self.prior,
+            prior_smoothed=self.prior_smoothed,
+            weights=self.weights,
+            bins=color.AB_BINS,
+            lam=self.lam,
+            sigma=self.sigma,
+        )
+        with open(os.path.join(output_dir, "prior.json"), "w") as f:
+            json.dump(self.summary(), f, indent=2)
+        plot_prior(self, os.path.join(output_dir, "prior.png"))
+
+
+def compute_prior(counts, lam: float = 0.5, sigma: float = 5.0) -> ColorPrior:
+    return ColorPrior(counts, lam=lam, sigma=sigma)
+
+
+def load_prior(path: str) -> ColorPrior:
+    """A saved prior from its directory or its prior.npz."""
+    if os.path.isdir(path):
+        path = os.path.join(path, "prior.npz")
+    with np.load(path) as data:
+        return ColorPrior(data["counts"], lam=float(data["lam"]), sigma=float(data["sigma"]))
+
+
+def _on_grid(values: np.ndarray) -> tuple[np.ndarray, list[float]]:
+    """(Q,) -> (b rows, a cols) image over the bin grid, NaN outside the gamut."""
+    a_vals, b_vals = np.unique(color.AB_BINS[:, 0]), np.unique(color.AB_BINS[:, 1])
+    img = np.full((len(b_vals), len(a_vals)), np.nan)
+    cols = np.searchsorted(a_vals, color.AB_BINS[:, 0])
+    rows = np.searchsorted(b_vals, color.AB_BINS[:, 1])
+    img[rows, cols] = values
+    extent = [a_vals[0] - 5, a_vals[-1] + 5, b_vals[0] - 5, b_vals[-1] + 5]
+    return img, extent
+
+
+def plot_prior(prior: ColorPrior, path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.4), constrained_layout=True)
+    with np.errstate(divide="ignore"):
+        log_prior = np.where(prior.prior > 0, np.log10(prior.prior), np.nan)
+    panels = [
+        (log_prior, "log10 empirical p(ab) (gray: never seen)", "viridis"),
+        (np.log10(prior.weights), "log10 rebalancing weight", "magma"),
+    ]
+    gamut, extent = _on_grid(np.ones(color.NUM_BINS))
+    for ax, (values, title, cmap) in zip(axes, panels):
+        ax.imshow(gamut, origin="lower", extent=extent, cmap="Greys", vmin=0, vmax=4, interpolation="nearest")
+        img, _ = _on_grid(values)
+        shown = ax.imshow(img, origin="lower", extent=extent, cmap=cmap, interpolation="nearest")
+        ax.set(title=title, xlabel="a", ylabel="b")
+        fig.colorbar(shown, ax=ax, shrink=0.85)
+    fig.suptitle(f"colour prior: {prior.counts.sum():,} pixels, {np.count_nonzero(prior.counts)}/313 bins seen")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def run_prior(
+    file_pattern: str, output_dir: str, lam: float = 0.5, sigma: float = 5.0, beam_args: list[str] | None = None
+) -> ColorPrior:
+    """Beam pass over the records under file_pattern; saves and returns the prior."""
+    os.makedirs(output_dir, exist_ok=True)
+    counts_prefix = os.path.join(output_dir, "_counts")
+    with beam.Pipeline(options=PipelineOptions(beam_args or [])) as pipeline:
+        _ = (
+            build_prior_counts(pipeline, file_pattern)
+            | "ToJson" >> beam.Map(lambda c: json.dumps(c.tolist()))
+            | "WriteCounts" >> beam.io.WriteToText(counts_prefix, file_name_suffix=".json", shard_name_template="")
+        )
+    with open(counts_prefix + ".json") as f:
+        counts = json.loads(f.read())
+    os.remove(counts_prefix + ".json")
+    result = ColorPrior(counts, lam=lam, sigma=sigma)
+    result.save(output_dir)
+    return result
