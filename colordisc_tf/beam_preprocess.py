@@ -30,6 +30,7 @@ __all__ = [
     "SPLITS",
     "PreprocessConfig",
     "expand_inputs",
+    "fingerprint_inputs",
     "default_beam_args",
     "build_preprocess",
     "run_preprocess",
@@ -74,6 +75,23 @@ def expand_inputs(inputs) -> list[str]:
             raise FileNotFoundError(f"input {item!r} matches no files")
         paths.update(matched)
     return sorted(paths)
+
+
+def fingerprint_inputs(inputs) -> str:
+    """A digest of the input files' paths, sizes and modification times: it
+    changes when the data does (TFX uses it as the cache key of LabExampleGen)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in expand_inputs(inputs):
+        if os.path.exists(path):
+            stat = os.stat(path)
+            size, mtime = stat.st_size, stat.st_mtime
+        else:  # a remote filesystem (gs://, s3://, hdfs://)
+            meta = FileSystems.match([path])[0].metadata_list[0]
+            size, mtime = meta.size_in_bytes, meta.last_updated_in_seconds
+        digest.update(f"{path}\0{size}\0{mtime}\n".encode())
+    return digest.hexdigest()
 
 
 def default_beam_args() -> list[str]:

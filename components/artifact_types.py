@@ -1,0 +1,11 @@
+"""Artifact types of this project's own (standard ones come from tfx.types)."""
+
+from tfx.types.artifact import Artifact
+
+__all__ = ["ColorPriorArtifact"]
+
+
+class ColorPriorArtifact(Artifact):
+    """prior.npz (counts, prior, smoothed prior, weights), prior.json, prior.png."""
+
+    TYPE_NAME = "ColorPrior"
