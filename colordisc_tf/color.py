@@ -14,10 +14,10 @@ import functools
 import logging
 import os
 import warnings
-from importlib import resources
-
 import numpy as np
 import tensorflow as tf
+
+from colordisc_tf import bins
 
 __all__ = [
     "AB_BINS",
@@ -43,16 +43,11 @@ AB_NORM = 110.0
 ANNEAL_T = 0.38
 
 
-def _load_bins() -> np.ndarray:
-    text = resources.files("colordisc_tf").joinpath("data/ab_bins_313.csv").read_text()
-    bins = np.loadtxt(text.splitlines(), delimiter=",", skiprows=1, dtype=np.int64)
-    bins.setflags(write=False)
-    return bins
-
-
 #: The 313 in-gamut ab bin centres of the published ECCV16 model, in its order.
-AB_BINS: np.ndarray = _load_bins()
-NUM_BINS: int = int(AB_BINS.shape[0])
+AB_BINS = bins.AB_BINS
+NUM_BINS = bins.NUM_BINS
+smooth_prior = bins.smooth_prior
+rebalance_weights = bins.rebalance_weights
 
 
 def _import_tfio_color():
@@ -150,51 +145,6 @@ def soft_encode(ab, k: int = 5, sigma: float = 5.0):
     w = w / tf.reduce_sum(w, axis=-1, keepdims=True)
     # (..., k, Q) one-hots weighted and summed: k is small, so this stays cheap.
     return tf.reduce_sum(tf.one_hot(idx, NUM_BINS, dtype=tf.float32) * w[..., None], axis=-2)
-
-
-def _gaussian_bin_kernel(sigma: float) -> np.ndarray:
-    centres = AB_BINS.astype(np.float64)
-    d2 = np.sum((centres[:, None, :] - centres[None, :, :]) ** 2, axis=-1)
-    return np.exp(-d2 / (2.0 * sigma**2))
-
-
-def smooth_prior(prior, sigma: float = 5.0) -> np.ndarray:
-    """Gaussian-smooth a (Q,) bin distribution over the ab plane, sum 1.
-
-    Each bin becomes the Gaussian-weighted average of the bins around it
-    (weights renormalised over the in-gamut bins, so a uniform prior stays
-    uniform at the gamut's edge), then the result is renormalised.
-    """
-    prior = _as_prior(prior)
-    if sigma <= 0:
-        return prior
-    kernel = _gaussian_bin_kernel(sigma)
-    smoothed = kernel @ prior / kernel.sum(axis=1)
-    return smoothed / smoothed.sum()
-
-
-def _as_prior(prior) -> np.ndarray:
-    prior = np.asarray(prior, dtype=np.float64)
-    if prior.shape != (NUM_BINS,):
-        raise ValueError(f"prior must have shape ({NUM_BINS},), got {prior.shape}")
-    if np.any(prior < 0) or not np.isfinite(prior).all() or prior.sum() <= 0:
-        raise ValueError("prior must be finite, non-negative and not all zero")
-    return prior / prior.sum()
-
-
-def rebalance_weights(prior, lam: float = 0.5, sigma: float = 5.0) -> np.ndarray:
-    """Class-rebalancing weights w ∝ ((1 - lam) p̃ + lam / Q)^-1, E_prior[w] = 1.
-
-    p̃ is `prior` smoothed with a Gaussian of `sigma` ab units. The weights are
-    normalised under the (unsmoothed) prior, i.e. the mean per-pixel weight over
-    the data the prior was counted on is 1, so rebalancing keeps the loss scale.
-    """
-    if not 0.0 < lam <= 1.0:
-        raise ValueError(f"lam must be in (0, 1], got {lam}")
-    prior = _as_prior(prior)
-    mixed = (1.0 - lam) * smooth_prior(prior, sigma) + lam / NUM_BINS
-    weights = 1.0 / mixed
-    return (weights / np.sum(prior * weights)).astype(np.float32)
 
 
 @_numpy_in_numpy_out

@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 
@@ -15,12 +14,12 @@ import apache_beam as beam
 import numpy as np
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from colordisc_tf import color
+# NumPy only (no TensorFlow): Beam workers import this module.
+from colordisc_tf import bins
+from colordisc_tf.record_format import Example
 
 __all__ = [
     "ColorPrior",
-    "nearest_bin_table",
-    "count_bins",
     "BinHistogramFn",
     "build_prior_counts",
     "compute_prior",
@@ -30,37 +29,16 @@ __all__ = [
 ]
 
 
-@functools.lru_cache(maxsize=1)
-def nearest_bin_table() -> np.ndarray:
-    """(256, 256) int16: nearest bin of every integer (a, b) in [-128, 127]^2,
-    indexed [a + 128, b + 128]. Stored ab are int8, so this is exact for them."""
-    grid = np.arange(-128, 128, dtype=np.float32)
-    a, b = np.meshgrid(grid, grid, indexing="ij")
-    ab = np.stack([a.ravel(), b.ravel()], axis=-1)
-    bins = color.AB_BINS.astype(np.float32)
-    d2 = (ab**2).sum(-1, keepdims=True) - 2 * ab @ bins.T + (bins**2).sum(-1)
-    return d2.argmin(-1).astype(np.int16).reshape(256, 256)
-
-
-def count_bins(ab_i8: np.ndarray) -> np.ndarray:
-    """int8 ab (..., 2) -> (Q,) int64 counts of each pixel's nearest bin."""
-    ab = np.asarray(ab_i8, dtype=np.int16).reshape(-1, 2) + 128
-    return np.bincount(nearest_bin_table()[ab[:, 0], ab[:, 1]], minlength=color.NUM_BINS).astype(np.int64)
-
-
 def _record_counts(serialized: bytes) -> np.ndarray:
-    import tensorflow as tf
-
-    example = tf.train.Example.FromString(serialized)
-    ab = np.frombuffer(example.features.feature["ab"].bytes_list.value[0], dtype=np.int8)
-    return count_bins(ab.reshape(-1, 2))
+    feature = Example.FromString(serialized).features.feature
+    return bins.count_bins(np.frombuffer(feature["ab"].bytes_list.value[0], dtype=np.int8))
 
 
 class BinHistogramFn(beam.CombineFn):
     """Sums per-image bin counts into one (Q,) histogram."""
 
     def create_accumulator(self):
-        return np.zeros(color.NUM_BINS, np.int64)
+        return np.zeros(bins.NUM_BINS, np.int64)
 
     def add_input(self, acc, counts):
         acc += counts
@@ -88,12 +66,12 @@ class ColorPrior:
 
     def __init__(self, counts, lam: float = 0.5, sigma: float = 5.0):
         self.counts = np.asarray(counts, dtype=np.int64)
-        if self.counts.shape != (color.NUM_BINS,) or self.counts.sum() == 0:
+        if self.counts.shape != (bins.NUM_BINS,) or self.counts.sum() == 0:
             raise ValueError("the colour prior needs a (313,) histogram with at least one pixel")
         self.lam, self.sigma = float(lam), float(sigma)
         self.prior = self.counts / self.counts.sum()
-        self.prior_smoothed = color.smooth_prior(self.prior, sigma)
-        self.weights = color.rebalance_weights(self.prior, lam=lam, sigma=sigma)
+        self.prior_smoothed = bins.smooth_prior(self.prior, sigma)
+        self.weights = bins.rebalance_weights(self.prior, lam=lam, sigma=sigma)
 
     def summary(self) -> dict:
         return {
@@ -105,7 +83,7 @@ class ColorPrior:
             "weight_max": float(self.weights.max()),
             "expected_weight": float(np.sum(self.prior * self.weights)),
             "top_bins": [
-                {"bin": int(i), "ab": color.AB_BINS[i].tolist(), "p": float(self.prior[i])}
+                {"bin": int(i), "ab": bins.AB_BINS[i].tolist(), "p": float(self.prior[i])}
                 for i in np.argsort(-self.prior)[:5]
             ],
         }
@@ -118,7 +96,7 @@ class ColorPrior:
             prior=self.prior,
             prior_smoothed=self.prior_smoothed,
             weights=self.weights,
-            bins=color.AB_BINS,
+            bins=bins.AB_BINS,
             lam=self.lam,
             sigma=self.sigma,
         )
@@ -141,10 +119,10 @@ def load_prior(path: str) -> ColorPrior:
 
 def _on_grid(values: np.ndarray) -> tuple[np.ndarray, list[float]]:
     """(Q,) -> (b rows, a cols) image over the bin grid, NaN outside the gamut."""
-    a_vals, b_vals = np.unique(color.AB_BINS[:, 0]), np.unique(color.AB_BINS[:, 1])
+    a_vals, b_vals = np.unique(bins.AB_BINS[:, 0]), np.unique(bins.AB_BINS[:, 1])
     img = np.full((len(b_vals), len(a_vals)), np.nan)
-    cols = np.searchsorted(a_vals, color.AB_BINS[:, 0])
-    rows = np.searchsorted(b_vals, color.AB_BINS[:, 1])
+    cols = np.searchsorted(a_vals, bins.AB_BINS[:, 0])
+    rows = np.searchsorted(b_vals, bins.AB_BINS[:, 1])
     img[rows, cols] = values
     extent = [a_vals[0] - 5, a_vals[-1] + 5, b_vals[0] - 5, b_vals[-1] + 5]
     return img, extent
@@ -163,7 +141,7 @@ def plot_prior(prior: ColorPrior, path: str) -> None:
         (log_prior, "log10 empirical p(ab) (gray: never seen)", "viridis"),
         (np.log10(prior.weights), "log10 rebalancing weight", "magma"),
     ]
-    gamut, extent = _on_grid(np.ones(color.NUM_BINS))
+    gamut, extent = _on_grid(np.ones(bins.NUM_BINS))
     for ax, (values, title, cmap) in zip(axes, panels):
         ax.imshow(gamut, origin="lower", extent=extent, cmap="Greys", vmin=0, vmax=4, interpolation="nearest")
         img, _ = _on_grid(values)

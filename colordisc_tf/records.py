@@ -1,38 +1,20 @@
-"""The Lab record format and its tf.data reader.
+"""Reading Lab records with TensorFlow: parsing and the tf.data reader.
 
-One `tf.train.Example` per image, 3 bytes a pixel:
-
-    id           bytes   sha256 (hex, 16 chars) of the decoded source pixels
-    source       bytes   the input path
-    height/width int64   stored size (the crop)
-    orig_height/orig_width int64   the source image's size
-    l            bytes   uint8, H*W, round(L * 2.55): L quantised in steps of 0.39
-    ab           bytes   int8, H*W*2, round(ab): a, b interleaved, steps of 1
-
-Quantisation error: |ΔL| <= 0.196, |Δa|, |Δb| <= 0.5 (ab is clipped to
-[-128, 127], wider than sRGB's gamut: a in [-86, 98], b in [-108, 95]).
-Files are GZIP-compressed TFRecords, laid out as TFX Examples artifacts:
-`<dir>/Split-<name>/data_tfrecord-*.gz`.
+The format is documented (and written) in `colordisc_tf.record_format`.
 """
 
 from __future__ import annotations
 
-import os
-
-import numpy as np
 import tensorflow as tf
 
+from colordisc_tf.record_format import L_SCALE, split_file_pattern
+
 __all__ = [
-    "L_SCALE",
-    "quantize_lab",
-    "dequantize_lab",
-    "encode_lab_example",
     "parse_lab_example",
-    "split_file_pattern",
+    "split_file_pattern",  # re-exported from record_format
     "lab_dataset",
 ]
 
-L_SCALE = 2.55
 
 _FEATURES = {
     "id": tf.io.FixedLenFeature([], tf.string),
@@ -46,47 +28,6 @@ _FEATURES = {
 }
 
 
-def quantize_lab(lab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(H, W, 3) float Lab -> (H, W) uint8 L, (H, W, 2) int8 ab."""
-    lab = np.asarray(lab, dtype=np.float32)
-    l_u8 = np.clip(np.rint(lab[..., 0] * L_SCALE), 0, 255).astype(np.uint8)
-    ab_i8 = np.clip(np.rint(lab[..., 1:]), -128, 127).astype(np.int8)
-    return l_u8, ab_i8
-
-
-def dequantize_lab(l_u8: np.ndarray, ab_i8: np.ndarray) -> np.ndarray:
-    """Inverse of quantize_lab: (H, W, 3) float32 Lab."""
-    l_chan = np.asarray(l_u8, dtype=np.float32)[..., None] / L_SCALE
-    return np.concatenate([l_chan, np.asarray(ab_i8, dtype=np.float32)], axis=-1)
-
-
-def _bytes(value: bytes) -> tf.train.Feature:
-    return tf.train.Feature(bytes_list=tf.train.BytesList(value=[value]))
-
-
-def _int(value: int) -> tf.train.Feature:
-    return tf.train.Feature(int64_list=tf.train.Int64List(value=[int(value)]))
-
-
-def encode_lab_example(
-    lab: np.ndarray, image_id: str, source: str, orig_height: int, orig_width: int
-) -> tf.train.Example:
-    """(H, W, 3) float Lab -> tf.train.Example in the format above."""
-    l_u8, ab_i8 = quantize_lab(lab)
-    height, width = l_u8.shape
-    feature = {
-        "id": _bytes(image_id.encode()),
-        "source": _bytes(source.encode()),
-        "height": _int(height),
-        "width": _int(width),
-        "orig_height": _int(orig_height),
-        "orig_width": _int(orig_width),
-        "l": _bytes(l_u8.tobytes()),
-        "ab": _bytes(ab_i8.tobytes()),
-    }
-    return tf.train.Example(features=tf.train.Features(feature=feature))
-
-
 def parse_lab_example(serialized: tf.Tensor) -> dict[str, tf.Tensor]:
     """Serialized example -> dict with float32 `l` (H, W, 1) in [0, 100] and
     `ab` (H, W, 2), plus the metadata fields. Works on a scalar string."""
@@ -98,11 +39,6 @@ def parse_lab_example(serialized: tf.Tensor) -> dict[str, tf.Tensor]:
     parsed["l"] = tf.cast(l_u8, tf.float32) / L_SCALE
     parsed["ab"] = tf.cast(ab_i8, tf.float32)
     return parsed
-
-
-def split_file_pattern(examples_dir: str, split: str) -> str:
-    """The TFRecord file pattern of one split of an Examples directory."""
-    return os.path.join(examples_dir, f"Split-{split}", "*")
 
 
 def lab_dataset(

@@ -135,3 +135,43 @@ def test_missing_input_is_a_clear_error(tmp_path):
 def test_bad_config_is_rejected():
     with pytest.raises(ValueError, match="eval_percent"):
         PreprocessConfig(eval_percent=120)
+
+
+def test_record_format_is_tf_example_wire_format():
+    from colordisc_tf.record_format import decode_lab_example, encode_lab_example
+
+    rng = np.random.default_rng(0)
+    lab = np.concatenate([rng.uniform(0, 100, (5, 7, 1)), rng.uniform(-100, 100, (5, 7, 2))], -1)
+    data = encode_lab_example(lab, "abc123", "/x/y.png", 50, 70)
+    ours = decode_lab_example(data)
+    theirs = tf.train.Example.FromString(data).features.feature
+    assert theirs["source"].bytes_list.value[0] == b"/x/y.png"
+    assert theirs["orig_width"].int64_list.value[0] == 70
+    parsed = parse_lab_example(tf.constant(data))
+    np.testing.assert_allclose(parsed["l"].numpy()[..., 0], ours["lab"][..., 0])
+    np.testing.assert_allclose(parsed["ab"].numpy(), ours["lab"][..., 1:])
+    np.testing.assert_allclose(ours["lab"], lab, atol=0.5 + 1e-6)
+    assert np.abs(ours["lab"][..., 0] - lab[..., 0]).max() <= 0.5 / 2.55 + 1e-6
+
+
+def test_numpy_lab_twin_matches_tfio_and_skimage():
+    from skimage.color import rgb2lab
+
+    from colordisc_tf.color_numpy import srgb8_to_lab
+
+    rgb = np.random.default_rng(1).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    ours = srgb8_to_lab(rgb)
+    np.testing.assert_allclose(ours, color.rgb_to_lab(rgb.astype(np.float32) / 255), atol=1e-3)
+    assert np.abs(ours - rgb2lab(rgb)).max() < 0.5
+
+
+def test_beam_worker_modules_do_not_import_tensorflow():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import colordisc_tf.beam_preprocess, colordisc_tf.prior, colordisc_tf.record_format, "
+        "colordisc_tf.color_numpy, colordisc_tf.image_io, colordisc_tf.bins; "
+        "sys.exit('tensorflow' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
