@@ -20,3 +20,11 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def tiny_data(tmp_path_factory):
+    """~150 32-px Lab records of the demo photos, with their colour prior."""
+    from conftest_data import make_tiny_dataset
+
+    return make_tiny_dataset(str(tmp_path_factory.mktemp("tiny_data")))

@@ -1,0 +1,106 @@
+"""Configuration dataclasses, strict about what they accept.
+
+Unknown keys and wrong types are rejected with the offending key named; the
+resolved config is logged with every run (see `describe`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import typing
+
+__all__ = ["ConfigError", "from_dict", "to_dict", "describe", "GeneratorConfig"]
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def _check_type(name: str, value, annotation):
+    origin = typing.get_origin(annotation)
+    if origin is typing.Union or str(origin) == "<class 'types.UnionType'>":
+        options = typing.get_args(annotation)
+        if value is None and type(None) in options:
+            return value
+        for option in options:
+            if option is type(None):
+                continue
+            try:
+                return _check_type(name, value, option)
+            except ConfigError:
+                pass
+        raise ConfigError(f"{name}: expected {annotation}, got {type(value).__name__} {value!r}")
+    if annotation is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if annotation in (int, float, str, bool):
+        if not isinstance(value, annotation) or (annotation is int and isinstance(value, bool)):
+            raise ConfigError(f"{name}: expected {annotation.__name__}, got {type(value).__name__} {value!r}")
+        return value
+    if dataclasses.is_dataclass(annotation):
+        return from_dict(annotation, value, prefix=f"{name}.")
+    return value
+
+
+def from_dict(cls, data: dict | None, prefix: str = ""):
+    """Build dataclass `cls` from a dict; unknown keys and wrong types raise ConfigError."""
+    if data is None:
+        return cls()
+    if isinstance(data, cls):
+        return data
+    if not isinstance(data, dict):
+        raise ConfigError(f"{prefix or cls.__name__}: expected a mapping, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - fields)
+    if unknown:
+        raise ConfigError(f"unknown config key(s) {[prefix + k for k in unknown]}; known: {sorted(fields)}")
+    values = {k: _check_type(prefix + k, v, hints[k]) for k, v in data.items()}
+    try:
+        return cls(**values)
+    except (TypeError, ValueError) as e:
+        raise ConfigError(f"{prefix or cls.__name__}: {e}") from None
+
+
+def to_dict(config) -> dict:
+    return dataclasses.asdict(config)
+
+
+def describe(config) -> str:
+    return json.dumps(to_dict(config), indent=2, sort_keys=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class GeneratorConfig:
+    """How the colorizer is built and trained. Defaults: a CPU-sized demo."""
+
+    width: float = 0.125  # channel multiplier; 1.0 is the published 32.2 M-parameter model
+    head: str = "classification"  # or "l2", the regression baseline
+    crop_size: int = 64  # training crops (multiple of 8); the reference trained on 176
+    batch_size: int = 16
+    steps: int = 300  # total optimizer steps
+    steps_per_epoch: int = 50  # checkpoint (BackupAndRestore) + eval + logging interval
+    learning_rate: float = 1e-3  # Adam; the reference used 3e-5 at width 1.0
+    lr_decay: bool = True  # cosine decay to 10 % over `steps`
+    k: int = 5  # soft-encoding neighbours (the released code used 10)
+    sigma: float = 5.0  # soft-encoding Gaussian, ab units
+    temperature: float = 0.38  # annealed mean
+    random_flip: bool = True
+    eval_batches: int = 4  # eval AuC / loss on this many eval batches each epoch
+    image_every: int = 1  # image grid to TensorBoard every N epochs (0: never)
+    serving_size: int = 256  # resolution the serving model predicts at
+    max_serving_pixels: int = 40_000_000  # serving rejects larger inputs
+    seed: int = 0
+    init: str | None = None  # a generator SavedModel / .keras file to start from (e.g. imported ECCV16)
+    jit_compile: bool = False
+
+    def __post_init__(self):
+        if self.crop_size % 8:
+            raise ValueError(f"crop_size must be a multiple of 8, got {self.crop_size}")
+        if self.head not in ("classification", "l2"):
+            raise ValueError(f"head must be 'classification' or 'l2', got {self.head!r}")
+        for name in ("steps", "steps_per_epoch", "batch_size", "k", "serving_size"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be positive")
+        if self.steps % self.steps_per_epoch:
+            raise ValueError(f"steps ({self.steps}) must be a multiple of steps_per_epoch ({self.steps_per_epoch})")

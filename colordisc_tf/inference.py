@@ -1,0 +1,48 @@
+"""Colorizing with a trained generator (TensorFlow ops: SavedModels, bulk inference).
+
+    L (B, H, W, 1) in [0, 100] --generator--> logits (B, H/4, W/4, 313)
+      --annealed mean--> ab (B, H/4, W/4, 2) --bilinear--> ab (B, H, W, 2)
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from colordisc_tf import color
+
+__all__ = ["predict_ab", "colorize_rgb", "decode_to_rgb", "lab_to_uint8_rgb"]
+
+
+def predict_ab(model, l_batch, temperature: float = color.ANNEAL_T, head: str = "classification"):
+    """(B, H, W, 1) L -> (B, H, W, 2) ab at the input's resolution."""
+    l_batch = tf.convert_to_tensor(l_batch, tf.float32)
+    out = model(l_batch, training=False)
+    if head == "classification":
+        ab_small = color.annealed_mean(tf.nn.softmax(out, axis=-1), T=temperature)
+    else:
+        ab_small = out * color.AB_NORM
+    return tf.image.resize(ab_small, tf.shape(l_batch)[1:3], method="bilinear")
+
+
+def lab_to_uint8_rgb(lab):
+    """(..., 3) Lab -> (..., 3) uint8 sRGB."""
+    return tf.cast(tf.round(color.lab_to_rgb(lab) * 255.0), tf.uint8)
+
+
+def colorize_rgb(model, rgb_uint8, model_size: int, temperature: float = color.ANNEAL_T, head: str = "classification"):
+    """One (H, W, 3) uint8 image -> (H, W, 3) uint8 colorized at its own size.
+
+    The network sees L resized to model_size x model_size (as the reference
+    does); its ab is upsampled back and recombined with the full-resolution L.
+    """
+    lab = color.rgb_to_lab(tf.cast(rgb_uint8, tf.float32) / 255.0)
+    l_full = lab[..., :1]
+    l_small = tf.image.resize(l_full[None], [model_size, model_size], method="area")
+    ab_small = predict_ab(model, l_small, temperature, head)
+    ab = tf.image.resize(ab_small, tf.shape(l_full)[:2], method="bilinear")[0]
+    return lab_to_uint8_rgb(tf.concat([l_full, ab], axis=-1))
+
+
+def decode_to_rgb(l_batch, ab_batch):
+    """L (B, H, W, 1) + ab (B, H, W, 2) -> (B, H, W, 3) uint8 sRGB."""
+    return lab_to_uint8_rgb(tf.concat([tf.cast(l_batch, tf.float32), tf.cast(ab_batch, tf.float32)], axis=-1))

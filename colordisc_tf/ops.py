@@ -1,0 +1,58 @@
+"""Backend-neutral (keras.ops) twins of the colour-core ops the models need.
+
+`colordisc_tf.color` holds the TF versions for tf.data and SavedModels; these
+run inside Keras losses and train steps on any backend (TensorFlow or JAX).
+Tests check that both agree.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from keras import ops
+
+from colordisc_tf.bins import AB_BINS, NUM_BINS
+
+__all__ = ["soft_encode", "annealed_mean", "downsample_ab", "nearest_bin"]
+
+_BINS = AB_BINS.astype(np.float32)
+
+
+def _squared_distances(ab):
+    bins = ops.convert_to_tensor(_BINS)
+    ab = ops.cast(ab, "float32")
+    # |x|^2 - 2 x.c + |c|^2: one matmul instead of a (..., Q, 2) difference tensor.
+    return ops.sum(ab * ab, axis=-1, keepdims=True) - 2.0 * ops.matmul(ab, ops.transpose(bins)) + ops.sum(
+        bins * bins, axis=-1
+    )
+
+
+def nearest_bin(ab):
+    """(..., 2) -> (...) int32 index of the nearest bin."""
+    return ops.cast(ops.argmin(_squared_distances(ab), axis=-1), "int32")
+
+
+def soft_encode(ab, k: int = 5, sigma: float = 5.0):
+    """(..., 2) ab -> (..., Q): Gaussian weights on the k nearest bins, sum 1."""
+    neg_d2, idx = ops.top_k(-_squared_distances(ab), k=k, sorted=True)
+    d2 = ops.maximum(-neg_d2, 0.0)
+    w = ops.exp(-(d2 - d2[..., :1]) / (2.0 * sigma**2))
+    w = w / ops.sum(w, axis=-1, keepdims=True)
+    return ops.sum(ops.one_hot(idx, NUM_BINS) * ops.expand_dims(w, -1), axis=-2)
+
+
+def annealed_mean(logits_or_probs, T: float = 0.38, from_logits: bool = True):
+    """(..., Q) -> (..., 2) ab: softmax(log p / T) @ bins. Differentiable.
+
+    With from_logits, softmax(logits / T) is the same thing computed stably.
+    """
+    if from_logits:
+        log_z = ops.log_softmax(logits_or_probs, axis=-1)
+    else:
+        log_z = ops.log(ops.maximum(logits_or_probs, 1e-30))
+    annealed = ops.softmax(log_z / T, axis=-1)
+    return ops.matmul(annealed, ops.convert_to_tensor(_BINS))
+
+
+def downsample_ab(ab, factor: int = 4):
+    """(B, H, W, 2) -> (B, H/factor, W/factor, 2) by area averaging (sides must divide)."""
+    return ops.average_pool(ab, pool_size=factor, strides=factor, padding="valid")

@@ -1,0 +1,118 @@
+"""Training the colorizer from Lab records (no TFX here; see components/)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+
+import keras
+import tensorflow as tf
+
+from colordisc_tf.callbacks import ColorEvalCallback
+from colordisc_tf.config import GeneratorConfig, describe
+from colordisc_tf.losses import L2AbLoss, RebalancedCrossEntropy
+from colordisc_tf.models import build_generator
+from colordisc_tf.records import lab_dataset
+
+__all__ = ["train_generator", "export_trained", "load_generator", "KERAS_FILE", "SERVING_DIR"]
+
+_log = logging.getLogger(__name__)
+KERAS_FILE = "generator.keras"
+SERVING_DIR = "serving"
+
+
+def load_generator(path: str) -> keras.Model:
+    """A generator from a .keras file or a directory holding generator.keras."""
+    if os.path.isdir(path):
+        path = os.path.join(path, KERAS_FILE)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no Keras generator at {path}")
+    return keras.saving.load_model(path, compile=False)
+
+
+def _count_records(pattern: str, limit: int) -> int:
+    """Records under pattern, counting no further than limit."""
+    files = tf.io.gfile.glob(pattern) if pattern else []
+    if not files:
+        return 0
+    return sum(1 for _ in tf.data.TFRecordDataset(files, compression_type="GZIP").take(limit))
+
+
+def train_generator(
+    config: GeneratorConfig,
+    train_pattern: str,
+    eval_pattern: str | None,
+    output_dir: str,
+    prior=None,
+    weights=None,
+    callbacks=(),
+) -> tuple[keras.Model, dict]:
+    """Train per `config`; returns (model, history). Writes under output_dir:
+    generator.keras, serving/ (SavedModel), logs/ (TensorBoard), backup/
+    (BackupAndRestore: a killed run resumes from the last epoch boundary)."""
+    _log.info("generator config:\n%s", describe(config))
+    keras.utils.set_random_seed(config.seed)
+    os.makedirs(output_dir, exist_ok=True)
+    log_dir = os.path.join(output_dir, "logs")
+
+    train_ds = lab_dataset(
+        train_pattern, config.batch_size, crop_size=config.crop_size, random_crop=True,
+        random_flip=config.random_flip, shuffle_buffer=512, repeat=True, seed=config.seed, drop_remainder=True,
+    )
+    eval_ds, eval_steps = None, None
+    n_eval = _count_records(eval_pattern, config.eval_batches * config.batch_size)
+    if n_eval:
+        eval_steps = -(-n_eval // config.batch_size)
+        eval_ds = lab_dataset(eval_pattern, config.batch_size, crop_size=config.crop_size).take(eval_steps).cache()
+    else:
+        _log.warning("no eval records at %s: training without eval metrics", eval_pattern)
+
+    if config.init:
+        model = load_generator(config.init)
+    else:
+        model = build_generator(config.width, head=config.head)
+    if config.head == "classification":
+        loss = RebalancedCrossEntropy(weights, k=config.k, sigma=config.sigma)
+    else:
+        loss = L2AbLoss()
+    lr = config.learning_rate
+    if config.lr_decay:
+        lr = keras.optimizers.schedules.CosineDecay(lr, decay_steps=config.steps, alpha=0.1)
+    model.compile(optimizer=keras.optimizers.Adam(lr), loss=loss, jit_compile=config.jit_compile)
+
+    all_callbacks = [
+        keras.callbacks.BackupAndRestore(os.path.join(output_dir, "backup"), save_freq="epoch"),
+        keras.callbacks.TensorBoard(log_dir, update_freq="epoch"),
+        *callbacks,
+    ]
+    if eval_ds is not None:
+        all_callbacks.insert(1, ColorEvalCallback(eval_ds, log_dir, prior, config.temperature, config.head,
+                                                  config.image_every))
+    history = model.fit(
+        train_ds,
+        epochs=config.steps // config.steps_per_epoch,
+        steps_per_epoch=config.steps_per_epoch,
+        validation_data=eval_ds,
+        validation_steps=eval_steps,
+        callbacks=all_callbacks,
+        verbose=2,
+    )
+    model.save(os.path.join(output_dir, KERAS_FILE))
+    with open(os.path.join(output_dir, "config.json"), "w") as f:
+        f.write(describe(config))
+    hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
+    hist["steps"] = int(model.optimizer.iterations.numpy())
+    with open(os.path.join(output_dir, "history.json"), "w") as f:
+        json.dump(hist, f, indent=1)
+    return model, hist
+
+
+def export_trained(model: keras.Model, config: GeneratorConfig, output_dir: str) -> str:
+    from colordisc_tf.export import export_generator
+
+    return export_generator(
+        model, os.path.join(output_dir, SERVING_DIR), config.serving_size, config.temperature,
+        config.max_serving_pixels, config.head,
+    )
+
