@@ -10,7 +10,16 @@ import dataclasses
 import json
 import typing
 
-__all__ = ["ConfigError", "from_dict", "to_dict", "describe", "GeneratorConfig"]
+__all__ = [
+    "ConfigError",
+    "from_dict",
+    "to_dict",
+    "describe",
+    "load_config",
+    "GeneratorConfig",
+    "PriorConfig",
+    "PipelineConfig",
+]
 
 
 class ConfigError(ValueError):
@@ -33,6 +42,10 @@ def _check_type(name: str, value, annotation):
         raise ConfigError(f"{name}: expected {annotation}, got {type(value).__name__} {value!r}")
     if annotation is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    if annotation in (tuple, list, dict):
+        if not isinstance(value, (tuple, list) if annotation in (tuple, list) else dict):
+            raise ConfigError(f"{name}: expected {annotation.__name__}, got {type(value).__name__} {value!r}")
+        return value
     if annotation in (int, float, str, bool):
         if not isinstance(value, annotation) or (annotation is int and isinstance(value, bool)):
             raise ConfigError(f"{name}: expected {annotation.__name__}, got {type(value).__name__} {value!r}")
@@ -104,3 +117,52 @@ class GeneratorConfig:
                 raise ValueError(f"{name} must be positive")
         if self.steps % self.steps_per_epoch:
             raise ValueError(f"steps ({self.steps}) must be a multiple of steps_per_epoch ({self.steps_per_epoch})")
+
+
+@dataclasses.dataclass(frozen=True)
+class PriorConfig:
+    lam: float = 0.5  # mix with uniform
+    sigma: float = 5.0  # Gaussian smoothing, ab units
+
+
+def _preprocess_config():
+    from colordisc_tf.beam_preprocess import PreprocessConfig
+
+    return PreprocessConfig
+
+
+@dataclasses.dataclass(frozen=True)
+class PipelineConfig:
+    """Everything `create_pipeline` needs; presets live in pipelines/configs/."""
+
+    name: str = "colordisc"
+    data: tuple = ()  # image folders / files / patterns; empty: the bundled demo photos
+    demo_tile: int = 64  # tile size when using the bundled demo photos
+    pipeline_root: str = "pipeline_root"
+    metadata_path: str = ""  # default: <pipeline_root>/metadata.sqlite
+    serving_root: str = "saved_models"  # Pusher destination: <serving_root>/<model name>/<version>
+    beam_args: tuple = ()  # default: DirectRunner, one process per core
+    enable_cache: bool = True
+    preprocess: dict = dataclasses.field(default_factory=dict)  # PreprocessConfig fields
+    prior: PriorConfig = dataclasses.field(default_factory=PriorConfig)
+    generator: GeneratorConfig = dataclasses.field(default_factory=GeneratorConfig)
+    colorize_batch_size: int = 32
+
+    def __post_init__(self):
+        object.__setattr__(self, "data", tuple(self.data))
+        object.__setattr__(self, "beam_args", tuple(self.beam_args))
+        from_dict(_preprocess_config(), self.preprocess, prefix="preprocess.")
+
+    @property
+    def preprocess_config(self):
+        return from_dict(_preprocess_config(), self.preprocess, prefix="preprocess.")
+
+
+def load_config(path: str | None = None, overrides: dict | None = None) -> PipelineConfig:
+    """A PipelineConfig from a JSON file (or the defaults), with overrides on top."""
+    data = {}
+    if path:
+        with open(path) as f:
+            data = json.load(f)
+    data.update(overrides or {})
+    return from_dict(PipelineConfig, data)

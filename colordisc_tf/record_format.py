@@ -32,6 +32,7 @@ __all__ = [
     "dequantize_lab",
     "encode_lab_example",
     "decode_lab_example",
+    "replace_ab",
     "split_file_pattern",
 ]
 
@@ -127,3 +128,21 @@ def decode_lab_example(serialized: bytes) -> dict:
 def split_file_pattern(examples_dir: str, split: str) -> str:
     """The TFRecord file pattern of one split of an Examples directory."""
     return os.path.join(examples_dir, f"Split-{split}", "*")
+
+
+def replace_ab(serialized: bytes, ab: np.ndarray, floats: dict[str, float] | None = None) -> bytes:
+    """A copy of a record with its ab replaced (quantised like the rest) and
+    optional float features added. L and every other field are kept byte for
+    byte, so a colorized record differs from its source only in chroma."""
+    example = Example.FromString(serialized)
+    feature = example.features.feature
+    shape = (feature["height"].int64_list.value[0], feature["width"].int64_list.value[0], 2)
+    ab_i8 = np.clip(np.rint(np.asarray(ab, np.float32)), -128, 127).astype(np.int8)
+    if ab_i8.shape != shape:
+        raise ValueError(f"ab has shape {ab_i8.shape}, the record holds {shape}")
+    del feature["ab"].bytes_list.value[:]
+    feature["ab"].bytes_list.value.append(ab_i8.tobytes())
+    for name, value in (floats or {}).items():
+        del feature[name].float_list.value[:]
+        feature[name].float_list.value.append(float(value))
+    return example.SerializeToString()

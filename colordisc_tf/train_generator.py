@@ -15,7 +15,7 @@ from colordisc_tf.losses import L2AbLoss, RebalancedCrossEntropy
 from colordisc_tf.models import build_generator
 from colordisc_tf.records import lab_dataset
 
-__all__ = ["train_generator", "export_trained", "load_generator", "KERAS_FILE", "SERVING_DIR"]
+__all__ = ["train_generator", "save_generator", "load_generator", "KERAS_FILE", "SERVING_DIR"]
 
 _log = logging.getLogger(__name__)
 KERAS_FILE = "generator.keras"
@@ -47,10 +47,12 @@ def train_generator(
     prior=None,
     weights=None,
     callbacks=(),
+    backup_dir: str | None = None,
 ) -> tuple[keras.Model, dict]:
     """Train per `config`; returns (model, history). Writes under output_dir:
-    generator.keras, serving/ (SavedModel), logs/ (TensorBoard), backup/
-    (BackupAndRestore: a killed run resumes from the last epoch boundary)."""
+    logs/ (TensorBoard), backup/ (BackupAndRestore: a killed run resumes from
+    the last epoch boundary; pass backup_dir to keep it elsewhere), history.json.
+    Save the result with `save_generator`."""
     _log.info("generator config:\n%s", describe(config))
     keras.utils.set_random_seed(config.seed)
     os.makedirs(output_dir, exist_ok=True)
@@ -82,7 +84,7 @@ def train_generator(
     model.compile(optimizer=keras.optimizers.Adam(lr), loss=loss, jit_compile=config.jit_compile)
 
     all_callbacks = [
-        keras.callbacks.BackupAndRestore(os.path.join(output_dir, "backup"), save_freq="epoch"),
+        keras.callbacks.BackupAndRestore(backup_dir or os.path.join(output_dir, "backup"), save_freq="epoch"),
         keras.callbacks.TensorBoard(log_dir, update_freq="epoch"),
         *callbacks,
     ]
@@ -98,9 +100,6 @@ def train_generator(
         callbacks=all_callbacks,
         verbose=2,
     )
-    model.save(os.path.join(output_dir, KERAS_FILE))
-    with open(os.path.join(output_dir, "config.json"), "w") as f:
-        f.write(describe(config))
     hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
     hist["steps"] = int(model.optimizer.iterations.numpy())
     with open(os.path.join(output_dir, "history.json"), "w") as f:
@@ -108,11 +107,17 @@ def train_generator(
     return model, hist
 
 
-def export_trained(model: keras.Model, config: GeneratorConfig, output_dir: str) -> str:
+def save_generator(model: keras.Model, config: GeneratorConfig, model_dir: str, serving_dir: str | None = None) -> str:
+    """model_dir/generator.keras + config.json, and the serving SavedModel in
+    serving_dir (default model_dir/serving). Returns serving_dir."""
     from colordisc_tf.export import export_generator
 
+    os.makedirs(model_dir, exist_ok=True)
+    model.save(os.path.join(model_dir, KERAS_FILE))
+    with open(os.path.join(model_dir, "config.json"), "w") as f:
+        f.write(describe(config))
+    serving_dir = serving_dir or os.path.join(model_dir, SERVING_DIR)
     return export_generator(
-        model, os.path.join(output_dir, SERVING_DIR), config.serving_size, config.temperature,
-        config.max_serving_pixels, config.head,
+        model, serving_dir, config.serving_size, config.temperature, config.max_serving_pixels, config.head
     )
 

@@ -1,0 +1,53 @@
+"""Bulk inference: colorize every record of a split into a record of the same
+format (the real L kept byte for byte, ab predicted), for the discriminator."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import numpy as np
+import tensorflow as tf
+from tqdm.auto import tqdm
+
+from colordisc_tf import color, inference
+from colordisc_tf.record_format import replace_ab, split_file_pattern
+from colordisc_tf.records import parse_lab_example
+
+__all__ = ["colorize_records", "colorize_examples"]
+
+_log = logging.getLogger(__name__)
+
+
+def colorize_records(model, file_pattern: str, output_file: str, batch_size: int = 32,
+                     temperature: float = color.ANNEAL_T, head: str = "classification") -> int:
+    """Colorize the records under file_pattern into one GZIP TFRecord file.
+    Adds a `confidence` feature: the mean over pixels of the top bin probability."""
+    files = sorted(tf.io.gfile.glob(file_pattern))
+    raw = tf.data.TFRecordDataset(files, compression_type="GZIP")
+    ds = raw.map(lambda r: (r, parse_lab_example(r)["l"])).batch(batch_size)
+    tf.io.gfile.makedirs(os.path.dirname(output_file))
+    count = 0
+    with tf.io.TFRecordWriter(output_file, tf.io.TFRecordOptions(compression_type="GZIP")) as writer:
+        for serialized, l_batch in tqdm(ds, desc=f"colorize {os.path.basename(os.path.dirname(output_file))}",
+                                        unit="batch", leave=False, disable=None):
+            ab = inference.predict_ab(model, l_batch, temperature, head).numpy()
+            if head == "classification":
+                probs = tf.nn.softmax(model(l_batch, training=False), axis=-1)
+                confidence = tf.reduce_mean(tf.reduce_max(probs, axis=-1), axis=[1, 2]).numpy()
+            else:
+                confidence = np.full(len(ab), np.nan)
+            for record, ab_one, conf in zip(serialized.numpy(), ab, confidence):
+                writer.write(replace_ab(record, ab_one, {"confidence": conf}))
+                count += 1
+    return count
+
+
+def colorize_examples(model, examples_dir: str, output_dir: str, splits=("train", "eval"), **kwargs) -> dict:
+    """Every split of an Examples directory -> the same layout under output_dir."""
+    counts = {}
+    for split in splits:
+        out = os.path.join(output_dir, f"Split-{split}", "data_tfrecord-00000-of-00001.gz")
+        counts[split] = colorize_records(model, split_file_pattern(examples_dir, split), out, **kwargs)
+        _log.info("colorized %d %s records", counts[split], split)
+    return counts

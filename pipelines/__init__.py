@@ -1,0 +1,1 @@
+"""Pipeline wiring only: the factory, the local runner file, the config presets."""

@@ -1,0 +1,55 @@
+"""The colordisc TFX pipeline: a pure function of a PipelineConfig.
+
+LabExampleGen -> ColorPrior -> GeneratorTrainer -> Colorize -> ...
+"""
+
+from __future__ import annotations
+
+import os
+
+# components first: it imports tensorflow-io quietly before TFX pulls it in.
+from components import ColorPrior, Colorize, GeneratorTrainer, LabExampleGen  # isort: skip
+from tfx.orchestration import metadata, pipeline
+
+from colordisc_tf.config import PipelineConfig, to_dict
+
+__all__ = ["create_pipeline", "data_inputs"]
+
+
+def data_inputs(config: PipelineConfig) -> list[str]:
+    """The configured image inputs, or the bundled demo photos (written once)."""
+    if config.data:
+        return list(config.data)
+    from colordisc_tf.demo_data import write_demo_photos
+
+    folder = os.path.join(os.path.abspath(config.pipeline_root), "demo_photos", f"tile{config.demo_tile}")
+    if not os.path.isdir(folder) or not os.listdir(folder):
+        write_demo_photos(folder, tile=config.demo_tile)
+    return [folder]
+
+
+def create_pipeline(config: PipelineConfig) -> pipeline.Pipeline:
+    root = os.path.abspath(config.pipeline_root)
+    examples_gen = LabExampleGen(input_base=data_inputs(config), config=config.preprocess_config)
+    prior = ColorPrior(examples=examples_gen.outputs["examples"], lam=config.prior.lam, sigma=config.prior.sigma)
+    generator = GeneratorTrainer(
+        examples=examples_gen.outputs["examples"],
+        color_prior=prior.outputs["color_prior"],
+        custom_config=to_dict(config.generator),
+    )
+    colorize = Colorize(
+        examples=examples_gen.outputs["examples"],
+        model=generator.outputs["model"],
+        batch_size=config.colorize_batch_size,
+    )
+    components = [examples_gen, prior, generator, colorize]
+    return pipeline.Pipeline(
+        pipeline_name=config.name,
+        pipeline_root=root,
+        components=components,
+        enable_cache=config.enable_cache,
+        metadata_connection_config=metadata.sqlite_metadata_connection_config(
+            config.metadata_path or os.path.join(root, "metadata.sqlite")
+        ),
+        beam_pipeline_args=list(config.beam_args),
+    )

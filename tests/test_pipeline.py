@@ -1,0 +1,85 @@
+"""The pipeline on tiny data through LocalDagRunner; a second run is fully cached."""
+
+import os
+
+import numpy as np
+import pytest
+from ml_metadata import metadata_store
+from ml_metadata.proto import metadata_store_pb2
+from tfx.orchestration import metadata
+from tfx.orchestration.local.local_dag_runner import LocalDagRunner
+
+from colordisc_tf.config import load_config
+from colordisc_tf.demo_data import write_demo_photos
+from colordisc_tf.record_format import decode_lab_example
+from pipelines.colordisc_pipeline import create_pipeline
+
+TINY = {
+    "name": "colordisc-tiny",
+    "demo_tile": 32,
+    "beam_args": ["--direct_running_mode=in_memory", "--direct_num_workers=1"],
+    "preprocess": {"size": 32, "eval_percent": 30},
+    "generator": {"width": 0.0625, "crop_size": 32, "batch_size": 8, "steps": 20, "steps_per_epoch": 10,
+                  "eval_batches": 1, "serving_size": 32},
+}
+
+
+def _store(root):
+    return metadata_store.MetadataStore(metadata.sqlite_metadata_connection_config(str(root / "metadata.sqlite")))
+
+
+def _latest(store, type_name):
+    return max(store.get_artifacts_by_type(type_name), key=lambda a: a.id)
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("pipe")
+    photos = root / "photos"
+    write_demo_photos(photos, tile=32, max_side=96, names=["astronaut", "coffee", "chelsea", "rocket"])
+    config = load_config(overrides={**TINY, "data": [str(photos)], "pipeline_root": str(root)})
+    LocalDagRunner().run(create_pipeline(config))
+    first = _store(root).get_executions()
+    LocalDagRunner().run(create_pipeline(config))
+    return root, config, first, _store(root).get_executions()[len(first):]
+
+
+def test_first_run_completes_every_component(tiny_run):
+    _, config, first, _ = tiny_run
+    assert len(first) == len(create_pipeline(config).components)
+    assert {e.last_known_state for e in first} == {metadata_store_pb2.Execution.COMPLETE}
+
+
+def test_second_run_is_fully_cached(tiny_run):
+    _, _, first, second = tiny_run
+    assert len(second) == len(first)
+    assert {e.last_known_state for e in second} == {metadata_store_pb2.Execution.CACHED}
+
+
+def test_colorized_records_keep_the_real_l(tiny_run):
+    import tensorflow as tf
+
+    root, _, _, _ = tiny_run
+    store = _store(root)
+    examples = [a for a in store.get_artifacts_by_type("Examples")]
+    real_uri = min(examples, key=lambda a: a.id).uri
+    fake_uri = max(examples, key=lambda a: a.id).uri
+    for split in ("train", "eval"):
+        def records(uri):
+            files = tf.io.gfile.glob(os.path.join(uri, f"Split-{split}", "*"))
+            return {r["id"]: r for r in (decode_lab_example(x.numpy()) for x in
+                                         tf.data.TFRecordDataset(files, compression_type="GZIP"))}
+        real, fake = records(real_uri), records(fake_uri)
+        assert real.keys() == fake.keys() and real
+        for key in real:
+            np.testing.assert_array_equal(real[key]["l_u8"], fake[key]["l_u8"])
+        assert any(not np.array_equal(real[k]["ab_i8"], fake[k]["ab_i8"]) for k in real)
+
+
+def test_generator_model_layout(tiny_run):
+    root, _, _, _ = tiny_run
+    uri = _latest(_store(root), "Model").uri
+    assert os.path.exists(os.path.join(uri, "Format-Serving", "saved_model.pb"))
+    assert os.path.exists(os.path.join(uri, "generator.keras"))
+    run_uri = _latest(_store(root), "ModelRun").uri
+    assert os.path.isdir(os.path.join(run_uri, "logs"))
