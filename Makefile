@@ -7,6 +7,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.colordisc-installed
+TORCH_STAMP := $(VENV)/.colordisc-torch-installed
 DEMO_DIR ?= demo_output
 PYTEST_ARGS ?=
 
@@ -26,13 +27,18 @@ editable: $(STAMP)
 	@$(PY) -c "import sys, pathlib, colordisc_tf as p; sys.exit(pathlib.Path(p.__file__).resolve().parents[1] != pathlib.Path('$(CURDIR)').resolve())" 2>/dev/null \
 	  || $(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 
+# PyTorch (CPU): a test/benchmark extra, not a runtime dependency.
+$(TORCH_STAMP): requirements-torch.txt $(STAMP)
+	$(PY) -m pip install --quiet --no-deps -r requirements-torch.txt
+	@touch $@
+
 demo: editable
 	$(VENV)/bin/colordisc demo --output $(DEMO_DIR)
 
-test: editable
+test: editable $(TORCH_STAMP)
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
-test-all: editable
+test-all: editable $(TORCH_STAMP)
 	$(PY) -m pytest -q --run-slow $(PYTEST_ARGS)
 
 # Re-resolve the stack into requirements.lock (needs network; see README "Install recipe").

@@ -76,6 +76,85 @@ def _cmd_demo(args) -> int:
     return 0
 
 
+def _cmd_run(args) -> int:
+    """The whole TFX pipeline with LocalDagRunner (what `tfx run create` runs)."""
+    from tfx.orchestration.local.local_dag_runner import LocalDagRunner
+
+    from pipelines.colordisc_pipeline import create_pipeline
+    from pipelines.local_runner import resolved_config
+
+    overrides = {}
+    if args.data:
+        overrides["data"] = [os.path.abspath(d) for d in args.data]
+    if args.pipeline_root:
+        overrides["pipeline_root"] = os.path.abspath(args.pipeline_root)
+    if args.beam_args:
+        overrides["beam_args"] = args.beam_args
+    config = resolved_config(args.config, overrides)
+    print(f"run: pipeline {config.name!r}, root {config.pipeline_root}", flush=True)
+    LocalDagRunner().run(create_pipeline(config))
+    print(f"run: done. Artifacts under {config.pipeline_root}; TensorBoard: "
+          f"tensorboard --logdir {config.pipeline_root}/GeneratorTrainer/model_run")
+    return 0
+
+
+def _cmd_import_eccv16(args) -> int:
+    from colordisc_tf.config import GeneratorConfig
+    from colordisc_tf.models.eccv16_import import import_eccv16
+    from colordisc_tf.train_generator import save_generator
+
+    model = import_eccv16(args.weights)
+    width = model.get_layer("conv1_1").filters / 64
+    config = GeneratorConfig(width=width, steps=0, init=os.path.abspath(args.output), serving_size=args.serving_size)
+    serving = save_generator(model, config, args.output)
+    print(f"import-eccv16: {model.count_params():,} parameters -> {args.output}/generator.keras, "
+          f"serving SavedModel {serving}. Use it in the pipeline with generator.init = {os.path.abspath(args.output)}")
+    return 0
+
+
+def _find_serving_dir(path: str) -> str:
+    """A SavedModel dir, or a dir holding one (Format-Serving/, serving/, or TF Serving versions)."""
+    if os.path.exists(os.path.join(path, "saved_model.pb")):
+        return path
+    for sub in ("Format-Serving", "serving"):
+        if os.path.exists(os.path.join(path, sub, "saved_model.pb")):
+            return os.path.join(path, sub)
+    versions = sorted((int(v) for v in os.listdir(path) if v.isdigit()), reverse=True) if os.path.isdir(path) else []
+    for version in versions:
+        if os.path.exists(os.path.join(path, str(version), "saved_model.pb")):
+            return os.path.join(path, str(version))
+    raise FileNotFoundError(f"no SavedModel in {path} (nor in Format-Serving/, serving/ or a version folder)")
+
+
+def _cmd_colorize(args) -> int:
+    from pathlib import Path
+
+    import tensorflow as tf
+    from tqdm import tqdm
+
+    from colordisc_tf.beam_preprocess import expand_inputs
+
+    model_dir = _find_serving_dir(args.model)
+    serve = tf.saved_model.load(model_dir).signatures["serving_default"]
+    paths = expand_inputs(args.inputs)
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    failed = []
+    for path in tqdm(paths, desc="colorize", unit="image"):
+        try:
+            data = tf.io.read_file(path)
+            png = serve(images=tf.reshape(data, [1]))["colorized"].numpy()[0]
+        except (tf.errors.InvalidArgumentError, tf.errors.NotFoundError, OSError) as e:
+            failed.append((path, getattr(e, "message", str(e)).strip().splitlines()[0]))
+            continue
+        (out / (Path(path).stem + ".png")).write_bytes(png)
+    for path, reason in failed:
+        print(f"colorize: skipped {path}: {reason}", file=sys.stderr)
+    print(f"colorize: {len(paths) - len(failed)} of {len(paths)} images -> {out}"
+          + (f" ({len(failed)} skipped)" if failed else ""))
+    return 0 if len(failed) < len(paths) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="colordisc",
@@ -113,6 +192,25 @@ def build_parser() -> argparse.ArgumentParser:
     pri.add_argument("--lam", type=float, default=0.5, help="mix with uniform (default 0.5)")
     pri.add_argument("--sigma", type=float, default=5.0, help="Gaussian smoothing in ab units (default 5)")
     pri.set_defaults(func=_cmd_prior, takes_beam_args=True)
+
+    run = sub.add_parser("run", help="run the whole TFX pipeline locally (as `tfx run create --engine local`)",
+                         description="Unrecognised --flags are passed to Apache Beam.")
+    run.add_argument("--config", default=None, help="pipeline config JSON (default pipelines/configs/demo.json)")
+    run.add_argument("--data", nargs="+", default=None, help="image folders/files (default: the config's, or the demo photos)")
+    run.add_argument("--pipeline-root", default=None, help="where artifacts and the MLMD sqlite go")
+    run.set_defaults(func=_cmd_run, takes_beam_args=True)
+
+    col = sub.add_parser("colorize", help="colorize images with a generator SavedModel, one PNG per input")
+    col.add_argument("--model", required=True, help="serving SavedModel (or a dir holding Format-Serving/, serving/ or versions)")
+    col.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, folders or patterns")
+    col.add_argument("--output", required=True, help="folder for the PNGs")
+    col.set_defaults(func=_cmd_colorize)
+
+    imp = sub.add_parser("import-eccv16", help="Zhang et al.'s released PyTorch weights -> our Keras generator (needs torch)")
+    imp.add_argument("weights", help="colorization_release_v2-9b330a0b.pth (or any eccv16 state dict)")
+    imp.add_argument("--output", required=True, help="folder for generator.keras and serving/")
+    imp.add_argument("--serving-size", type=int, default=256, help="resolution the serving model predicts at")
+    imp.set_defaults(func=_cmd_import_eccv16)
 
     run_demo = sub.add_parser("demo", help="run the main job on the bundled demo photos")
     run_demo.add_argument("--output", default="demo_output", help="folder for everything it writes")

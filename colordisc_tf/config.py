@@ -91,7 +91,7 @@ class GeneratorConfig:
     head: str = "classification"  # or "l2", the regression baseline
     crop_size: int = 64  # training crops (multiple of 8); the reference trained on 176
     batch_size: int = 16
-    steps: int = 300  # total optimizer steps
+    steps: int = 300  # total optimizer steps (0 with `init`: use the initial model as is)
     steps_per_epoch: int = 50  # checkpoint (BackupAndRestore) + eval + logging interval
     learning_rate: float = 1e-3  # Adam; the reference used 3e-5 at width 1.0
     lr_decay: bool = True  # cosine decay to 10 % over `steps`
@@ -112,9 +112,11 @@ class GeneratorConfig:
             raise ValueError(f"crop_size must be a multiple of 8, got {self.crop_size}")
         if self.head not in ("classification", "l2"):
             raise ValueError(f"head must be 'classification' or 'l2', got {self.head!r}")
-        for name in ("steps", "steps_per_epoch", "batch_size", "k", "serving_size"):
+        for name in ("steps_per_epoch", "batch_size", "k", "serving_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be positive")
+        if self.steps < (0 if self.init else 1):
+            raise ValueError("steps must be positive (or 0 with init: no training)")
         if self.steps % self.steps_per_epoch:
             raise ValueError(f"steps ({self.steps}) must be a multiple of steps_per_epoch ({self.steps_per_epoch})")
 

@@ -54,6 +54,9 @@ def train_generator(
     the last epoch boundary; pass backup_dir to keep it elsewhere), history.json.
     Save the result with `save_generator`."""
     _log.info("generator config:\n%s", describe(config))
+    if config.steps == 0:
+        _log.info("generator: steps=0, using %s as is", config.init)
+        return load_generator(config.init), {"steps": 0}
     keras.utils.set_random_seed(config.seed)
     os.makedirs(output_dir, exist_ok=True)
     log_dir = os.path.join(output_dir, "logs")

@@ -1,0 +1,98 @@
+"""Images/s of our Keras ECCV16 generator vs the same layer table in PyTorch (CPU).
+
+Same process, same input sizes, same width; inference (forward, eval mode) and
+one training step (forward + cross entropy on the 313 logits + backward + Adam).
+Printed as ratios Keras / PyTorch (> 1: Keras faster).
+
+    .venv/bin/python benchmarks/generator.py [--width 1.0] [--repeats 3] [--jit]
+needs: pip install -r requirements-torch.txt
+"""
+
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+
+
+def _timed(fn, repeats):
+    fn()  # warm-up (tracing, allocation)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def keras_fns(width, batch, size, jit):
+    import keras
+    import tensorflow as tf
+
+    from colordisc_tf.models import build_generator
+
+    model = build_generator(width)
+    x = tf.constant(np.random.default_rng(0).uniform(0, 100, (batch, size, size, 1)), tf.float32)
+    y = tf.constant(np.random.default_rng(1).integers(0, 313, (batch, size // 4, size // 4)), tf.int32)
+    # What fit() runs: compiled train step, Adam, cross entropy on the logits.
+    model.compile(keras.optimizers.Adam(1e-4), keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  jit_compile=jit)
+
+    @tf.function(jit_compile=jit)
+    def infer():
+        return model(x, training=False)
+
+    return lambda: infer().numpy(), lambda: model.train_on_batch(x, y)
+
+
+def torch_fns(width, batch, size):
+    import torch
+    from reference.eccv16_torch import eccv16_torch
+
+    model = eccv16_torch(width)
+    x = torch.from_numpy(np.random.default_rng(0).uniform(-0.5, 0.5, (batch, 1, size, size)).astype(np.float32))
+    y = torch.from_numpy(np.random.default_rng(1).integers(0, 313, (batch, size // 4, size // 4)))
+    opt = torch.optim.Adam(model.parameters(), 1e-4)
+
+    def infer():
+        model.eval()
+        with torch.no_grad():
+            return model(x)
+
+    def train():
+        model.train()
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return infer, train
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--width", type=float, default=1.0)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--jit", action="store_true", help="XLA-compile the Keras functions")
+    parser.add_argument("--cases", default="64x32,256x8", help="SIZExBATCH,...")
+    args = parser.parse_args()
+    import torch
+
+    print(f"width {args.width}, cores {os.cpu_count()}, torch threads {torch.get_num_threads()}, XLA {args.jit}")
+    for case in args.cases.split(","):
+        size, batch = map(int, case.split("x"))
+        k_inf, k_train = keras_fns(args.width, batch, size, args.jit)
+        t_inf, t_train = torch_fns(args.width, batch, size)
+        rows = [("inference", _timed(k_inf, args.repeats), _timed(t_inf, args.repeats)),
+                ("train step", _timed(k_train, args.repeats), _timed(t_train, args.repeats))]
+        for name, k, t in rows:
+            print(f"{size:4d}^2 batch {batch:3d} {name:10s}: Keras {batch / k:7.2f} img/s  "
+                  f"PyTorch {batch / t:7.2f} img/s  ratio {t / k:5.2f}x")
+
+
+if __name__ == "__main__":
+    main()

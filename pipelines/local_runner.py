@@ -1,0 +1,33 @@
+"""Runs the colordisc pipeline with TFX's LocalDagRunner.
+
+    tfx pipeline create --engine local --pipeline_path pipelines/local_runner.py
+    tfx run create --engine local --pipeline_name colordisc
+
+Config: $COLORDISC_CONFIG (a JSON file; default pipelines/configs/demo.json).
+Relative paths in it are taken from the repository root.
+"""
+
+import os
+
+from tfx.orchestration.local.local_dag_runner import LocalDagRunner
+
+from colordisc_tf.config import load_config
+from pipelines.colordisc_pipeline import create_pipeline
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def resolved_config(path=None, overrides=None):
+    path = path or os.environ.get("COLORDISC_CONFIG") or os.path.join(REPO, "pipelines", "configs", "demo.json")
+    config = load_config(path, overrides)
+    paths = {
+        "pipeline_root": os.path.join(REPO, config.pipeline_root),
+        "serving_root": os.path.join(REPO, config.serving_root),
+        "data": [os.path.join(REPO, d) if "://" not in d else d for d in config.data],
+    }
+    return load_config(path, {**(overrides or {}), **paths})
+
+
+# The tfx CLI runs this file.
+if __name__ == "__main__":
+    LocalDagRunner().run(create_pipeline(resolved_config()))
