@@ -149,11 +149,22 @@ class PipelineConfig:
     prior: PriorConfig = dataclasses.field(default_factory=PriorConfig)
     generator: GeneratorConfig = dataclasses.field(default_factory=GeneratorConfig)
     colorize_batch_size: int = 32
+    discriminator: dict = dataclasses.field(default_factory=dict)  # DiscriminatorConfig fields
+    worst_cases: int = 8  # realness-map overlays in the report
+    failure_quantile: float | None = 0.25  # FailureFilter: lowest share of realness...
+    failure_threshold: float | None = None  # ...or an absolute realness (give one)
 
     def __post_init__(self):
         object.__setattr__(self, "data", tuple(self.data))
         object.__setattr__(self, "beam_args", tuple(self.beam_args))
         from_dict(_preprocess_config(), self.preprocess, prefix="preprocess.")
+        from_dict(DiscriminatorConfig, self.discriminator, prefix="discriminator.")
+        if (self.failure_quantile is None) == (self.failure_threshold is None):
+            raise ValueError("set exactly one of failure_quantile and failure_threshold")
+
+    @property
+    def discriminator_config(self):
+        return from_dict(DiscriminatorConfig, self.discriminator, prefix="discriminator.")
 
     @property
     def preprocess_config(self):
@@ -168,3 +179,28 @@ def load_config(path: str | None = None, overrides: dict | None = None) -> Pipel
             data = json.load(f)
     data.update(overrides or {})
     return from_dict(PipelineConfig, data)
+
+
+@dataclasses.dataclass(frozen=True)
+class DiscriminatorConfig:
+    """The realness discriminator and its training. Defaults: a CPU-sized demo."""
+
+    width: int = 32  # channels of the first conv (64 in pix2pix)
+    depth: int = 3  # stride-2 convs: 3 gives the 70x70 PatchGAN
+    global_pool: bool = False  # one logit per image instead of a patch map
+    crop_size: int = 56
+    batch_size: int = 32  # half real, half colorized
+    steps: int = 300
+    steps_per_epoch: int = 50
+    learning_rate: float = 2e-4
+    beta_1: float = 0.5
+    random_flip: bool = True
+    eval_batches: int = 8
+    serving_size: int = 64  # the serving model scores images resized to this
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.batch_size % 2:
+            raise ValueError("batch_size must be even (half real, half colorized)")
+        if self.steps % self.steps_per_epoch:
+            raise ValueError(f"steps ({self.steps}) must be a multiple of steps_per_epoch ({self.steps_per_epoch})")

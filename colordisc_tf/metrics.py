@@ -5,6 +5,7 @@
 - Class-rebalanced AuC: the same with pixels weighted by 1 / prior(true bin).
 - Colourfulness (Hasler & Süsstrunk 2003) on 0..255 sRGB, and ΔCF.
 - PSNR.
+- Discriminator: ROC AUC, error rate at 0.5, fool rate.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ __all__ = [
     "colorfulness",
     "delta_colorfulness",
     "psnr",
+    "roc_auc",
+    "discriminator_error",
+    "fool_rate",
 ]
 
 
@@ -105,3 +109,34 @@ def psnr(pred, true, data_range=None):
     mse = np.mean((pred.astype(np.float64) - true.astype(np.float64)) ** 2, axis=(-3, -2, -1))
     with np.errstate(divide="ignore"):
         return 10.0 * np.log10(data_range**2 / mse)
+
+
+def roc_auc(scores_positive, scores_negative) -> float:
+    """ROC AUC = P(score of a positive > score of a negative), ties count half
+    (the Mann-Whitney U statistic, by ranks)."""
+    pos = np.asarray(scores_positive, np.float64).ravel()
+    neg = np.asarray(scores_negative, np.float64).ravel()
+    if pos.size == 0 or neg.size == 0:
+        raise ValueError("roc_auc needs at least one positive and one negative score")
+    allv = np.concatenate([pos, neg])
+    order = np.argsort(allv, kind="mergesort")
+    ranks = np.empty_like(allv)
+    sorted_v = allv[order]
+    # average ranks over ties
+    _, first, counts = np.unique(sorted_v, return_index=True, return_counts=True)
+    avg = first + (counts - 1) / 2.0 + 1
+    ranks[order] = np.repeat(avg, counts)
+    u = ranks[: pos.size].sum() - pos.size * (pos.size + 1) / 2.0
+    return float(u / (pos.size * neg.size))
+
+
+def discriminator_error(real_scores, fake_scores, threshold: float = 0.5) -> float:
+    """Share of images misclassified at `threshold` (real below it, fake at or above)."""
+    real = np.asarray(real_scores).ravel()
+    fake = np.asarray(fake_scores).ravel()
+    return float((np.sum(real < threshold) + np.sum(fake >= threshold)) / (real.size + fake.size))
+
+
+def fool_rate(fake_scores, threshold: float = 0.5) -> float:
+    """Share of generated images the discriminator calls real."""
+    return float(np.mean(np.asarray(fake_scores).ravel() >= threshold))

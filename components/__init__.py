@@ -3,10 +3,23 @@
 # First, so tensorflow-io's plugin warnings are silenced before TFX's imports load it.
 import colordisc_tf.color  # noqa: F401, I001
 
-from components.artifact_types import ColorPriorArtifact
+from components.artifact_types import ColorPriorArtifact, RealnessScores
 from components.color_prior import ColorPrior
 from components.colorize import Colorize
+from components.discriminator_trainer import DiscriminatorTrainer
+from components.failure_filter import FailureFilter
 from components.generator_trainer import GeneratorTrainer
 from components.lab_example_gen import LabExampleGen
+from components.realness_evaluator import RealnessEvaluator
 
-__all__ = ["ColorPriorArtifact", "ColorPrior", "Colorize", "GeneratorTrainer", "LabExampleGen"]
+__all__ = [
+    "ColorPriorArtifact",
+    "RealnessScores",
+    "ColorPrior",
+    "Colorize",
+    "DiscriminatorTrainer",
+    "FailureFilter",
+    "GeneratorTrainer",
+    "LabExampleGen",
+    "RealnessEvaluator",
+]

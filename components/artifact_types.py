@@ -2,10 +2,16 @@
 
 from tfx.types.artifact import Artifact
 
-__all__ = ["ColorPriorArtifact"]
+__all__ = ["ColorPriorArtifact", "RealnessScores"]
 
 
 class ColorPriorArtifact(Artifact):
     """prior.npz (counts, prior, smoothed prior, weights), prior.json, prior.png."""
 
     TYPE_NAME = "ColorPrior"
+
+
+class RealnessScores(Artifact):
+    """scores.jsonl (per photo and split) and report/ (metrics, histogram, worst cases)."""
+
+    TYPE_NAME = "RealnessScores"

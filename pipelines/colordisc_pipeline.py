@@ -1,6 +1,7 @@
 """The colordisc TFX pipeline: a pure function of a PipelineConfig.
 
-LabExampleGen -> ColorPrior -> GeneratorTrainer -> Colorize -> ...
+LabExampleGen -> ColorPrior -> GeneratorTrainer -> Colorize -> DiscriminatorTrainer
+  -> RealnessEvaluator -> FailureFilter -> ...
 """
 
 from __future__ import annotations
@@ -8,7 +9,15 @@ from __future__ import annotations
 import os
 
 # components first: it imports tensorflow-io quietly before TFX pulls it in.
-from components import ColorPrior, Colorize, GeneratorTrainer, LabExampleGen  # isort: skip
+from components import (  # isort: skip
+    ColorPrior,
+    Colorize,
+    DiscriminatorTrainer,
+    FailureFilter,
+    GeneratorTrainer,
+    LabExampleGen,
+    RealnessEvaluator,
+)
 from tfx.orchestration import metadata, pipeline
 
 from colordisc_tf.config import PipelineConfig, to_dict
@@ -42,7 +51,24 @@ def create_pipeline(config: PipelineConfig) -> pipeline.Pipeline:
         model=generator.outputs["model"],
         batch_size=config.colorize_batch_size,
     )
-    components = [examples_gen, prior, generator, colorize]
+    discriminator = DiscriminatorTrainer(
+        examples=examples_gen.outputs["examples"],
+        colorized=colorize.outputs["colorized"],
+        custom_config=to_dict(config.discriminator_config),
+    )
+    evaluator = RealnessEvaluator(
+        examples=examples_gen.outputs["examples"],
+        colorized=colorize.outputs["colorized"],
+        discriminator=discriminator.outputs["model"],
+        worst=config.worst_cases,
+    )
+    failures = FailureFilter(
+        examples=examples_gen.outputs["examples"],
+        scores=evaluator.outputs["scores"],
+        quantile=config.failure_quantile,
+        threshold=config.failure_threshold,
+    )
+    components = [examples_gen, prior, generator, colorize, discriminator, evaluator, failures]
     return pipeline.Pipeline(
         pipeline_name=config.name,
         pipeline_root=root,

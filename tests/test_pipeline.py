@@ -21,6 +21,9 @@ TINY = {
     "preprocess": {"size": 32, "eval_percent": 30},
     "generator": {"width": 0.0625, "crop_size": 32, "batch_size": 8, "steps": 20, "steps_per_epoch": 10,
                   "eval_batches": 1, "serving_size": 32},
+    "discriminator": {"width": 8, "depth": 2, "crop_size": 24, "batch_size": 8, "steps": 20,
+                      "steps_per_epoch": 10, "eval_batches": 2, "serving_size": 32},
+    "worst_cases": 2,
 }
 
 
@@ -61,9 +64,8 @@ def test_colorized_records_keep_the_real_l(tiny_run):
 
     root, _, _, _ = tiny_run
     store = _store(root)
-    examples = [a for a in store.get_artifacts_by_type("Examples")]
-    real_uri = min(examples, key=lambda a: a.id).uri
-    fake_uri = max(examples, key=lambda a: a.id).uri
+    examples = sorted(store.get_artifacts_by_type("Examples"), key=lambda a: a.id)
+    real_uri, fake_uri = examples[0].uri, examples[1].uri  # LabExampleGen's, then Colorize's
     for split in ("train", "eval"):
         def records(uri):
             files = tf.io.gfile.glob(os.path.join(uri, f"Split-{split}", "*"))
@@ -78,8 +80,35 @@ def test_colorized_records_keep_the_real_l(tiny_run):
 
 def test_generator_model_layout(tiny_run):
     root, _, _, _ = tiny_run
-    uri = _latest(_store(root), "Model").uri
-    assert os.path.exists(os.path.join(uri, "Format-Serving", "saved_model.pb"))
-    assert os.path.exists(os.path.join(uri, "generator.keras"))
-    run_uri = _latest(_store(root), "ModelRun").uri
-    assert os.path.isdir(os.path.join(run_uri, "logs"))
+    store = _store(root)
+    generator, discriminator = sorted(store.get_artifacts_by_type("Model"), key=lambda a: a.id)
+    for model, keras_file in ((generator, "generator.keras"), (discriminator, "discriminator.keras")):
+        assert os.path.exists(os.path.join(model.uri, "Format-Serving", "saved_model.pb"))
+        assert os.path.exists(os.path.join(model.uri, keras_file))
+    for run in store.get_artifacts_by_type("ModelRun"):
+        assert os.path.isdir(os.path.join(run.uri, "logs"))
+
+
+def test_realness_report_and_failures(tiny_run):
+    import json
+
+    from colordisc_tf.realness import read_scores
+
+    root, _, _, _ = tiny_run
+    store = _store(root)
+    scores_uri = _latest(store, "RealnessScores").uri
+    rows = read_scores(scores_uri)
+    with open(os.path.join(scores_uri, "report", "metrics.json")) as f:
+        report = json.load(f)
+    assert report["images"] == sum(r["split"] == "eval" for r in rows) > 0
+    assert os.path.exists(os.path.join(scores_uri, "report", "histogram.png"))
+    assert os.path.exists(os.path.join(scores_uri, "report", "worst_00.png"))
+    failures_uri = max(store.get_artifacts_by_type("Examples"), key=lambda a: a.id).uri
+    with open(os.path.join(failures_uri, "manifest.jsonl")) as f:
+        manifest = [json.loads(line) for line in f]
+    for split in ("train", "eval"):
+        n = sum(r["split"] == split for r in rows)
+        assert sum(m["split"] == split for m in manifest) >= int(0.25 * n)
+    train_ids = {m["id"] for m in manifest if m["split"] == "train"}
+    eval_ids = {m["id"] for m in manifest if m["split"] == "eval"}
+    assert not train_ids & eval_ids

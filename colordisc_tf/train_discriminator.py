@@ -1,0 +1,130 @@
+"""Training the realness discriminator: real Lab records (1) vs colorized ones (0)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from colordisc_tf import metrics
+from colordisc_tf.config import DiscriminatorConfig, describe
+from colordisc_tf.models.discriminator import build_discriminator, realness
+from colordisc_tf.records import lab_dataset
+
+__all__ = ["PatchBCE", "train_discriminator", "score_lab_batches", "save_discriminator", "load_discriminator",
+           "KERAS_FILE"]
+
+_log = logging.getLogger(__name__)
+KERAS_FILE = "discriminator.keras"
+
+
+@keras.saving.register_keras_serializable(package="colordisc")
+class PatchBCE(keras.losses.Loss):
+    """Binary cross entropy of every patch logit against its image's label."""
+
+    def __init__(self, name="patch_bce", **kwargs):
+        super().__init__(name=name, **kwargs)
+
+    def call(self, y_true, y_pred):
+        labels = ops.reshape(ops.cast(y_true, y_pred.dtype), (-1, 1, 1, 1)) * ops.ones_like(y_pred)
+        return ops.mean(ops.binary_crossentropy(labels, y_pred, from_logits=True), axis=(1, 2, 3))
+
+
+def _lab(l_chan, ab):
+    return tf.concat([l_chan, ab], axis=-1)
+
+
+def real_fake_dataset(real_pattern, fake_pattern, config: DiscriminatorConfig, training: bool):
+    """Batches of (Lab, label): half real, half colorized, same augmentation for both."""
+    half = config.batch_size // 2
+    kwargs = dict(crop_size=config.crop_size, random_crop=training, random_flip=training and config.random_flip,
+                  shuffle_buffer=512 if training else 0, repeat=training, drop_remainder=True)
+    real = lab_dataset(real_pattern, half, seed=config.seed, **kwargs)
+    fake = lab_dataset(fake_pattern, half, seed=config.seed + 1, **kwargs)
+    labels = tf.concat([tf.ones(half), tf.zeros(half)], axis=0)
+    return tf.data.Dataset.zip(real, fake).map(lambda r, f: (tf.concat([_lab(*r), _lab(*f)], axis=0), labels))
+
+
+def score_lab_batches(model, dataset) -> np.ndarray:
+    """Realness of every image of a dataset of Lab batches (or (Lab, label) pairs)."""
+    scores = []
+    for batch in dataset:
+        lab = batch[0] if isinstance(batch, tuple) else batch
+        scores.append(np.asarray(realness(model(lab, training=False))))
+    return np.concatenate(scores) if scores else np.zeros(0)
+
+
+class _EvalCallback(keras.callbacks.Callback):
+    def __init__(self, eval_ds, log_dir):
+        super().__init__()
+        self.eval_ds = eval_ds
+        self.writer = tf.summary.create_file_writer(os.path.join(log_dir, "eval"))
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs if logs is not None else {}
+        labels = np.concatenate([y.numpy() for _, y in self.eval_ds])
+        scores = score_lab_batches(self.model, self.eval_ds)
+        real, fake = scores[labels == 1], scores[labels == 0]
+        logs["eval_error"] = metrics.discriminator_error(real, fake)
+        logs["eval_auc"] = metrics.roc_auc(real, fake)
+        with self.writer.as_default(step=int(self.model.optimizer.iterations.numpy())):
+            tf.summary.scalar("error", logs["eval_error"])
+            tf.summary.scalar("roc_auc", logs["eval_auc"])
+            tf.summary.histogram("realness_real", real)
+            tf.summary.histogram("realness_colorized", fake)
+        self.writer.flush()
+
+
+def train_discriminator(config: DiscriminatorConfig, real_train: str, fake_train: str, real_eval: str | None,
+                        fake_eval: str | None, output_dir: str, backup_dir: str | None = None):
+    """Train per config; returns (model, history). Eval metrics: error at 0.5 and
+    ROC AUC on the eval split's real vs colorized photos (seen by neither model)."""
+    _log.info("discriminator config:\n%s", describe(config))
+    keras.utils.set_random_seed(config.seed)
+    os.makedirs(output_dir, exist_ok=True)
+    log_dir = os.path.join(output_dir, "logs")
+    model = build_discriminator(config.width, config.depth, config.global_pool)
+    model.compile(keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1), loss=PatchBCE())
+    callbacks = [
+        keras.callbacks.BackupAndRestore(backup_dir or os.path.join(output_dir, "backup"), save_freq="epoch"),
+        keras.callbacks.TensorBoard(log_dir, update_freq="epoch"),
+    ]
+    if real_eval and fake_eval and tf.io.gfile.glob(real_eval):
+        eval_ds = real_fake_dataset(real_eval, fake_eval, config, training=False).take(config.eval_batches).cache()
+        if any(True for _ in eval_ds):
+            callbacks.insert(0, _EvalCallback(eval_ds, log_dir))
+        else:
+            _log.warning("eval split smaller than half a batch: no discriminator eval metrics")
+    history = model.fit(real_fake_dataset(real_train, fake_train, config, training=True),
+                        epochs=config.steps // config.steps_per_epoch, steps_per_epoch=config.steps_per_epoch,
+                        callbacks=callbacks, verbose=2)
+    hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
+    hist["steps"] = int(model.optimizer.iterations.numpy())
+    with open(os.path.join(output_dir, "history.json"), "w") as f:
+        json.dump(hist, f, indent=1)
+    return model, hist
+
+
+def load_discriminator(path: str) -> keras.Model:
+    if os.path.isdir(path):
+        path = os.path.join(path, KERAS_FILE)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no Keras discriminator at {path}")
+    return keras.saving.load_model(path, compile=False)
+
+
+def save_discriminator(model, config: DiscriminatorConfig, model_dir: str, serving_dir: str | None = None) -> str:
+    """model_dir/discriminator.keras + config.json + the serving SavedModel."""
+    from colordisc_tf.export import export_discriminator
+
+    os.makedirs(model_dir, exist_ok=True)
+    model.save(os.path.join(model_dir, KERAS_FILE))
+    with open(os.path.join(model_dir, "config.json"), "w") as f:
+        f.write(describe(config))
+    serving_dir = serving_dir or os.path.join(model_dir, "serving")
+    return export_discriminator(model, serving_dir, config.serving_size)

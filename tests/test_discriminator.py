@@ -1,0 +1,100 @@
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from sklearn.metrics import roc_auc_score
+
+from colordisc_tf import metrics
+from colordisc_tf.config import DiscriminatorConfig
+from colordisc_tf.models import build_discriminator, realness
+from colordisc_tf.models.discriminator import receptive_field
+from colordisc_tf.record_format import decode_lab_example, replace_ab
+
+
+def _write_planted(src_pattern, real_file, fake_file, factor=0.5, min_chroma=10.0):
+    """Real records with mean chroma >= min_chroma, and their copies with ab * factor.
+
+    Dull photos (the Hubble deep field is mostly black) are left out: halving a
+    chroma of 3 leaves nothing a 1-Lipschitz (spectral-norm) critic can see."""
+    options = tf.io.TFRecordOptions(compression_type="GZIP")
+    for path in (real_file, fake_file):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+    with tf.io.TFRecordWriter(real_file, options) as real, tf.io.TFRecordWriter(fake_file, options) as fake:
+        for raw in tf.data.TFRecordDataset(tf.io.gfile.glob(src_pattern), compression_type="GZIP"):
+            rec = decode_lab_example(raw.numpy())
+            ab = rec["ab_i8"].astype(np.float32)
+            if np.hypot(ab[..., 0], ab[..., 1]).mean() >= min_chroma:
+                real.write(raw.numpy())
+                fake.write(replace_ab(raw.numpy(), ab * factor))
+
+
+def test_patch_discriminator_shapes_and_receptive_field():
+    model = build_discriminator(width=8, depth=3)
+    out = model(np.zeros((2, 64, 48, 3), np.float32))
+    assert out.shape == (2, 8, 6, 1)
+    assert receptive_field(3) == 70
+    pooled = build_discriminator(width=8, depth=2, global_pool=True)(np.zeros((3, 32, 32, 3), np.float32))
+    assert pooled.shape == (3, 1, 1, 1)
+    scores = np.asarray(realness(out))
+    assert scores.shape == (2,) and np.all((scores > 0) & (scores < 1))
+    assert any("spectral" in type(layer).__name__.lower() for layer in model.layers)
+
+
+def test_metrics_against_sklearn():
+    rng = np.random.default_rng(0)
+    real = np.concatenate([rng.uniform(0.3, 1, 50), [0.5, 0.5]])
+    fake = np.concatenate([rng.uniform(0, 0.7, 40), [0.5]])
+    y = np.r_[np.ones(real.size), np.zeros(fake.size)]
+    assert metrics.roc_auc(real, fake) == pytest.approx(roc_auc_score(y, np.r_[real, fake]))
+    expected_error = (np.sum(real < 0.5) + np.sum(fake >= 0.5)) / (real.size + fake.size)
+    assert metrics.discriminator_error(real, fake) == pytest.approx(expected_error)
+    assert metrics.fool_rate(fake) == pytest.approx(np.mean(fake >= 0.5))
+    assert metrics.roc_auc([1.0], [0.0]) == 1.0 and metrics.roc_auc([0.0], [1.0]) == 0.0
+
+
+def test_discriminator_learns_undersaturation(tiny_data, tmp_path):
+    from colordisc_tf.train_discriminator import train_discriminator
+
+    paths = {f"{kind}_{split}": str(tmp_path / kind / f"Split-{split}" / "data.gz")
+             for kind in ("real", "fake") for split in ("train", "eval")}
+    for split in ("train", "eval"):
+        _write_planted(tiny_data[split], paths[f"real_{split}"], paths[f"fake_{split}"])
+    config = DiscriminatorConfig(width=16, depth=2, crop_size=24, batch_size=16, steps=600, steps_per_epoch=200,
+                                 learning_rate=2e-3, eval_batches=20)
+    _, history = train_discriminator(config, paths["real_train"], paths["fake_train"], paths["real_eval"],
+                                     paths["fake_eval"], str(tmp_path / "out"))
+    assert history["steps"] == 600
+    # Chance is 50 % error / AUC 0.5. (The issue's goal of < 10 % error is not reached at this
+    # size: ~100 training photos; 12.5 % was the best seen, with 400 photos and 1000 steps.)
+    assert history["eval_error"][-1] < 0.30, history
+    assert history["eval_auc"][-1] > 0.85, history
+
+
+def test_discriminator_export_serves_scores_and_maps(tmp_path):
+    import io
+    import subprocess
+    import sys
+    import textwrap
+
+    from PIL import Image
+
+    from colordisc_tf.train_discriminator import load_discriminator, save_discriminator
+
+    model = build_discriminator(width=8, depth=2)
+    config = DiscriminatorConfig(width=8, depth=2, serving_size=32)
+    serving = save_discriminator(model, config, str(tmp_path / "d"))
+    assert load_discriminator(str(tmp_path / "d")).count_params() == model.count_params()
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 20, 20)).save(buf, "PNG")
+    (tmp_path / "x.png").write_bytes(buf.getvalue())
+    script = textwrap.dedent(f"""
+        import tensorflow as tf
+        sig = tf.saved_model.load({serving!r}).signatures["serving_default"]
+        data = open({str(tmp_path / 'x.png')!r}, "rb").read()
+        out = sig(images=tf.constant([data, data]))
+        print(out["realness"].shape.as_list(), out["realness_map"].shape.as_list())
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "[2] [2, 8, 8]"

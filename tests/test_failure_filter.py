@@ -1,0 +1,54 @@
+import numpy as np
+import pytest
+
+from colordisc_tf.realness import evaluate_scores, select_failures
+
+
+def _rows(n, split, seed):
+    rng = np.random.default_rng(seed)
+    return [{"id": f"{split}{i:03d}", "source": f"/p/{split}{i}.png", "split": split,
+             "real_score": float(rng.uniform(0.4, 1)), "fake_score": float(rng.uniform(0, 0.8)),
+             "cf_fake": float(rng.uniform(0, 50)), "delta_cf": float(rng.uniform(0, 20)),
+             "chroma_fake": float(rng.uniform(0, 30)), "auc": float(rng.uniform(60, 95)),
+             "cf_real": 30.0} for i in range(n)]
+
+
+def test_selects_exactly_the_lowest_quantile():
+    rows = _rows(40, "train", 0) + _rows(20, "eval", 1)
+    chosen = select_failures(rows, "train", quantile=0.25)
+    scores = sorted(r["fake_score"] for r in rows if r["split"] == "train")
+    assert len(chosen) == 10
+    assert [c["score"] for c in chosen] == scores[:10]
+    assert [c["rank"] for c in chosen] == list(range(1, 11))
+    assert {c["split"] for c in chosen} == {"train"}
+
+
+def test_train_and_eval_selections_are_disjoint():
+    rows = _rows(40, "train", 0) + _rows(20, "eval", 1)
+    train = {c["id"] for c in select_failures(rows, "train")}
+    evals = {c["id"] for c in select_failures(rows, "eval")}
+    assert train and evals and not train & evals
+
+
+def test_threshold_selection_and_empty_cases():
+    rows = _rows(30, "eval", 2)
+    chosen = select_failures(rows, "eval", quantile=None, threshold=0.3)
+    assert {c["id"] for c in chosen} == {r["id"] for r in rows if r["fake_score"] < 0.3}
+    assert select_failures(rows, "eval", quantile=None, threshold=0.0) == []
+    assert select_failures(rows, "train") == []  # no rows for the split
+    assert select_failures(_rows(3, "eval", 3), "eval", quantile=0.25) == []  # 0.25 * 3 rounds to none
+    with pytest.raises(ValueError, match="exactly one"):
+        select_failures(rows, "eval", quantile=0.1, threshold=0.5)
+
+
+def test_evaluate_scores_against_direct_computation():
+    from sklearn.metrics import roc_auc_score
+
+    rows = _rows(50, "eval", 4)
+    result = evaluate_scores(rows, "eval")
+    real = np.array([r["real_score"] for r in rows])
+    fake = np.array([r["fake_score"] for r in rows])
+    assert result["roc_auc"] == pytest.approx(roc_auc_score(np.r_[np.ones(50), np.zeros(50)], np.r_[real, fake]))
+    assert result["fool_rate"] == pytest.approx(np.mean(fake >= 0.5))
+    assert result["error"] == pytest.approx((np.sum(real < 0.5) + np.sum(fake >= 0.5)) / 100)
+    assert set(result["spearman_fake_score_vs"]) == {"cf_fake", "delta_cf", "chroma_fake", "auc"}
