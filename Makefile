@@ -7,8 +7,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.colordisc-installed
-TORCH_STAMP := $(VENV)/.colordisc-torch-installed
-DEMO_DIR ?= demo_output
+EXTRAS_STAMP := $(VENV)/.colordisc-extras-installed
 PYTEST_ARGS ?=
 
 .PHONY: demo test test-all venv editable lock clean
@@ -27,18 +26,18 @@ editable: $(STAMP)
 	@$(PY) -c "import sys, pathlib, colordisc_tf as p; sys.exit(pathlib.Path(p.__file__).resolve().parents[1] != pathlib.Path('$(CURDIR)').resolve())" 2>/dev/null \
 	  || $(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 
-# PyTorch (CPU): a test/benchmark extra, not a runtime dependency.
-$(TORCH_STAMP): requirements-torch.txt $(STAMP)
-	$(PY) -m pip install --quiet --no-deps -r requirements-torch.txt
+# PyTorch and JAX (CPU): test/benchmark extras, not runtime dependencies.
+$(EXTRAS_STAMP): requirements-extras.txt $(STAMP)
+	$(PY) -m pip install --quiet --no-deps -r requirements-extras.txt
 	@touch $@
 
 demo: editable
-	$(VENV)/bin/colordisc demo --output $(DEMO_DIR)
+	$(VENV)/bin/colordisc demo
 
-test: editable $(TORCH_STAMP)
+test: editable $(EXTRAS_STAMP)
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
-test-all: editable $(TORCH_STAMP)
+test-all: editable $(EXTRAS_STAMP)
 	$(PY) -m pytest -q --run-slow $(PYTEST_ARGS)
 
 # Re-resolve the stack into requirements.lock (needs network; see README "Install recipe").
@@ -53,4 +52,4 @@ lock:
 	rm -rf .venv-lock
 
 clean:
-	rm -rf $(DEMO_DIR) .pytest_cache
+	rm -rf pipeline_root reports .pytest_cache

@@ -5,7 +5,7 @@ one training step (forward + cross entropy on the 313 logits + backward + Adam).
 Printed as ratios Keras / PyTorch (> 1: Keras faster).
 
     .venv/bin/python benchmarks/generator.py [--width 1.0] [--repeats 3] [--jit]
-needs: pip install -r requirements-torch.txt
+needs: pip install -r requirements-extras.txt
 """
 
 import argparse

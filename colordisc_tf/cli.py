@@ -54,34 +54,59 @@ def _cmd_prior(args) -> int:
 
 
 def _cmd_demo(args) -> int:
-    """The main job on the bundled photos: as much of the pipeline as exists so far."""
-    from pathlib import Path
+    """The main job on the bundled photos: the TFX pipeline with the demo config."""
+    args.config = args.config or None
+    code = _cmd_run(args)
+    from pipelines.local_runner import resolved_config
 
-    from colordisc_tf.beam_preprocess import PreprocessConfig, default_beam_args, run_preprocess
-    from colordisc_tf.demo_data import write_demo_photos
-    from colordisc_tf.prior import run_prior
-    from colordisc_tf.records import split_file_pattern
+    root = resolved_config(args.config, {"pipeline_root": os.path.abspath(args.pipeline_root)}
+                           if args.pipeline_root else None).pipeline_root
+    _print_demo_results(root)
+    return code
 
-    out = Path(args.output)
-    photos = write_demo_photos(out / "photos", tile=args.tile)
-    print(f"demo: wrote {len(photos)} {args.tile}px tiles of the bundled photos to {out / 'photos'}", flush=True)
-    examples = str(out / "examples")
-    summary = run_preprocess([str(out / "photos")], examples, PreprocessConfig(size=args.tile, eval_percent=20),
-                             args.beam_args or default_beam_args())
-    _print_preprocess_summary(summary, examples)
-    prior = run_prior(split_file_pattern(examples, "train"), str(out / "prior"), beam_args=args.beam_args)
-    info = prior.summary()
-    print(f"demo: colour prior over {info['pixels']:,} train pixels, {info['bins_seen']}/313 bins seen, "
-          f"rebalancing weights {info['weight_min']:.2f}..{info['weight_max']:.2f}; plot: {out / 'prior' / 'prior.png'}")
-    return 0
+
+def _print_demo_results(root: str) -> None:
+    import glob
+    import json
+
+    for path in sorted(glob.glob(os.path.join(root, "RealnessEvaluator", "scores", "*", "report", "metrics.json")))[-1:]:
+        with open(path) as f:
+            m = json.load(f)
+        if m.get("images"):
+            print(f"demo: discriminator on {m['images']} held-out photos: error {m['error']:.1%}, "
+                  f"ROC AUC {m['roc_auc']:.3f}, fool rate {m['fool_rate']:.1%}; report: {os.path.dirname(path)}")
+
+
+def _cmd_realness(args) -> int:
+    import json
+
+    import tensorflow as tf
+
+    from colordisc_tf.beam_preprocess import expand_inputs
+
+    score = tf.saved_model.load(_find_serving_dir(args.discriminator)).signatures["serving_default"]
+    rows = []
+    for path in expand_inputs(args.inputs):
+        try:
+            out = score(images=tf.reshape(tf.io.read_file(path), [1]))
+            rows.append({"path": path, "realness": float(out["realness"].numpy()[0])})
+        except (tf.errors.InvalidArgumentError, tf.errors.NotFoundError) as e:
+            rows.append({"path": path, "error": e.message.strip().splitlines()[0]})
+    for row in rows:
+        print(f"{row['realness']:.4f}  {row['path']}" if "realness" in row else f"  error  {row['path']}: {row['error']}")
+    if args.output:
+        with open(args.output, "w") as f:
+            for row in rows:
+                f.write(json.dumps(row) + "\n")
+    return 0 if any("realness" in r for r in rows) else 1
 
 
 def _cmd_run(args) -> int:
     """The whole TFX pipeline with LocalDagRunner (what `tfx run create` runs)."""
-    from tfx.orchestration.local.local_dag_runner import LocalDagRunner
-
-    from pipelines.colordisc_pipeline import create_pipeline
+    # The pipeline module first: it imports tensorflow-io quietly before TFX loads it.
+    from pipelines.colordisc_pipeline import create_pipeline  # isort: skip
     from pipelines.local_runner import resolved_config
+    from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 
     overrides = {}
     if args.data:
@@ -212,10 +237,16 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--serving-size", type=int, default=256, help="resolution the serving model predicts at")
     imp.set_defaults(func=_cmd_import_eccv16)
 
-    run_demo = sub.add_parser("demo", help="run the main job on the bundled demo photos")
-    run_demo.add_argument("--output", default="demo_output", help="folder for everything it writes")
-    run_demo.add_argument("--tile", type=int, default=64, help="tile size of the demo crops")
-    run_demo.set_defaults(func=_cmd_demo, takes_beam_args=True)
+    real = sub.add_parser("realness", help="score images for realness with a discriminator SavedModel")
+    real.add_argument("--discriminator", required=True, help="serving SavedModel (or a dir holding one)")
+    real.add_argument("inputs", nargs="+", metavar="INPUT")
+    real.add_argument("--output", default=None, help="also write JSON lines (path, realness | error) here")
+    real.set_defaults(func=_cmd_realness)
+
+    run_demo = sub.add_parser("demo", help="run the whole pipeline on the bundled demo photos (what `make demo` runs)")
+    run_demo.add_argument("--config", default=None, help="pipeline config (default pipelines/configs/demo.json)")
+    run_demo.add_argument("--pipeline-root", default=None)
+    run_demo.set_defaults(func=_cmd_demo, takes_beam_args=True, data=None)
     return parser
 
 

@@ -19,6 +19,8 @@ __all__ = [
     "GeneratorConfig",
     "PriorConfig",
     "PipelineConfig",
+    "DiscriminatorConfig",
+    "FineTuneConfig",
 ]
 
 
@@ -204,3 +206,28 @@ class DiscriminatorConfig:
             raise ValueError("batch_size must be even (half real, half colorized)")
         if self.steps % self.steps_per_epoch:
             raise ValueError(f"steps ({self.steps}) must be a multiple of steps_per_epoch ({self.steps_per_epoch})")
+
+
+@dataclasses.dataclass(frozen=True)
+class FineTuneConfig:
+    """Adversarial fine-tuning of the generator on its failure cases."""
+
+    steps: int = 200
+    steps_per_epoch: int = 50
+    batch_size: int = 16
+    crop_size: int = 56
+    learning_rate: float = 1e-4
+    lambda_adv: float = 0.1  # weight of the non-saturating GAN loss next to the CE anchor
+    mix_ordinary: float = 0.5  # share of ordinary train examples mixed in against forgetting (0: failures only)
+    temperature: float = 0.38  # annealed mean used to decode differentiably for the critic
+    k: int = 5
+    sigma: float = 5.0
+    seed: int = 0
+
+    def __post_init__(self):
+        if not 0 <= self.mix_ordinary < 1:
+            raise ValueError("mix_ordinary must be in [0, 1)")
+        if self.steps % self.steps_per_epoch:
+            raise ValueError(f"steps ({self.steps}) must be a multiple of steps_per_epoch ({self.steps_per_epoch})")
+        if self.crop_size % 8:
+            raise ValueError(f"crop_size must be a multiple of 8, got {self.crop_size}")

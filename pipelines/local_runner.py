@@ -9,10 +9,10 @@ Relative paths in it are taken from the repository root.
 
 import os
 
+from pipelines.colordisc_pipeline import create_pipeline  # isort: skip  (first: quiets tensorflow-io)
 from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 
 from colordisc_tf.config import load_config
-from pipelines.colordisc_pipeline import create_pipeline
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -1,3 +1,4 @@
+import json
 import os
 
 import numpy as np
@@ -98,3 +99,11 @@ def test_discriminator_export_serves_scores_and_maps(tmp_path):
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "[2] [2, 8, 8]"
+
+    from colordisc_tf.cli import main
+
+    (tmp_path / "bad.png").write_bytes(b"nope")
+    assert main(["realness", "--discriminator", str(tmp_path / "d"), str(tmp_path / "x.png"), str(tmp_path / "bad.png"),
+                 "--output", str(tmp_path / "scores.jsonl")]) == 0
+    rows = [json.loads(line) for line in (tmp_path / "scores.jsonl").read_text().splitlines()]
+    assert 0 < rows[1]["realness"] < 1 and "error" in rows[0]  # bad.png sorts first

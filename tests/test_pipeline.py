@@ -112,3 +112,25 @@ def test_realness_report_and_failures(tiny_run):
     train_ids = {m["id"] for m in manifest if m["split"] == "train"}
     eval_ids = {m["id"] for m in manifest if m["split"] == "eval"}
     assert not train_ids & eval_ids
+
+
+@pytest.mark.slow
+def test_tfx_cli_pipeline_create_and_run(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    photos = tmp_path / "photos"
+    write_demo_photos(photos, tile=32, max_side=96, names=["astronaut", "coffee", "chelsea"])
+    config = {**TINY, "name": "colordisc-cli", "data": [str(photos)], "pipeline_root": str(tmp_path / "root")}
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    env = {**os.environ, "LOCAL_HOME": str(tmp_path / "local_home"), "COLORDISC_CONFIG": str(tmp_path / "config.json")}
+    tfx = os.path.join(os.path.dirname(sys.executable), "tfx")
+    for args in (["pipeline", "create", "--engine", "local", "--pipeline_path", "pipelines/local_runner.py"],
+                 ["run", "create", "--engine", "local", "--pipeline_name", "colordisc-cli"]):
+        result = subprocess.run([tfx, *args], cwd=repo, env=env, capture_output=True, text=True, timeout=1200)
+        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    store = metadata_store.MetadataStore(
+        metadata.sqlite_metadata_connection_config(str(tmp_path / "root" / "metadata.sqlite")))
+    assert {e.last_known_state for e in store.get_executions()} == {metadata_store_pb2.Execution.COMPLETE}

@@ -38,7 +38,7 @@ def load_torch_state_dict(path: str) -> dict[str, np.ndarray]:
         import torch
     except ImportError:
         raise ImportError(
-            "reading a PyTorch .pth file needs torch: pip install -r requirements-torch.txt"
+            "reading a PyTorch .pth file needs torch: pip install -r requirements-extras.txt"
         ) from None
     state = torch.load(path, map_location="cpu", weights_only=True)
     if not isinstance(state, dict):
