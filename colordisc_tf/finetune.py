@@ -59,6 +59,22 @@ class NonSaturatingLoss(keras.losses.Loss):
         return ops.mean(ops.softplus(-y_pred), axis=(1, 2, 3))
 
 
+class _FrozenCritic(layers.Layer):
+    """Calls the critic in inference mode always. (A functional call's training=False
+    is overridden by fit, and SpectralNormalization would then update its power-
+    iteration state and rewrite its kernels each step: the critic would drift.)"""
+
+    def __init__(self, critic, **kwargs):
+        super().__init__(**kwargs)
+        self.critic = critic
+
+    def call(self, lab):
+        return self.critic(lab, training=False)
+
+    def compute_output_shape(self, input_shape):
+        return self.critic.compute_output_shape(input_shape)
+
+
 def build_adversarial(generator: keras.Model, discriminator: keras.Model, temperature: float = 0.38) -> keras.Model:
     """L -> {"logits": generator logits, "adv": critic patch logits of the colorization}."""
     discriminator.trainable = False
@@ -67,7 +83,8 @@ def build_adversarial(generator: keras.Model, discriminator: keras.Model, temper
     ab = AnnealedMeanAb(temperature, name="annealed_mean")(logits)
     ab = layers.UpSampling2D(4, interpolation="bilinear", name="ab_full")(ab)
     lab = layers.Concatenate(name="lab")([l_in, ab])
-    return keras.Model(l_in, {"logits": logits, "adv": discriminator(lab)}, name="adversarial")
+    return keras.Model(l_in, {"logits": logits, "adv": _FrozenCritic(discriminator, name="critic")(lab)},
+                       name="adversarial")
 
 
 def compile_adversarial(model: keras.Model, config: FineTuneConfig, class_weights=None) -> keras.Model:
@@ -109,7 +126,8 @@ def finetune_generator(config: FineTuneConfig, generator, discriminator, dataset
         *callbacks,
     ]
     if importlib.util.find_spec("tensorflow") is not None:  # TensorBoard writes through tf.summary
-        all_callbacks.append(keras.callbacks.TensorBoard(os.path.join(output_dir, "logs"), update_freq="epoch"))
+        all_callbacks.append(keras.callbacks.TensorBoard(os.path.join(output_dir, "logs"), update_freq="epoch",
+                                                         write_graph=False))
     history = model.fit(dataset, epochs=config.steps // config.steps_per_epoch,
                         steps_per_epoch=config.steps_per_epoch, callbacks=all_callbacks, verbose=2)
     hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
