@@ -155,14 +155,21 @@ class PipelineConfig:
     worst_cases: int = 8  # realness-map overlays in the report
     failure_quantile: float | None = 0.25  # FailureFilter: lowest share of realness...
     failure_threshold: float | None = None  # ...or an absolute realness (give one)
+    finetune: dict = dataclasses.field(default_factory=dict)  # FineTuneConfig fields
+    push: bool = True  # Pusher: generator and discriminator to <serving_root>/<name>_{generator,discriminator}
 
     def __post_init__(self):
         object.__setattr__(self, "data", tuple(self.data))
         object.__setattr__(self, "beam_args", tuple(self.beam_args))
         from_dict(_preprocess_config(), self.preprocess, prefix="preprocess.")
         from_dict(DiscriminatorConfig, self.discriminator, prefix="discriminator.")
+        from_dict(FineTuneConfig, self.finetune, prefix="finetune.")
         if (self.failure_quantile is None) == (self.failure_threshold is None):
             raise ValueError("set exactly one of failure_quantile and failure_threshold")
+
+    @property
+    def finetune_config(self):
+        return from_dict(FineTuneConfig, self.finetune, prefix="finetune.")
 
     @property
     def discriminator_config(self):

@@ -8,6 +8,7 @@ from components.color_prior import ColorPrior
 from components.colorize import Colorize
 from components.discriminator_trainer import DiscriminatorTrainer
 from components.failure_filter import FailureFilter
+from components.finetune_trainer import FineTuneTrainer
 from components.generator_trainer import GeneratorTrainer
 from components.lab_example_gen import LabExampleGen
 from components.realness_evaluator import RealnessEvaluator
@@ -19,6 +20,7 @@ __all__ = [
     "Colorize",
     "DiscriminatorTrainer",
     "FailureFilter",
+    "FineTuneTrainer",
     "GeneratorTrainer",
     "LabExampleGen",
     "RealnessEvaluator",

@@ -1,7 +1,9 @@
 """The colordisc TFX pipeline: a pure function of a PipelineConfig.
 
 LabExampleGen -> ColorPrior -> GeneratorTrainer -> Colorize -> DiscriminatorTrainer
-  -> RealnessEvaluator -> FailureFilter -> ...
+  -> RealnessEvaluator -> FailureFilter -> FineTuneTrainer; Pushers for the generator
+  and the discriminator (the fine-tuned generator's waits for the before/after
+  evaluation's blessing, not built yet).
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ from components import (  # isort: skip
     Colorize,
     DiscriminatorTrainer,
     FailureFilter,
+    FineTuneTrainer,
     GeneratorTrainer,
     LabExampleGen,
     RealnessEvaluator,
 )
+from tfx.components import Pusher
 from tfx.orchestration import metadata, pipeline
+from tfx.proto import pusher_pb2
 
 from colordisc_tf.config import PipelineConfig, to_dict
 
@@ -35,6 +40,17 @@ def data_inputs(config: PipelineConfig) -> list[str]:
     if not os.path.isdir(folder) or not os.listdir(folder):
         write_demo_photos(folder, tile=config.demo_tile)
     return [folder]
+
+
+def _pusher(trainer, config: PipelineConfig, role: str) -> Pusher:
+    """TF Serving layout: <serving_root>/<name>_<role>/<version>/saved_model.pb."""
+    destination = os.path.join(os.path.abspath(config.serving_root), f"{config.name}_{role}")
+    return Pusher(
+        model=trainer.outputs["model"],
+        push_destination=pusher_pb2.PushDestination(
+            filesystem=pusher_pb2.PushDestination.Filesystem(base_directory=destination)
+        ),
+    ).with_id(f"Push{role.title()}")
 
 
 def create_pipeline(config: PipelineConfig) -> pipeline.Pipeline:
@@ -68,7 +84,17 @@ def create_pipeline(config: PipelineConfig) -> pipeline.Pipeline:
         quantile=config.failure_quantile,
         threshold=config.failure_threshold,
     )
-    components = [examples_gen, prior, generator, colorize, discriminator, evaluator, failures]
+    finetune = FineTuneTrainer(
+        failures=failures.outputs["failures"],
+        ordinary=examples_gen.outputs["examples"],
+        generator=generator.outputs["model"],
+        discriminator=discriminator.outputs["model"],
+        color_prior=prior.outputs["color_prior"],
+        custom_config=to_dict(config.finetune_config),
+    )
+    components = [examples_gen, prior, generator, colorize, discriminator, evaluator, failures, finetune]
+    if config.push:
+        components += [_pusher(generator, config, "generator"), _pusher(discriminator, config, "discriminator")]
     return pipeline.Pipeline(
         pipeline_name=config.name,
         pipeline_root=root,

@@ -24,6 +24,7 @@ TINY = {
     "discriminator": {"width": 8, "depth": 2, "crop_size": 24, "batch_size": 8, "steps": 20,
                       "steps_per_epoch": 10, "eval_batches": 2, "serving_size": 32},
     "worst_cases": 2,
+    "finetune": {"steps": 10, "steps_per_epoch": 5, "batch_size": 8, "crop_size": 24},
 }
 
 
@@ -40,7 +41,8 @@ def tiny_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("pipe")
     photos = root / "photos"
     write_demo_photos(photos, tile=32, max_side=96, names=["astronaut", "coffee", "chelsea", "rocket"])
-    config = load_config(overrides={**TINY, "data": [str(photos)], "pipeline_root": str(root)})
+    config = load_config(overrides={**TINY, "data": [str(photos)], "pipeline_root": str(root),
+                                    "serving_root": str(root / "saved_models")})
     LocalDagRunner().run(create_pipeline(config))
     first = _store(root).get_executions()
     LocalDagRunner().run(create_pipeline(config))
@@ -81,8 +83,9 @@ def test_colorized_records_keep_the_real_l(tiny_run):
 def test_generator_model_layout(tiny_run):
     root, _, _, _ = tiny_run
     store = _store(root)
-    generator, discriminator = sorted(store.get_artifacts_by_type("Model"), key=lambda a: a.id)
-    for model, keras_file in ((generator, "generator.keras"), (discriminator, "discriminator.keras")):
+    generator, discriminator, finetuned = sorted(store.get_artifacts_by_type("Model"), key=lambda a: a.id)
+    for model, keras_file in ((generator, "generator.keras"), (discriminator, "discriminator.keras"),
+                              (finetuned, "generator.keras")):
         assert os.path.exists(os.path.join(model.uri, "Format-Serving", "saved_model.pb"))
         assert os.path.exists(os.path.join(model.uri, keras_file))
     for run in store.get_artifacts_by_type("ModelRun"):
@@ -134,3 +137,32 @@ def test_tfx_cli_pipeline_create_and_run(tmp_path):
     store = metadata_store.MetadataStore(
         metadata.sqlite_metadata_connection_config(str(tmp_path / "root" / "metadata.sqlite")))
     assert {e.last_known_state for e in store.get_executions()} == {metadata_store_pb2.Execution.COMPLETE}
+
+
+def test_pushed_models_have_the_tf_serving_layout_and_answer(tiny_run):
+    import io
+    import subprocess
+    import sys
+    import textwrap
+
+    from PIL import Image
+
+    root, config, _, _ = tiny_run
+    generator_base = root / "saved_models" / f"{config.name}_generator"
+    versions = [v for v in os.listdir(generator_base) if v.isdigit()]
+    assert len(versions) == 1
+    assert (generator_base / versions[0] / "saved_model.pb").exists()
+    assert any(v.isdigit() for v in os.listdir(root / "saved_models" / f"{config.name}_discriminator"))
+    buf = io.BytesIO()
+    Image.new("RGB", (37, 23), (90, 120, 30)).save(buf, "JPEG")
+    (root / "probe.jpg").write_bytes(buf.getvalue())
+    script = textwrap.dedent(f"""
+        import io, numpy as np, tensorflow as tf
+        from PIL import Image
+        serve = tf.saved_model.load({str(generator_base / versions[0])!r}).signatures["serving_default"]
+        out = serve(images=tf.constant([open({str(root / 'probe.jpg')!r}, "rb").read()]))["colorized"]
+        print(Image.open(io.BytesIO(out.numpy()[0])).size)
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "(37, 23)"
