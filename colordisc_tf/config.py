@@ -156,7 +156,9 @@ class PipelineConfig:
     failure_quantile: float | None = 0.25  # FailureFilter: lowest share of realness...
     failure_threshold: float | None = None  # ...or an absolute realness (give one)
     finetune: dict = dataclasses.field(default_factory=dict)  # FineTuneConfig fields
-    push: bool = True  # Pusher: generator and discriminator to <serving_root>/<name>_{generator,discriminator}
+    push: bool = True  # Pushers: <serving_root>/<name>_{generator,discriminator,generator_finetuned}
+    blessing: dict = dataclasses.field(default_factory=dict)  # BlessingConfig fields
+    report_dir: str = "reports/latest"  # the HTML report is copied here ("" for none)
 
     def __post_init__(self):
         object.__setattr__(self, "data", tuple(self.data))

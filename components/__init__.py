@@ -3,7 +3,8 @@
 # First, so tensorflow-io's plugin warnings are silenced before TFX's imports load it.
 import colordisc_tf.color  # noqa: F401, I001
 
-from components.artifact_types import ColorPriorArtifact, RealnessScores
+from components.artifact_types import ColorizationReport, ColorPriorArtifact, RealnessScores
+from components.before_after_evaluator import BeforeAfterEvaluator
 from components.color_prior import ColorPrior
 from components.colorize import Colorize
 from components.discriminator_trainer import DiscriminatorTrainer
@@ -15,6 +16,8 @@ from components.realness_evaluator import RealnessEvaluator
 
 __all__ = [
     "ColorPriorArtifact",
+    "ColorizationReport",
+    "BeforeAfterEvaluator",
     "RealnessScores",
     "ColorPrior",
     "Colorize",

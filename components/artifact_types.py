@@ -2,7 +2,7 @@
 
 from tfx.types.artifact import Artifact
 
-__all__ = ["ColorPriorArtifact", "RealnessScores"]
+__all__ = ["ColorPriorArtifact", "ColorizationReport", "RealnessScores"]
 
 
 class ColorPriorArtifact(Artifact):
@@ -15,3 +15,9 @@ class RealnessScores(Artifact):
     """scores.jsonl (per photo and split) and report/ (metrics, histogram, worst cases)."""
 
     TYPE_NAME = "RealnessScores"
+
+
+class ColorizationReport(Artifact):
+    """index.html (before/after table, histogram, prior, worst-case grids) + before_after.json."""
+
+    TYPE_NAME = "ColorizationReport"

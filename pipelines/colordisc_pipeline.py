@@ -1,9 +1,8 @@
 """The colordisc TFX pipeline: a pure function of a PipelineConfig.
 
 LabExampleGen -> ColorPrior -> GeneratorTrainer -> Colorize -> DiscriminatorTrainer
-  -> RealnessEvaluator -> FailureFilter -> FineTuneTrainer; Pushers for the generator
-  and the discriminator (the fine-tuned generator's waits for the before/after
-  evaluation's blessing, not built yet).
+  -> RealnessEvaluator -> FailureFilter -> FineTuneTrainer -> BeforeAfterEvaluator
+  -> Pushers (generator, discriminator, and the fine-tuned generator when blessed).
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ import os
 
 # components first: it imports tensorflow-io quietly before TFX pulls it in.
 from components import (  # isort: skip
+    BeforeAfterEvaluator,
     ColorPrior,
     Colorize,
     DiscriminatorTrainer,
@@ -25,7 +25,8 @@ from tfx.components import Pusher
 from tfx.orchestration import metadata, pipeline
 from tfx.proto import pusher_pb2
 
-from colordisc_tf.config import PipelineConfig, to_dict
+from colordisc_tf.before_after import BlessingConfig
+from colordisc_tf.config import PipelineConfig, from_dict, to_dict
 
 __all__ = ["create_pipeline", "data_inputs"]
 
@@ -42,15 +43,16 @@ def data_inputs(config: PipelineConfig) -> list[str]:
     return [folder]
 
 
-def _pusher(trainer, config: PipelineConfig, role: str) -> Pusher:
+def _pusher(trainer, config: PipelineConfig, role: str, blessing=None) -> Pusher:
     """TF Serving layout: <serving_root>/<name>_<role>/<version>/saved_model.pb."""
     destination = os.path.join(os.path.abspath(config.serving_root), f"{config.name}_{role}")
     return Pusher(
         model=trainer.outputs["model"],
+        model_blessing=blessing,
         push_destination=pusher_pb2.PushDestination(
             filesystem=pusher_pb2.PushDestination.Filesystem(base_directory=destination)
         ),
-    ).with_id(f"Push{role.title()}")
+    ).with_id("Push" + "".join(part.title() for part in role.split("_")))
 
 
 def create_pipeline(config: PipelineConfig) -> pipeline.Pipeline:
@@ -92,9 +94,26 @@ def create_pipeline(config: PipelineConfig) -> pipeline.Pipeline:
         color_prior=prior.outputs["color_prior"],
         custom_config=to_dict(config.finetune_config),
     )
-    components = [examples_gen, prior, generator, colorize, discriminator, evaluator, failures, finetune]
+    before_after = BeforeAfterEvaluator(
+        examples=examples_gen.outputs["examples"],
+        failures=failures.outputs["failures"],
+        generator=generator.outputs["model"],
+        finetuned=finetune.outputs["model"],
+        discriminator=discriminator.outputs["model"],
+        color_prior=prior.outputs["color_prior"],
+        scores=evaluator.outputs["scores"],
+        blessing=from_dict(BlessingConfig, config.blessing, prefix="blessing."),
+        worst=config.worst_cases,
+        report_copy_dir=os.path.abspath(config.report_dir) if config.report_dir else "",
+    )
+    components = [examples_gen, prior, generator, colorize, discriminator, evaluator, failures, finetune,
+                  before_after]
     if config.push:
-        components += [_pusher(generator, config, "generator"), _pusher(discriminator, config, "discriminator")]
+        components += [
+            _pusher(generator, config, "generator"),
+            _pusher(discriminator, config, "discriminator"),
+            _pusher(finetune, config, "generator_finetuned", before_after.outputs["blessing"]),
+        ]
     return pipeline.Pipeline(
         pipeline_name=config.name,
         pipeline_root=root,

@@ -23,6 +23,7 @@ def resolved_config(path=None, overrides=None):
     paths = {
         "pipeline_root": os.path.join(REPO, config.pipeline_root),
         "serving_root": os.path.join(REPO, config.serving_root),
+        "report_dir": os.path.join(REPO, config.report_dir) if config.report_dir else "",
         "data": [os.path.join(REPO, d) if "://" not in d else d for d in config.data],
     }
     return load_config(path, {**(overrides or {}), **paths})

@@ -25,6 +25,7 @@ TINY = {
                       "steps_per_epoch": 10, "eval_batches": 2, "serving_size": 32},
     "worst_cases": 2,
     "finetune": {"steps": 10, "steps_per_epoch": 5, "batch_size": 8, "crop_size": 24},
+    "blessing": {"retrain_critic_steps": 10},
 }
 
 
@@ -42,7 +43,8 @@ def tiny_run(tmp_path_factory):
     photos = root / "photos"
     write_demo_photos(photos, tile=32, max_side=96, names=["astronaut", "coffee", "chelsea", "rocket"])
     config = load_config(overrides={**TINY, "data": [str(photos)], "pipeline_root": str(root),
-                                    "serving_root": str(root / "saved_models")})
+                                    "serving_root": str(root / "saved_models"),
+                                    "report_dir": str(root / "reports" / "latest")})
     LocalDagRunner().run(create_pipeline(config))
     first = _store(root).get_executions()
     LocalDagRunner().run(create_pipeline(config))
@@ -166,3 +168,26 @@ def test_pushed_models_have_the_tf_serving_layout_and_answer(tiny_run):
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "(37, 23)"
+
+
+def test_before_after_report_and_blessing(tiny_run):
+    import json
+
+    root, config, _, _ = tiny_run
+    store = _store(root)
+    report_uri = _latest(store, "ColorizationReport").uri
+    with open(os.path.join(report_uri, "before_after.json")) as f:
+        report = json.load(f)
+    for set_name in ("eval_failures", "eval_all"):
+        for model in ("base", "tuned"):
+            result = report["sets"][set_name][model]
+            assert result["images"] > 0
+            assert {"fool_rate_fixed", "fool_rate_retrained", "auc_raw", "auc_rebalanced", "psnr"} <= set(result)
+    page = (root / "reports" / "latest" / "index.html").read_text()
+    assert "before / after" in page and "worst_cases.png" in page
+    blessing = _latest(store, "ModelBlessing")
+    blessed = blessing.custom_properties["blessed"].int_value
+    assert blessed == int(report["blessed"])
+    assert os.path.exists(os.path.join(blessing.uri, "BLESSED" if blessed else "NOT_BLESSED"))
+    pushed = root / "saved_models" / f"{config.name}_generator_finetuned"
+    assert pushed.exists() == bool(blessed)

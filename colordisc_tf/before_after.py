@@ -1,0 +1,133 @@
+"""Before/after evaluation of the fine-tuned generator against the base one.
+
+On (a) the held-out eval-split failure cases and (b) the whole eval split, for
+each generator: fool rate against the fixed critic, fool rate against a critic
+retrained on the fine-tuned generator's outputs (so a gain is not just fooling a
+fixed critic), raw and rebalanced AuC, colourfulness, ΔCF and PSNR. A blessing
+when the fine-tuned model raises the fool rate on the failure cases without
+losing more than `max_auc_drop` points of raw AuC on the whole eval split.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import tempfile
+
+import numpy as np
+
+from colordisc_tf import inference, metrics
+from colordisc_tf.models.discriminator import realness
+from colordisc_tf.record_format import split_file_pattern
+
+__all__ = ["BlessingConfig", "score_generator", "compare_generators", "bless"]
+
+_log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class BlessingConfig:
+    min_fool_rate_gain: float = 0.0  # fine-tuned fool rate on eval failures must exceed base by more than this
+    max_auc_drop: float = 1.0  # and raw AuC on the whole eval split may drop at most this many points
+    retrain_critic_steps: int = 200  # steps of the critic retrained on the fine-tuned outputs (0: skip)
+
+
+def _batches(pattern: str, batch_size: int):
+    import tensorflow as tf
+
+    from colordisc_tf.records import parse_lab_example
+
+    files = tf.io.gfile.glob(pattern)
+    if not files:
+        return
+    ds = tf.data.TFRecordDataset(files, compression_type="GZIP").map(parse_lab_example).batch(batch_size)
+    for rec in ds:
+        yield [i.decode() for i in rec["id"].numpy()], rec["l"].numpy(), rec["ab"].numpy()
+
+
+def score_generator(generator, pattern: str, critics: dict, prior=None, batch_size: int = 32,
+                    temperature: float = 0.38) -> tuple[dict, dict]:
+    """Metrics of one generator on the records under pattern, and per-image
+    {id: (fixed-critic score, predicted Lab)} for the report's grids."""
+    ids, preds, trues, ls, scores = [], [], [], [], {name: [] for name in critics}
+    for batch_ids, l_chan, ab_true in _batches(pattern, batch_size):
+        ab_pred = inference.predict_ab(generator, l_chan, temperature).numpy()
+        lab_pred = np.concatenate([l_chan, ab_pred], axis=-1)
+        for name, critic in critics.items():
+            scores[name].append(np.asarray(realness(critic(lab_pred, training=False))))
+        ids += batch_ids
+        preds.append(ab_pred)
+        trues.append(ab_true)
+        ls.append(l_chan)
+    if not ids:
+        return {"images": 0}, {}
+    ab_pred, ab_true, l_chan = np.concatenate(preds), np.concatenate(trues), np.concatenate(ls)
+    rgb_pred = inference.decode_to_rgb(l_chan, ab_pred).numpy()
+    rgb_true = inference.decode_to_rgb(l_chan, ab_true).numpy()
+    result = {
+        "images": len(ids),
+        "auc_raw": metrics.auc_raw_accuracy(ab_pred, ab_true),
+        "colorfulness": float(metrics.colorfulness(rgb_pred).mean()),
+        "colorfulness_truth": float(metrics.colorfulness(rgb_true).mean()),
+        "delta_cf": float(metrics.delta_colorfulness(rgb_pred, rgb_true).mean()),
+        "psnr": float(np.mean(np.minimum(metrics.psnr(rgb_pred, rgb_true), 100.0))),
+    }
+    if prior is not None:
+        result["auc_rebalanced"] = metrics.auc_rebalanced(ab_pred, ab_true, prior)
+    all_scores = {name: np.concatenate(s) for name, s in scores.items()}
+    for name, s in all_scores.items():
+        result[f"fool_rate_{name}"] = metrics.fool_rate(s)
+        result[f"mean_realness_{name}"] = float(s.mean())
+    first = next(iter(all_scores.values()))
+    per_image = {i: (float(first[n]), np.concatenate([l_chan[n], ab_pred[n]], -1)) for n, i in enumerate(ids)}
+    return result, per_image
+
+
+def _retrained_critic(base_critic_config, tuned, real_dir: str, steps: int, work_dir: str):
+    """A fresh critic trained on real train photos vs the fine-tuned generator's colorizations."""
+    from colordisc_tf.bulk_colorize import colorize_records
+    from colordisc_tf.train_discriminator import train_discriminator
+
+    fake = os.path.join(work_dir, "tuned", "Split-train", "data.gz")
+    colorize_records(tuned, split_file_pattern(real_dir, "train"), fake)
+    config = dataclasses.replace(base_critic_config, steps=steps, steps_per_epoch=steps)
+    critic, _ = train_discriminator(config, split_file_pattern(real_dir, "train"), fake, None, None,
+                                    os.path.join(work_dir, "critic"))
+    return critic
+
+
+def compare_generators(base, tuned, critic, critic_config, real_dir: str, failures_dir: str, prior=None,
+                       blessing: BlessingConfig = BlessingConfig(), temperature: float = 0.38):
+    """{"sets": {set: {"base": metrics, "tuned": metrics}}, "blessed": bool, "reasons": [...]}
+    plus per-image data of the eval failures for the report."""
+    critics = {"fixed": critic}
+    with tempfile.TemporaryDirectory() as work:
+        if blessing.retrain_critic_steps:
+            critics["retrained"] = _retrained_critic(critic_config, tuned, real_dir, blessing.retrain_critic_steps, work)
+        sets = {"eval_failures": split_file_pattern(failures_dir, "eval"), "eval_all": split_file_pattern(real_dir, "eval")}
+        report, images = {"sets": {}}, {}
+        for set_name, pattern in sets.items():
+            report["sets"][set_name] = {}
+            for model_name, model in (("base", base), ("tuned", tuned)):
+                result, per_image = score_generator(model, pattern, critics, prior, temperature=temperature)
+                report["sets"][set_name][model_name] = result
+                if set_name == "eval_failures":
+                    images[model_name] = per_image
+    report["blessed"], report["reasons"] = bless(report, blessing)
+    return report, images
+
+
+def bless(report: dict, config: BlessingConfig) -> tuple[bool, list[str]]:
+    failures, whole = report["sets"]["eval_failures"], report["sets"]["eval_all"]
+    reasons = []
+    if not failures["base"].get("images"):
+        return False, ["no eval-split failure cases to compare on"]
+    gain = failures["tuned"]["fool_rate_fixed"] - failures["base"]["fool_rate_fixed"]
+    if gain <= config.min_fool_rate_gain:
+        reasons.append(f"fool rate on eval failures did not rise by more than {config.min_fool_rate_gain:.3f} "
+                       f"({failures['base']['fool_rate_fixed']:.3f} -> {failures['tuned']['fool_rate_fixed']:.3f})")
+    drop = whole["base"]["auc_raw"] - whole["tuned"]["auc_raw"]
+    if drop > config.max_auc_drop:
+        reasons.append(f"raw AuC on the eval split dropped {drop:.2f} points (> {config.max_auc_drop})")
+    return not reasons, reasons or [f"fool rate +{gain:.3f} on eval failures, AuC change {-drop:+.2f} points"]

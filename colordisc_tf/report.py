@@ -1,0 +1,108 @@
+"""The run's static HTML report: before/after table, realness histogram, colour
+prior, and gray | base | fine-tuned | truth grids of the worst cases."""
+
+from __future__ import annotations
+
+import html
+import os
+import shutil
+
+import numpy as np
+
+from colordisc_tf.record_format import decode_lab_example, split_file_pattern
+
+__all__ = ["write_html_report"]
+
+_ROWS = [
+    ("images", "images", "{:.0f}"),
+    ("fool_rate_fixed", "fool rate, fixed critic", "{:.1%}"),
+    ("fool_rate_retrained", "fool rate, critic retrained on fine-tuned outputs", "{:.1%}"),
+    ("mean_realness_fixed", "mean realness, fixed critic", "{:.3f}"),
+    ("auc_raw", "AuC raw (%)", "{:.2f}"),
+    ("auc_rebalanced", "AuC rebalanced (%)", "{:.2f}"),
+    ("colorfulness", "colourfulness", "{:.1f}"),
+    ("colorfulness_truth", "colourfulness of the truth", "{:.1f}"),
+    ("delta_cf", "ΔCF", "{:.1f}"),
+    ("psnr", "PSNR (dB)", "{:.2f}"),
+]
+
+
+def _table(sets: dict) -> str:
+    out = []
+    for set_name, models in sets.items():
+        out.append(f"<h3>{html.escape(set_name)}</h3><table><tr><th></th><th>base</th><th>fine-tuned</th></tr>")
+        for key, label, fmt in _ROWS:
+            if key not in models["base"] and key not in models["tuned"]:
+                continue
+            cells = [fmt.format(models[m][key]) if key in models[m] else "–" for m in ("base", "tuned")]
+            out.append(f"<tr><td>{html.escape(label)}</td><td>{cells[0]}</td><td>{cells[1]}</td></tr>")
+        out.append("</table>")
+    return "\n".join(out)
+
+
+def _grid(images: dict, failures_dir: str, path: str, worst: int) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import tensorflow as tf
+
+    from colordisc_tf import color
+
+    base, tuned = images.get("base", {}), images.get("tuned", {})
+    ids = sorted(base, key=lambda i: base[i][0])[:worst]
+    if not ids:
+        return 0
+    truth = {}
+    for raw in tf.data.TFRecordDataset(tf.io.gfile.glob(split_file_pattern(failures_dir, "eval")), compression_type="GZIP"):
+        rec = decode_lab_example(raw.numpy())
+        if rec["id"] in ids:
+            truth[rec["id"]] = rec["lab"]
+    fig, axes = plt.subplots(len(ids), 4, figsize=(8, 2.1 * len(ids)), squeeze=False, constrained_layout=True)
+    for row, key in zip(axes, ids):
+        gray = truth[key].copy()
+        gray[..., 1:] = 0
+        panels = [(gray, "gray"), (base[key][1], f"base {base[key][0]:.2f}"),
+                  (tuned[key][1], f"fine-tuned {tuned[key][0]:.2f}"), (truth[key], "truth")]
+        for ax, (lab, title) in zip(row, panels):
+            ax.imshow(np.asarray(color.lab_to_rgb(lab)))
+            ax.set_title(title, fontsize=8)
+            ax.axis("off")
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return len(ids)
+
+
+def write_html_report(report: dict, images: dict, failures_dir: str, output_dir: str, extra_images: dict,
+                      worst: int = 8, copy_to: str | None = None) -> str:
+    """Writes output_dir/index.html (+ PNGs); copies the folder to copy_to if given."""
+    os.makedirs(output_dir, exist_ok=True)
+    figures = []
+    for name, src in extra_images.items():
+        if src and os.path.exists(src):
+            shutil.copy(src, os.path.join(output_dir, f"{name}.png"))
+            figures.append(name)
+    shown = _grid(images, failures_dir, os.path.join(output_dir, "worst_cases.png"), worst)
+    verdict = "blessed" if report["blessed"] else "not blessed"
+    body = [
+        "<!doctype html><html><head><meta charset='utf-8'><title>colordisc report</title>",
+        "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}td:first-child{text-align:left}</style>",
+        "</head><body><h1>colordisc: before / after fine-tuning</h1>",
+        f"<p id='verdict'>The fine-tuned generator is <b>{verdict}</b>: "
+        + "; ".join(html.escape(r) for r in report["reasons"]) + ".</p>",
+        _table(report["sets"]),
+    ]
+    for name in figures:
+        body.append(f"<h2>{html.escape(name)}</h2><img src='{name}.png' alt='{html.escape(name)}'>")
+    if shown:
+        body.append(f"<h2>Worst {shown} eval failure cases (by the base model's realness)</h2>"
+                    "<img src='worst_cases.png' alt='gray | base | fine-tuned | truth'>")
+    body.append("</body></html>")
+    index = os.path.join(output_dir, "index.html")
+    with open(index, "w") as f:
+        f.write("\n".join(body))
+    if copy_to:
+        shutil.rmtree(copy_to, ignore_errors=True)
+        shutil.copytree(output_dir, copy_to)
+    return index
