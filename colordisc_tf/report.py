@@ -80,8 +80,9 @@ def write_html_report(report: dict, images: dict, failures_dir: str, output_dir:
     figures = []
     for name, src in extra_images.items():
         if src and os.path.exists(src):
-            shutil.copy(src, os.path.join(output_dir, f"{name}.png"))
-            figures.append(name)
+            slug = "".join(c if c.isalnum() else "_" for c in name)
+            shutil.copy(src, os.path.join(output_dir, f"{slug}.png"))
+            figures.append((name, slug))
     shown = _grid(images, failures_dir, os.path.join(output_dir, "worst_cases.png"), worst)
     verdict = "blessed" if report["blessed"] else "not blessed"
     body = [
@@ -93,8 +94,8 @@ def write_html_report(report: dict, images: dict, failures_dir: str, output_dir:
         + "; ".join(html.escape(r) for r in report["reasons"]) + ".</p>",
         _table(report["sets"]),
     ]
-    for name in figures:
-        body.append(f"<h2>{html.escape(name)}</h2><img src='{name}.png' alt='{html.escape(name)}'>")
+    for name, slug in figures:
+        body.append(f"<h2>{html.escape(name)}</h2><img src='{slug}.png' alt='{html.escape(name)}'>")
     if shown:
         body.append(f"<h2>Worst {shown} eval failure cases (by the base model's realness)</h2>"
                     "<img src='worst_cases.png' alt='gray | base | fine-tuned | truth'>")

@@ -191,3 +191,28 @@ def test_before_after_report_and_blessing(tiny_run):
     assert os.path.exists(os.path.join(blessing.uri, "BLESSED" if blessed else "NOT_BLESSED"))
     pushed = root / "saved_models" / f"{config.name}_generator_finetuned"
     assert pushed.exists() == bool(blessed)
+
+
+@pytest.mark.slow
+def test_report_renders_in_headless_chromium(tiny_run, tmp_path):
+    import shutil
+    import subprocess
+
+    from PIL import Image
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    root, _, _, _ = tiny_run
+    shot = tmp_path / "report.png"
+    subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1000,2400", f"--screenshot={shot}",
+         (root / "reports" / "latest" / "index.html").as_uri()],
+        check=True, capture_output=True, timeout=120,
+    )
+    pixels = np.asarray(Image.open(shot).convert("RGB"), dtype=np.float32)
+    assert pixels.std() > 10  # text, tables and images, not a blank page
+    # The images loaded: some pixels are colourful (the prior plot and the grids).
+    assert (np.ptp(pixels, axis=-1) > 60).mean() > 0.01
