@@ -5,7 +5,9 @@ each generator: fool rate against the fixed critic, fool rate against a critic
 retrained on the fine-tuned generator's outputs (so a gain is not just fooling a
 fixed critic), raw and rebalanced AuC, colourfulness, ΔCF and PSNR. A blessing
 when the fine-tuned model raises the fool rate on the failure cases without
-losing more than `max_auc_drop` points of raw AuC on the whole eval split.
+losing more than `max_auc_drop` points of raw AuC on the whole eval split, and
+still fools a critic retrained on its own outputs at least `min_retrained_fool_rate`
+of the time on the failure cases (else the gain only exploits the fixed critic).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ _log = logging.getLogger(__name__)
 class BlessingConfig:
     min_fool_rate_gain: float = 0.0  # fine-tuned fool rate on eval failures must exceed base by more than this
     max_auc_drop: float = 1.0  # and raw AuC on the whole eval split may drop at most this many points
+    min_retrained_fool_rate: float = 0.5  # and a critic retrained on its outputs must still be fooled this often
     retrain_critic_steps: int = 200  # steps of the critic retrained on the fine-tuned outputs (0: skip)
 
 
@@ -130,4 +133,8 @@ def bless(report: dict, config: BlessingConfig) -> tuple[bool, list[str]]:
     drop = whole["base"]["auc_raw"] - whole["tuned"]["auc_raw"]
     if drop > config.max_auc_drop:
         reasons.append(f"raw AuC on the eval split dropped {drop:.2f} points (> {config.max_auc_drop})")
+    retrained = failures["tuned"].get("fool_rate_retrained")
+    if retrained is not None and retrained < config.min_retrained_fool_rate:
+        reasons.append(f"a critic retrained on the fine-tuned outputs is fooled only {retrained:.1%} of the time "
+                       f"on the eval failures (< {config.min_retrained_fool_rate:.0%}): the gain exploits the fixed critic")
     return not reasons, reasons or [f"fool rate +{gain:.3f} on eval failures, AuC change {-drop:+.2f} points"]

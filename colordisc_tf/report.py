@@ -88,7 +88,7 @@ def write_html_report(report: dict, images: dict, failures_dir: str, output_dir:
     body = [
         "<!doctype html><html><head><meta charset='utf-8'><title>colordisc report</title>",
         "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}td:first-child{text-align:left}</style>",
+        "td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}td:first-child{text-align:left}img{max-width:100%}</style>",
         "</head><body><h1>colordisc: before / after fine-tuning</h1>",
         f"<p id='verdict'>The fine-tuned generator is <b>{verdict}</b>: "
         + "; ".join(html.escape(r) for r in report["reasons"]) + ".</p>",
