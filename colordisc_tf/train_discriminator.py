@@ -15,6 +15,7 @@ from colordisc_tf import metrics
 from colordisc_tf.config import DiscriminatorConfig, describe
 from colordisc_tf.models.discriminator import build_discriminator, realness
 from colordisc_tf.records import lab_dataset
+from colordisc_tf.saving import load_keras, save_keras
 
 __all__ = ["PatchBCE", "train_discriminator", "score_lab_batches", "save_discriminator", "load_discriminator",
            "KERAS_FILE"]
@@ -111,20 +112,13 @@ def train_discriminator(config: DiscriminatorConfig, real_train: str, fake_train
 
 
 def load_discriminator(path: str) -> keras.Model:
-    if os.path.isdir(path):
-        path = os.path.join(path, KERAS_FILE)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"no Keras discriminator at {path}")
-    return keras.saving.load_model(path, compile=False)
+    return load_keras(path, KERAS_FILE)
 
 
 def save_discriminator(model, config: DiscriminatorConfig, model_dir: str, serving_dir: str | None = None) -> str:
     """model_dir/discriminator.keras + config.json + the serving SavedModel."""
     from colordisc_tf.export import export_discriminator
 
-    os.makedirs(model_dir, exist_ok=True)
-    model.save(os.path.join(model_dir, KERAS_FILE))
-    with open(os.path.join(model_dir, "config.json"), "w") as f:
-        f.write(describe(config))
+    save_keras(model, config, model_dir, KERAS_FILE)
     serving_dir = serving_dir or os.path.join(model_dir, "serving")
     return export_discriminator(model, serving_dir, config.serving_size)

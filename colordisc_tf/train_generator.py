@@ -14,6 +14,7 @@ from colordisc_tf.config import GeneratorConfig, describe
 from colordisc_tf.losses import L2AbLoss, RebalancedCrossEntropy
 from colordisc_tf.models import build_generator
 from colordisc_tf.records import lab_dataset
+from colordisc_tf.saving import load_keras, save_keras
 
 __all__ = ["train_generator", "save_generator", "load_generator", "KERAS_FILE", "SERVING_DIR"]
 
@@ -24,11 +25,7 @@ SERVING_DIR = "serving"
 
 def load_generator(path: str) -> keras.Model:
     """A generator from a .keras file or a directory holding generator.keras."""
-    if os.path.isdir(path):
-        path = os.path.join(path, KERAS_FILE)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"no Keras generator at {path}")
-    return keras.saving.load_model(path, compile=False)
+    return load_keras(path, KERAS_FILE)
 
 
 def _count_records(pattern: str, limit: int) -> int:
@@ -115,10 +112,7 @@ def save_generator(model: keras.Model, config: GeneratorConfig, model_dir: str, 
     serving_dir (default model_dir/serving). Returns serving_dir."""
     from colordisc_tf.export import export_generator
 
-    os.makedirs(model_dir, exist_ok=True)
-    model.save(os.path.join(model_dir, KERAS_FILE))
-    with open(os.path.join(model_dir, "config.json"), "w") as f:
-        f.write(describe(config))
+    save_keras(model, config, model_dir, KERAS_FILE)
     serving_dir = serving_dir or os.path.join(model_dir, SERVING_DIR)
     return export_generator(
         model, serving_dir, config.serving_size, config.temperature, config.max_serving_pixels, config.head

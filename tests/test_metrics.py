@@ -41,7 +41,6 @@ def test_auc_gray_prediction_known_value():
 
 
 def test_auc_rebalanced_matches_numpy_and_differs_from_raw():
-    rng = np.random.default_rng(2)
     true = np.concatenate([np.zeros((90, 2)), np.full((10, 2), 60.0)])
     pred = np.zeros_like(true)  # right on the common colour, wrong on the rare one
     prior = np.full(313, 1e-3)

@@ -1,7 +1,6 @@
 """The reference ECCV16 layer table in PyTorch (Zhang et al.'s colorizers/eccv16.py,
 structure only, with a width multiplier): the oracle for the weight import."""
 
-import torch
 from torch import nn
 
 
