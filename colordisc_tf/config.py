@@ -232,8 +232,11 @@ class FineTuneConfig:
     k: int = 5
     sigma: float = 5.0
     seed: int = 0
+    strategy: str = "default"  # TensorFlow backend: "default", "mirrored" (all local GPUs) or "multi_worker_mirrored"
 
     def __post_init__(self):
+        if self.strategy not in ("default", "mirrored", "multi_worker_mirrored"):
+            raise ValueError(f"strategy must be default, mirrored or multi_worker_mirrored, got {self.strategy!r}")
         if not 0 <= self.mix_ordinary < 1:
             raise ValueError("mix_ordinary must be in [0, 1)")
         if self.steps % self.steps_per_epoch:

@@ -25,7 +25,14 @@ from colordisc_tf import ops as cops
 from colordisc_tf.config import FineTuneConfig, describe
 from colordisc_tf.losses import RebalancedCrossEntropy
 
-__all__ = ["AnnealedMeanAb", "NonSaturatingLoss", "build_adversarial", "compile_adversarial", "finetune_generator"]
+__all__ = [
+    "AnnealedMeanAb",
+    "NonSaturatingLoss",
+    "build_adversarial",
+    "compile_adversarial",
+    "distribution_scope",
+    "finetune_generator",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -57,6 +64,23 @@ class NonSaturatingLoss(keras.losses.Loss):
 
     def call(self, y_true, y_pred):
         return ops.mean(ops.softplus(-y_pred), axis=(1, 2, 3))
+
+
+def distribution_scope(strategy: str = "default"):
+    """A context to load and fine-tune the models in: a tf.distribute strategy's scope
+    on the TensorFlow backend (TensorFlow places work on a visible GPU by itself; these
+    spread it over several), a no-op for "default" and on other backends."""
+    import contextlib
+
+    if strategy == "default":
+        return contextlib.nullcontext()
+    if keras.backend.backend() != "tensorflow":
+        raise ValueError(f"strategy {strategy!r} needs the TensorFlow backend, not {keras.backend.backend()}")
+    import tensorflow as tf
+
+    if strategy == "mirrored":
+        return tf.distribute.MirroredStrategy().scope()
+    return tf.distribute.MultiWorkerMirroredStrategy().scope()
 
 
 class _FrozenCritic(layers.Layer):

@@ -49,6 +49,23 @@ def test_finetune_lowers_adversarial_loss_with_ce_anchored(tiny_data, tmp_path):
         np.testing.assert_array_equal(before, after)  # the critic stayed fixed
 
 
+def test_finetune_under_a_mirrored_strategy(tiny_data, tmp_path):
+    import tensorflow as tf
+
+    from colordisc_tf.finetune import distribution_scope
+
+    config = FineTuneConfig(steps=4, steps_per_epoch=2, batch_size=8, crop_size=32, strategy="mirrored")
+    l_chan, ab = _batch(tiny_data, n=16)
+    ds = tf.data.Dataset.from_tensor_slices((l_chan, {"logits": ab, "adv": np.zeros(16, np.float32)}))
+    with distribution_scope(config.strategy):
+        generator, discriminator = build_generator(0.0625), build_discriminator(width=8, depth=2)
+        assert isinstance(tf.distribute.get_strategy(), tf.distribute.MirroredStrategy)
+        history = finetune_generator(config, generator, discriminator, ds.repeat().batch(8), str(tmp_path))
+    assert history["steps"] == 4 and np.isfinite(history["loss"][-1])
+    with pytest.raises(ValueError, match="strategy"):
+        FineTuneConfig(strategy="tpu")
+
+
 def test_finetune_dataset_mixes_failures_and_ordinary(tiny_data):
     from colordisc_tf.finetune import finetune_dataset
 
@@ -81,3 +98,27 @@ def test_finetune_step_runs_on_the_jax_backend(tmp_path):
     result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip().splitlines()[-1] == "steps 4 True"
+
+
+def test_finetune_module_passes_the_base_generator_through_without_failures(tmp_path):
+    import tensorflow as tf
+
+    from colordisc_tf.config import GeneratorConfig
+    from colordisc_tf.train_generator import load_generator, save_generator
+    from components.modules.finetune_module import run_fn
+    from components.trainer_executor import FnArgs
+
+    base = build_generator(0.0625)
+    save_generator(base, GeneratorConfig(width=0.0625, serving_size=32), str(tmp_path / "base"))
+    empty = tmp_path / "failures" / "Split-train" / "data.gz"
+    empty.parent.mkdir(parents=True)
+    with tf.io.TFRecordWriter(str(empty), tf.io.TFRecordOptions(compression_type="GZIP")):
+        pass
+    fn_args = FnArgs(train_files=[str(empty.parent / "*")], eval_files=[], serving_model_dir=str(tmp_path / "out" / "serving"),
+                     model_dir=str(tmp_path / "out"), model_run_dir=str(tmp_path / "run"), backup_dir=str(tmp_path / "b"),
+                     custom_config={}, input_uris={"generator": str(tmp_path / "base")})
+    assert run_fn(fn_args) == {"finetuned": 0}
+    passed = load_generator(str(tmp_path / "out"))
+    for a, b in zip(base.get_weights(), passed.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert (tmp_path / "out" / "serving" / "saved_model.pb").exists()
