@@ -55,7 +55,6 @@ def _cmd_prior(args) -> int:
 
 def _cmd_demo(args) -> int:
     """The main job on the bundled photos: the TFX pipeline with the demo config."""
-    args.config = args.config or None
     code = _cmd_run(args)
     from pipelines.local_runner import resolved_config
 
