@@ -163,25 +163,14 @@ def write_report(rows: list[dict], output_dir: str, worst: int = 8, split: str =
     return result
 
 
-def _records_by_id(examples_dir: str, split: str, ids: set) -> dict:
-    import tensorflow as tf
-
-    files = tf.io.gfile.glob(split_file_pattern(examples_dir, split))
-    out = {}
-    for raw in tf.data.TFRecordDataset(files, compression_type="GZIP"):
-        rec = decode_lab_example(raw.numpy())
-        if rec["id"] in ids:
-            out[rec["id"]] = (raw.numpy(), rec)
-    return out
-
-
 def _worst_overlays(rows, real_dir, fake_dir, split, output_dir):
     import matplotlib.pyplot as plt
 
     from colordisc_tf import color
+    from colordisc_tf.records import read_records_by_id
 
     ids = {r["id"] for r in rows}
-    real, fake = _records_by_id(real_dir, split, ids), _records_by_id(fake_dir, split, ids)
+    real, fake = read_records_by_id(real_dir, split, ids), read_records_by_id(fake_dir, split, ids)
     for i, row in enumerate(rows):
         lab_real, lab_fake = real[row["id"]][1]["lab"], fake[row["id"]][1]["lab"]
         gray = lab_real.copy()
@@ -234,12 +223,14 @@ def write_failure_examples(real_dir: str, manifest: list[dict], output_dir: str,
     layout, plus manifest.jsonl. Returns counts per split (0 is fine)."""
     import tensorflow as tf
 
+    from colordisc_tf.records import read_records_by_id
+
     counts = {}
     for split in splits:
         ids = {m["id"] for m in manifest if m["split"] == split}
         out = os.path.join(output_dir, f"Split-{split}", "data_tfrecord-00000-of-00001.gz")
         tf.io.gfile.makedirs(os.path.dirname(out))
-        records = _records_by_id(real_dir, split, ids) if ids else {}
+        records = read_records_by_id(real_dir, split, ids)
         with tf.io.TFRecordWriter(out, tf.io.TFRecordOptions(compression_type="GZIP")) as writer:
             for key in sorted(records):
                 writer.write(records[key][0])

@@ -12,6 +12,8 @@ from colordisc_tf.record_format import L_SCALE, split_file_pattern
 __all__ = [
     "parse_lab_example",
     "split_file_pattern",  # re-exported from record_format
+    "count_records",
+    "read_records_by_id",
     "lab_dataset",
 ]
 
@@ -83,3 +85,27 @@ def lab_dataset(
 
     ds = ds.map(_augment, num_parallel_calls=1 if seed is not None else tf.data.AUTOTUNE)
     return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
+
+
+def count_records(pattern: str, limit: int) -> int:
+    """Records under pattern (GZIP TFRecords), counting no further than limit."""
+    files = tf.io.gfile.glob(pattern) if pattern else []
+    if not files:
+        return 0
+    return sum(1 for _ in tf.data.TFRecordDataset(files, compression_type="GZIP").take(limit))
+
+
+def read_records_by_id(examples_dir: str, split: str, ids) -> dict:
+    """{id: (serialized record, decoded record)} for the given ids of one split."""
+    from colordisc_tf.record_format import decode_lab_example
+
+    ids = set(ids)
+    out = {}
+    if not ids:
+        return out
+    for raw in tf.data.TFRecordDataset(tf.io.gfile.glob(split_file_pattern(examples_dir, split)),
+                                       compression_type="GZIP"):
+        rec = decode_lab_example(raw.numpy())
+        if rec["id"] in ids:
+            out[rec["id"]] = (raw.numpy(), rec)
+    return out

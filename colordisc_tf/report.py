@@ -9,8 +9,6 @@ import shutil
 
 import numpy as np
 
-from colordisc_tf.record_format import decode_lab_example, split_file_pattern
-
 __all__ = ["write_html_report"]
 
 _ROWS = [
@@ -45,19 +43,15 @@ def _grid(images: dict, failures_dir: str, path: str, worst: int) -> int:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import tensorflow as tf
 
     from colordisc_tf import color
+    from colordisc_tf.records import read_records_by_id
 
     base, tuned = images.get("base", {}), images.get("tuned", {})
     ids = sorted(base, key=lambda i: base[i][0])[:worst]
     if not ids:
         return 0
-    truth = {}
-    for raw in tf.data.TFRecordDataset(tf.io.gfile.glob(split_file_pattern(failures_dir, "eval")), compression_type="GZIP"):
-        rec = decode_lab_example(raw.numpy())
-        if rec["id"] in ids:
-            truth[rec["id"]] = rec["lab"]
+    truth = {key: rec["lab"] for key, (_, rec) in read_records_by_id(failures_dir, "eval", ids).items()}
     fig, axes = plt.subplots(len(ids), 4, figsize=(8, 2.1 * len(ids)), squeeze=False, constrained_layout=True)
     for row, key in zip(axes, ids):
         gray = truth[key].copy()

@@ -7,13 +7,12 @@ import logging
 import os
 
 import keras
-import tensorflow as tf
 
 from colordisc_tf.callbacks import ColorEvalCallback
 from colordisc_tf.config import GeneratorConfig, describe
 from colordisc_tf.losses import L2AbLoss, RebalancedCrossEntropy
 from colordisc_tf.models import build_generator
-from colordisc_tf.records import lab_dataset
+from colordisc_tf.records import count_records, lab_dataset
 from colordisc_tf.saving import load_keras, save_keras
 
 __all__ = ["train_generator", "save_generator", "load_generator", "KERAS_FILE", "SERVING_DIR"]
@@ -26,14 +25,6 @@ SERVING_DIR = "serving"
 def load_generator(path: str) -> keras.Model:
     """A generator from a .keras file or a directory holding generator.keras."""
     return load_keras(path, KERAS_FILE)
-
-
-def _count_records(pattern: str, limit: int) -> int:
-    """Records under pattern, counting no further than limit."""
-    files = tf.io.gfile.glob(pattern) if pattern else []
-    if not files:
-        return 0
-    return sum(1 for _ in tf.data.TFRecordDataset(files, compression_type="GZIP").take(limit))
 
 
 def train_generator(
@@ -63,7 +54,7 @@ def train_generator(
         random_flip=config.random_flip, shuffle_buffer=512, repeat=True, seed=config.seed, drop_remainder=True,
     )
     eval_ds, eval_steps = None, None
-    n_eval = _count_records(eval_pattern, config.eval_batches * config.batch_size)
+    n_eval = count_records(eval_pattern, config.eval_batches * config.batch_size)
     if n_eval:
         eval_steps = -(-n_eval // config.batch_size)
         eval_ds = lab_dataset(eval_pattern, config.batch_size, crop_size=config.crop_size).take(eval_steps).cache()

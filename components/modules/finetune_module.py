@@ -7,15 +7,9 @@ from colordisc_tf.config import FineTuneConfig, GeneratorConfig, from_dict
 from colordisc_tf.finetune import distribution_scope, finetune_dataset, finetune_generator
 from colordisc_tf.prior import load_prior
 from colordisc_tf.record_format import split_file_pattern
+from colordisc_tf.records import count_records
 from colordisc_tf.train_discriminator import load_discriminator
 from colordisc_tf.train_generator import load_generator, save_generator
-
-
-def _has_records(pattern: str) -> bool:
-    import tensorflow as tf
-
-    files = tf.io.gfile.glob(pattern)
-    return any(True for _ in tf.data.TFRecordDataset(files, compression_type="GZIP").take(1))
 
 
 # TFX calls this (through components.trainer_executor.ModuleExecutor).
@@ -27,7 +21,7 @@ def run_fn(fn_args) -> dict:
     base_dir = fn_args.input_uris["generator"]
     with open(os.path.join(base_dir, "config.json")) as f:
         generator_config = from_dict(GeneratorConfig, json.load(f))
-    if not _has_records(fn_args.train_files[0]):
+    if not count_records(fn_args.train_files[0], 1):
         logging.warning("FineTuneTrainer: no failure cases in the train split; passing the base generator on unchanged")
         save_generator(load_generator(base_dir), generator_config, fn_args.model_dir, fn_args.serving_model_dir)
         return {"finetuned": 0}
