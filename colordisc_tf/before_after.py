@@ -2,12 +2,18 @@
 
 On (a) the held-out eval-split failure cases and (b) the whole eval split, for
 each generator: fool rate against the fixed critic, fool rate against a critic
-retrained on the fine-tuned generator's outputs (so a gain is not just fooling a
-fixed critic), raw and rebalanced AuC, colourfulness, ΔCF and PSNR. A blessing
-when the fine-tuned model raises the fool rate on the failure cases without
-losing more than `max_auc_drop` points of raw AuC on the whole eval split, and
-still fools a critic retrained on its own outputs at least `min_retrained_fool_rate`
-of the time on the failure cases (else the gain only exploits the fixed critic).
+retrained on that generator's own train-split outputs (so a gain is not just
+fooling a fixed critic), raw and rebalanced AuC, colourfulness, ΔCF and PSNR.
+
+The retrained critics are symmetric: one per generator, same seed, same budget,
+each from scratch on real photos vs that generator's colorizations. (Scoring the
+base generator with a critic trained on the fine-tuned outputs would flatter the
+base: that critic never saw its mistakes.)
+
+A blessing when the fine-tuned model, on the failure cases, raises the fool rate
+against the fixed critic AND against its own retrained critic (compared with the
+base against its own), without losing more than `max_auc_drop` points of raw AuC on
+the whole eval split.
 """
 
 from __future__ import annotations
@@ -32,8 +38,10 @@ _log = logging.getLogger(__name__)
 class BlessingConfig:
     min_fool_rate_gain: float = 0.0  # fine-tuned fool rate on eval failures must exceed base by more than this
     max_auc_drop: float = 1.0  # and raw AuC on the whole eval split may drop at most this many points
-    min_retrained_fool_rate: float = 0.5  # and a critic retrained on its outputs must still be fooled this often
-    retrain_critic_steps: int = 200  # steps of the critic retrained on the fine-tuned outputs (0: skip)
+    # and against critics retrained on each generator's own outputs, the fine-tuned fool rate on the
+    # eval failures must exceed the base's by more than this
+    min_retrained_gain: float = 0.0
+    retrain_critic_steps: int = 200  # steps of each retrained critic (0: skip them and this check)
 
 
 def _batches(pattern: str, batch_size: int):
@@ -87,13 +95,13 @@ def score_generator(generator, pattern: str, critics: dict, prior=None, batch_si
     return result, per_image
 
 
-def _retrained_critic(base_critic_config, tuned, real_dir: str, steps: int, work_dir: str):
-    """A fresh critic trained on real train photos vs the fine-tuned generator's colorizations."""
+def _retrained_critic(base_critic_config, generator, real_dir: str, steps: int, work_dir: str):
+    """A fresh critic trained on real train photos vs this generator's colorizations."""
     from colordisc_tf.bulk_colorize import colorize_records
     from colordisc_tf.train_discriminator import train_discriminator
 
-    fake = os.path.join(work_dir, "tuned", "Split-train", "data.gz")
-    colorize_records(tuned, split_file_pattern(real_dir, "train"), fake)
+    fake = os.path.join(work_dir, "colorized", "Split-train", "data.gz")
+    colorize_records(generator, split_file_pattern(real_dir, "train"), fake)
     config = dataclasses.replace(base_critic_config, steps=steps, steps_per_epoch=steps)
     critic, _ = train_discriminator(config, split_file_pattern(real_dir, "train"), fake, None, None,
                                     os.path.join(work_dir, "critic"))
@@ -104,16 +112,19 @@ def compare_generators(base, tuned, critic, critic_config, real_dir: str, failur
                        blessing: BlessingConfig = BlessingConfig(), temperature: float = 0.38):
     """{"sets": {set: {"base": metrics, "tuned": metrics}}, "blessed": bool, "reasons": [...]}
     plus per-image data of the eval failures for the report."""
-    critics = {"fixed": critic}
+    generators = {"base": base, "tuned": tuned}
+    critics = {name: {"fixed": critic} for name in generators}
     with tempfile.TemporaryDirectory() as work:
         if blessing.retrain_critic_steps:
-            critics["retrained"] = _retrained_critic(critic_config, tuned, real_dir, blessing.retrain_critic_steps, work)
+            for name, model in generators.items():
+                critics[name]["retrained"] = _retrained_critic(critic_config, model, real_dir,
+                                                               blessing.retrain_critic_steps, os.path.join(work, name))
         sets = {"eval_failures": split_file_pattern(failures_dir, "eval"), "eval_all": split_file_pattern(real_dir, "eval")}
         report, images = {"sets": {}}, {}
         for set_name, pattern in sets.items():
             report["sets"][set_name] = {}
-            for model_name, model in (("base", base), ("tuned", tuned)):
-                result, per_image = score_generator(model, pattern, critics, prior, temperature=temperature)
+            for model_name, model in generators.items():
+                result, per_image = score_generator(model, pattern, critics[model_name], prior, temperature=temperature)
                 report["sets"][set_name][model_name] = result
                 if set_name == "eval_failures":
                     images[model_name] = per_image
@@ -133,8 +144,9 @@ def bless(report: dict, config: BlessingConfig) -> tuple[bool, list[str]]:
     drop = whole["base"]["auc_raw"] - whole["tuned"]["auc_raw"]
     if drop > config.max_auc_drop:
         reasons.append(f"raw AuC on the eval split dropped {drop:.2f} points (> {config.max_auc_drop})")
-    retrained = failures["tuned"].get("fool_rate_retrained")
-    if retrained is not None and retrained < config.min_retrained_fool_rate:
-        reasons.append(f"a critic retrained on the fine-tuned outputs is fooled only {retrained:.1%} of the time "
-                       f"on the eval failures (< {config.min_retrained_fool_rate:.0%}): the gain exploits the fixed critic")
+    base_retrained, tuned_retrained = (failures[m].get("fool_rate_retrained") for m in ("base", "tuned"))
+    if tuned_retrained is not None and tuned_retrained - base_retrained <= config.min_retrained_gain:
+        reasons.append(f"critics retrained on each generator's own outputs are fooled {base_retrained:.1%} (base) -> "
+                       f"{tuned_retrained:.1%} (fine-tuned) of the time on the eval failures, not more than "
+                       f"{config.min_retrained_gain:.3f} better: the gain exploits the fixed critic")
     return not reasons, reasons or [f"fool rate +{gain:.3f} on eval failures, AuC change {-drop:+.2f} points"]

@@ -226,6 +226,9 @@ class FineTuneConfig:
     batch_size: int = 16
     crop_size: int = 56
     learning_rate: float = 1e-4
+    # 0: the critic stays fixed. > 0: it learns alongside the generator at this rate (TTUR,
+    # usually faster than the generator's, e.g. 4x).
+    critic_learning_rate: float = 0.0
     lambda_adv: float = 0.1  # weight of the non-saturating GAN loss next to the CE anchor
     mix_ordinary: float = 0.5  # share of ordinary train examples mixed in against forgetting (0: failures only)
     temperature: float = 0.38  # annealed mean used to decode differentiably for the critic
@@ -237,6 +240,8 @@ class FineTuneConfig:
     def __post_init__(self):
         if self.strategy not in ("default", "mirrored", "multi_worker_mirrored"):
             raise ValueError(f"strategy must be default, mirrored or multi_worker_mirrored, got {self.strategy!r}")
+        if self.critic_learning_rate < 0:
+            raise ValueError("critic_learning_rate must be >= 0 (0 keeps the critic fixed)")
         if not 0 <= self.mix_ordinary < 1:
             raise ValueError("mix_ordinary must be in [0, 1)")
         if self.steps % self.steps_per_epoch:

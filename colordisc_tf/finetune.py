@@ -6,9 +6,20 @@
     loss = rebalanced CE(logits, true ab)            (the anchor)
          + lambda_adv * mean softplus(-patch logits)  (non-saturating GAN loss: "look real")
 
-Written as one functional Keras model trained with `fit`, so the same code runs
-on TensorFlow and JAX (KERAS_BACKEND=jax) and gets BackupAndRestore and
-TensorBoard for free. The critic stays fixed here (no alternating updates).
+With `critic_learning_rate` > 0 the critic keeps learning too (two time-scale
+update rule, Heusel et al. 2017): the same step adds its own loss
+
+         mean softplus(-D([L, true ab])) + mean softplus(D(stop_gradient([L, fake ab])))
+
+and a MultiOptimizer gives its variables their own Adam at their own rate. The
+generator's adversarial term calls the critic with its weights behind
+stop_gradient, so each loss reaches only its own player. Both players update
+simultaneously from one forward pass (the TTUR paper's setting; DeOldify instead
+alternates whole phases).
+
+Written as one functional Keras model trained with `fit` -- no backend-specific
+train_step -- so the same code runs on TensorFlow and JAX (KERAS_BACKEND=jax) and
+gets BackupAndRestore and TensorBoard for free.
 """
 
 from __future__ import annotations
@@ -28,6 +39,7 @@ from colordisc_tf.losses import RebalancedCrossEntropy
 __all__ = [
     "AnnealedMeanAb",
     "NonSaturatingLoss",
+    "adversarial_batch",
     "build_adversarial",
     "compile_adversarial",
     "distribution_scope",
@@ -57,13 +69,18 @@ class AnnealedMeanAb(layers.Layer):
 
 @keras.saving.register_keras_serializable(package="colordisc")
 class NonSaturatingLoss(keras.losses.Loss):
-    """Generator's GAN loss: -log sigmoid(patch logit), averaged over patches (y_true unused)."""
+    """-log sigmoid(patch logit) (target "real") or -log(1 - sigmoid(logit)) (target
+    "fake"), averaged over patches; y_true is unused."""
 
-    def __init__(self, name="adv", **kwargs):
+    def __init__(self, target_real: bool = True, name="adv", **kwargs):
         super().__init__(name=name, **kwargs)
+        self.target_real = target_real
 
     def call(self, y_true, y_pred):
-        return ops.mean(ops.softplus(-y_pred), axis=(1, 2, 3))
+        return ops.mean(ops.softplus(-y_pred if self.target_real else y_pred), axis=(1, 2, 3))
+
+    def get_config(self):
+        return {**super().get_config(), "target_real": self.target_real}
 
 
 def distribution_scope(strategy: str = "default"):
@@ -84,45 +101,101 @@ def distribution_scope(strategy: str = "default"):
 
 
 class _FrozenCritic(layers.Layer):
-    """Calls the critic in inference mode always. (A functional call's training=False
-    is overridden by fit, and SpectralNormalization would then update its power-
-    iteration state and rewrite its kernels each step: the critic would drift.)"""
+    """The critic as the generator sees it: gradients reach the image, never the critic.
+
+    Fixed critic: called in inference mode always (a functional call's training=False
+    is overridden by fit, and SpectralNormalization would then rewrite its kernels
+    each step: the critic would drift). Learning critic: called statelessly on
+    stop_gradient copies of its weights, in training mode so spectral normalisation
+    divides by sigma on the fly the same way on every backend; whatever the call
+    would assign is dropped with the stateless scope."""
 
     def __init__(self, critic, **kwargs):
         super().__init__(**kwargs)
         self.critic = critic
 
     def call(self, lab):
-        return self.critic(lab, training=False)
+        if not self.critic.trainable:
+            return self.critic(lab, training=False)
+        weights = [ops.stop_gradient(v.value) for v in self.critic.trainable_variables]
+        state = [v.value for v in self.critic.non_trainable_variables]
+        logits, _ = self.critic.stateless_call(weights, state, lab, training=True)
+        return logits
 
     def compute_output_shape(self, input_shape):
         return self.critic.compute_output_shape(input_shape)
 
 
-def build_adversarial(generator: keras.Model, discriminator: keras.Model, temperature: float = 0.38) -> keras.Model:
-    """L -> {"logits": generator logits, "adv": critic patch logits of the colorization}."""
-    discriminator.trainable = False
+class _LearningCritic(layers.Layer):
+    """The critic's own step: real and (gradient-stopped) colorized Lab in one batch,
+    so spectral normalisation runs one power iteration per step."""
+
+    def __init__(self, critic, **kwargs):
+        super().__init__(**kwargs)
+        self.critic = critic
+
+    def call(self, real, fake):
+        logits = self.critic(ops.concatenate([real, ops.stop_gradient(fake)], axis=0), training=True)
+        return tuple(ops.split(logits, 2, axis=0))
+
+    def compute_output_shape(self, real_shape, fake_shape):
+        shape = self.critic.compute_output_shape(real_shape)
+        return shape, shape
+
+
+def build_adversarial(generator: keras.Model, discriminator: keras.Model, temperature: float = 0.38,
+                      train_critic: bool = False) -> keras.Model:
+    """Inputs {"L"} (+ {"ab"}, the true colours, when the critic trains). Outputs
+    "logits" (generator), "adv" (critic's patch logits of the colorization, for the
+    generator) and, when the critic trains, "critic_real" / "critic_fake"."""
+    discriminator.trainable = train_critic
     l_in = keras.Input(shape=(None, None, 1), name="L")
     logits = generator(l_in)
     ab = AnnealedMeanAb(temperature, name="annealed_mean")(logits)
     ab = layers.UpSampling2D(4, interpolation="bilinear", name="ab_full")(ab)
-    lab = layers.Concatenate(name="lab")([l_in, ab])
-    return keras.Model(l_in, {"logits": logits, "adv": _FrozenCritic(discriminator, name="critic")(lab)},
-                       name="adversarial")
+    fake = layers.Concatenate(name="lab")([l_in, ab])
+    inputs = {"L": l_in}
+    outputs = {"logits": logits, "adv": _FrozenCritic(discriminator, name="critic")(fake)}
+    if train_critic:
+        inputs["ab"] = keras.Input(shape=(None, None, 2), name="ab")
+        real = layers.Concatenate(name="real_lab")([l_in, inputs["ab"]])
+        outputs["critic_real"], outputs["critic_fake"] = _LearningCritic(discriminator, name="critic_step")(real, fake)
+    return keras.Model(inputs, outputs, name="adversarial")
+
+
+def adversarial_batch(l_chan, ab, train_critic: bool = False):
+    """(L, true ab) -> the (inputs, targets) that build_adversarial's model trains on;
+    the GAN losses ignore their targets, which only carry the batch size."""
+    dummy = ab[:, 0, 0, 0] * 0  # slicing, not ops.zeros: works inside tf.data maps under any backend
+    x, y = {"L": l_chan}, {"logits": ab, "adv": dummy}
+    if train_critic:
+        x["ab"] = ab
+        y.update(critic_real=dummy, critic_fake=dummy)
+    return x, y
 
 
 def compile_adversarial(model: keras.Model, config: FineTuneConfig, class_weights=None) -> keras.Model:
-    model.compile(
-        optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=0.5),
-        loss={"logits": RebalancedCrossEntropy(class_weights, k=config.k, sigma=config.sigma),
-              "adv": NonSaturatingLoss()},
-        loss_weights={"logits": 1.0, "adv": config.lambda_adv},
-    )
+    """Adam for the generator; when the model has a learning critic, a second Adam at
+    critic_learning_rate for the critic's variables (and nothing else)."""
+    optimizer = keras.optimizers.Adam(config.learning_rate, beta_1=0.5)
+    losses = {"logits": RebalancedCrossEntropy(class_weights, k=config.k, sigma=config.sigma),
+              "adv": NonSaturatingLoss()}
+    weights = {"logits": 1.0, "adv": config.lambda_adv}
+    if "critic_real" in model.output:
+        critic_ids = {id(v) for v in model.get_layer("critic_step").critic.trainable_variables}
+        critic_optimizer = keras.optimizers.Adam(config.critic_learning_rate, beta_1=0.5, name="critic_adam")
+        generator_optimizer = optimizer
+        optimizer = keras.optimizers.MultiOptimizer(
+            lambda v: critic_optimizer if id(v) in critic_ids else generator_optimizer)
+        losses.update(critic_real=NonSaturatingLoss(name="critic_real"),
+                      critic_fake=NonSaturatingLoss(target_real=False, name="critic_fake"))
+        weights.update(critic_real=1.0, critic_fake=1.0)
+    model.compile(optimizer=optimizer, loss=losses, loss_weights=weights)
     return model
 
 
 def finetune_dataset(failure_pattern: str, ordinary_pattern: str | None, config: FineTuneConfig):
-    """(L, {"logits": ab, "adv": dummy}) batches: failures, mixed with ordinary examples."""
+    """adversarial_batch()es: failures, mixed with ordinary examples."""
     import tensorflow as tf
 
     from colordisc_tf.records import lab_dataset
@@ -134,17 +207,20 @@ def finetune_dataset(failure_pattern: str, ordinary_pattern: str | None, config:
         ordinary = lab_dataset(ordinary_pattern, 1, seed=config.seed + 1, **kwargs).unbatch()
         ds = tf.data.Dataset.sample_from_datasets(
             [failures, ordinary], [1 - config.mix_ordinary, config.mix_ordinary], seed=config.seed)
+    train_critic = config.critic_learning_rate > 0
     return ds.batch(config.batch_size, drop_remainder=True).map(
-        lambda l_chan, ab: (l_chan, {"logits": ab, "adv": tf.zeros(tf.shape(ab)[:1])})).prefetch(2)
+        lambda l_chan, ab: adversarial_batch(l_chan, ab, train_critic)).prefetch(2)
 
 
 def finetune_generator(config: FineTuneConfig, generator, discriminator, dataset, output_dir: str,
                        class_weights=None, backup_dir: str | None = None, callbacks=()):
-    """Fine-tune `generator` in place on `dataset` (see finetune_dataset); returns history."""
+    """Fine-tune `generator` (and, with critic_learning_rate > 0, `discriminator`) in
+    place on `dataset` (see finetune_dataset); returns history."""
     _log.info("fine-tune config:\n%s", describe(config))
     keras.utils.set_random_seed(config.seed)
     os.makedirs(output_dir, exist_ok=True)
-    model = compile_adversarial(build_adversarial(generator, discriminator, config.temperature), config, class_weights)
+    model = build_adversarial(generator, discriminator, config.temperature, config.critic_learning_rate > 0)
+    model = compile_adversarial(model, config, class_weights)
     all_callbacks = [
         keras.callbacks.BackupAndRestore(backup_dir or os.path.join(output_dir, "backup"), save_freq="epoch"),
         *callbacks,
@@ -156,6 +232,9 @@ def finetune_generator(config: FineTuneConfig, generator, discriminator, dataset
                         steps_per_epoch=config.steps_per_epoch, callbacks=all_callbacks, verbose=2)
     hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
     hist["steps"] = int(ops.convert_to_numpy(model.optimizer.iterations))
+    for inner in getattr(model.optimizer, "optimizers", ()):
+        if inner.name == "critic_adam":
+            hist["critic_steps"] = int(ops.convert_to_numpy(inner.iterations))
     with open(os.path.join(output_dir, "history.json"), "w") as f:
         json.dump(hist, f, indent=1)
     return hist

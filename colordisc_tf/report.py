@@ -14,7 +14,7 @@ __all__ = ["write_html_report"]
 _ROWS = [
     ("images", "images", "{:.0f}"),
     ("fool_rate_fixed", "fool rate, fixed critic", "{:.1%}"),
-    ("fool_rate_retrained", "fool rate, critic retrained on fine-tuned outputs", "{:.1%}"),
+    ("fool_rate_retrained", "fool rate, critic retrained on its own outputs", "{:.1%}"),
     ("mean_realness_fixed", "mean realness, fixed critic", "{:.3f}"),
     ("auc_raw", "AuC raw (%)", "{:.2f}"),
     ("auc_rebalanced", "AuC rebalanced (%)", "{:.2f}"),

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from colordisc_tf.config import FineTuneConfig
-from colordisc_tf.finetune import build_adversarial, compile_adversarial, finetune_generator
+from colordisc_tf.finetune import adversarial_batch, build_adversarial, compile_adversarial, finetune_generator
 from colordisc_tf.models import build_discriminator, build_generator
 
 
@@ -19,9 +19,14 @@ def _batch(tiny_data, n=64, size=32):
 
 
 def _losses(model, l_chan, ab):
-    out = model.evaluate(l_chan, {"logits": ab, "adv": np.zeros(len(ab))}, batch_size=len(ab), verbose=0,
-                         return_dict=True)
+    out = model.evaluate(*adversarial_batch(l_chan, ab), batch_size=len(ab), verbose=0, return_dict=True)
     return out["logits_loss"], out["adv_loss"]
+
+
+def _repeat(l_chan, ab, batch_size, train_critic=False):
+    import tensorflow as tf
+
+    return tf.data.Dataset.from_tensor_slices(adversarial_batch(l_chan, ab, train_critic)).repeat().batch(batch_size)
 
 
 def test_finetune_lowers_adversarial_loss_with_ce_anchored(tiny_data, tmp_path):
@@ -36,11 +41,8 @@ def test_finetune_lowers_adversarial_loss_with_ce_anchored(tiny_data, tmp_path):
     probe = compile_adversarial(build_adversarial(generator, discriminator), config, tiny_data["prior"].weights)
     ce_before, adv_before = _losses(probe, l_chan, ab)
     d_weights = [w.copy() for w in discriminator.get_weights()]
-    dataset = (l_chan, {"logits": ab, "adv": np.zeros(len(ab))})
-    import tensorflow as tf
-
-    ds = tf.data.Dataset.from_tensor_slices(dataset).repeat().batch(config.batch_size)
-    history = finetune_generator(config, generator, discriminator, ds, str(tmp_path), tiny_data["prior"].weights)
+    history = finetune_generator(config, generator, discriminator, _repeat(l_chan, ab, config.batch_size),
+                                 str(tmp_path), tiny_data["prior"].weights)
     ce_after, adv_after = _losses(probe, l_chan, ab)
     assert history["steps"] == 60
     assert adv_after < adv_before * 0.95, (adv_before, adv_after)  # measured: 0.675 -> 0.624
@@ -56,23 +58,91 @@ def test_finetune_under_a_mirrored_strategy(tiny_data, tmp_path):
 
     config = FineTuneConfig(steps=4, steps_per_epoch=2, batch_size=8, crop_size=32, strategy="mirrored")
     l_chan, ab = _batch(tiny_data, n=16)
-    ds = tf.data.Dataset.from_tensor_slices((l_chan, {"logits": ab, "adv": np.zeros(16, np.float32)}))
     with distribution_scope(config.strategy):
         generator, discriminator = build_generator(0.0625), build_discriminator(width=8, depth=2)
         assert isinstance(tf.distribute.get_strategy(), tf.distribute.MirroredStrategy)
-        history = finetune_generator(config, generator, discriminator, ds.repeat().batch(8), str(tmp_path))
+        history = finetune_generator(config, generator, discriminator, _repeat(l_chan, ab, 8), str(tmp_path))
     assert history["steps"] == 4 and np.isfinite(history["loss"][-1])
     with pytest.raises(ValueError, match="strategy"):
         FineTuneConfig(strategy="tpu")
+
+
+def _weights_after(tiny_data, l_chan, ab, steps, **config):
+    """Generator and critic weights after `steps` fine-tune steps from the same seed."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    generator, discriminator = build_generator(0.0625), build_discriminator(width=8, depth=2)
+    config = FineTuneConfig(**{"batch_size": 8, "crop_size": 32, "learning_rate": 1e-3, **config})
+    model = build_adversarial(generator, discriminator, train_critic=config.critic_learning_rate > 0)
+    model = compile_adversarial(model, config, tiny_data["prior"].weights)
+    x, y = adversarial_batch(l_chan[:8], ab[:8], config.critic_learning_rate > 0)
+    for _ in range(steps):
+        logs = model.train_on_batch(x, y, return_dict=True)
+    return generator.get_weights(), discriminator.get_weights(), logs
+
+
+def _max_diff(a, b):
+    return max(float(np.abs(u - v).max()) for u, v in zip(a, b))
+
+
+def test_learning_critic_and_generator_each_get_only_their_own_loss(tiny_data):
+    l_chan, ab = _batch(tiny_data, n=8)
+    # The generator's adversarial term must not reach the critic: after one step (same
+    # colorization in both runs) the critic is the same whatever lambda_adv is.
+    g_quiet, d_quiet, _ = _weights_after(tiny_data, l_chan, ab, 1, critic_learning_rate=4e-3, lambda_adv=0.0)
+    g_loud, d_loud, logs = _weights_after(tiny_data, l_chan, ab, 1, critic_learning_rate=4e-3, lambda_adv=100.0)
+    assert {"critic_real_loss", "critic_fake_loss", "adv_loss", "logits_loss"} <= set(logs)
+    assert _max_diff(d_quiet, d_loud) == 0.0
+    assert _max_diff(g_quiet, g_loud) > 1e-4  # ...while the generator does feel lambda_adv
+    # The critic's loss must not reach the generator: with lambda_adv 0, a learning
+    # critic leaves the generator's trajectory exactly that of a fixed one (CE only).
+    g_ttur, d_ttur, _ = _weights_after(tiny_data, l_chan, ab, 3, critic_learning_rate=4e-3, lambda_adv=0.0)
+    g_fixed, d_fixed, _ = _weights_after(tiny_data, l_chan, ab, 3, critic_learning_rate=0.0, lambda_adv=0.0)
+    assert _max_diff(g_ttur, g_fixed) < 1e-6
+    assert _max_diff(d_ttur, d_fixed) > 1e-3  # and the critic did learn
+
+
+def test_learning_critic_separates_real_from_colorized(tiny_data):
+    # Generator held still (learning rate 0): only the critic learns, on real vs colorized.
+    l_chan, ab = _batch(tiny_data, n=8)
+    runs = [_weights_after(tiny_data, l_chan, ab, steps, learning_rate=0.0, critic_learning_rate=2e-3)[2]
+            for steps in (1, 40)]
+    critic_loss = [logs["critic_real_loss"] + logs["critic_fake_loss"] for logs in runs]
+    assert critic_loss[0] > 1.2  # ~2 log 2 at the start
+    assert critic_loss[1] < 0.5 * critic_loss[0], runs  # measured 1.39 -> 0.34
+    # ...and the generator's view of the critic is the same critic: its "look real" loss rises
+    assert runs[1]["adv_loss"] > 2 * runs[0]["adv_loss"], runs  # measured 0.67 -> 2.6
+
+
+def test_killed_ttur_finetune_resumes_both_optimizers(tiny_data, tmp_path):
+    from colordisc_tf.callbacks import StopAfterSteps
+
+    l_chan, ab = _batch(tiny_data, n=16)
+    config = FineTuneConfig(steps=8, steps_per_epoch=4, batch_size=8, crop_size=32, critic_learning_rate=4e-4)
+    ds = _repeat(l_chan, ab, 8, train_critic=True)
+    with pytest.raises(KeyboardInterrupt):
+        finetune_generator(config, build_generator(0.0625), build_discriminator(width=8, depth=2), ds,
+                           str(tmp_path), callbacks=[StopAfterSteps(6)])
+    history = finetune_generator(config, build_generator(0.0625), build_discriminator(width=8, depth=2), ds,
+                                 str(tmp_path))
+    assert len(history["loss"]) == 1  # resumed after epoch 1 of 2
+    assert history["steps"] == history["critic_steps"] == 8  # the critic's Adam state came back too
+    with pytest.raises(ValueError, match="critic_learning_rate"):
+        FineTuneConfig(critic_learning_rate=-1.0)
 
 
 def test_finetune_dataset_mixes_failures_and_ordinary(tiny_data):
     from colordisc_tf.finetune import finetune_dataset
 
     config = FineTuneConfig(batch_size=8, crop_size=24, mix_ordinary=0.5)
-    l_chan, targets = next(iter(finetune_dataset(tiny_data["eval"], tiny_data["train"], config)))
-    assert l_chan.shape == (8, 24, 24, 1) and targets["logits"].shape == (8, 24, 24, 2)
-    assert targets["adv"].shape == (8,)
+    inputs, targets = next(iter(finetune_dataset(tiny_data["eval"], tiny_data["train"], config)))
+    assert inputs["L"].shape == (8, 24, 24, 1) and targets["logits"].shape == (8, 24, 24, 2)
+    assert targets["adv"].shape == (8,) and set(inputs) == {"L"}
+    config = FineTuneConfig(batch_size=8, crop_size=24, critic_learning_rate=1e-4)
+    inputs, targets = next(iter(finetune_dataset(tiny_data["eval"], tiny_data["train"], config)))
+    np.testing.assert_array_equal(inputs["ab"], targets["logits"])  # the critic's real examples
+    assert set(targets) == {"logits", "adv", "critic_real", "critic_fake"}
 
 
 @pytest.mark.skipif(__import__("importlib").util.find_spec("jax") is None, reason="jax not installed")
@@ -81,23 +151,27 @@ def test_finetune_step_runs_on_the_jax_backend(tmp_path):
         import numpy as np, keras
         assert keras.backend.backend() == "jax"
         from colordisc_tf.config import FineTuneConfig
-        from colordisc_tf.finetune import finetune_generator
+        from colordisc_tf.finetune import adversarial_batch, finetune_generator
         from colordisc_tf.models import build_discriminator, build_generator
         rng = np.random.default_rng(0)
         l_chan = rng.uniform(0, 100, (16, 32, 32, 1)).astype("float32")
         ab = rng.uniform(-40, 40, (16, 32, 32, 2)).astype("float32")
-        g, d = build_generator(0.0625), build_discriminator(width=8, depth=2)
-        cfg = FineTuneConfig(steps=4, steps_per_epoch=2, batch_size=8, crop_size=32)
-        def gen():
-            while True:
-                yield l_chan[:8], {{"logits": ab[:8], "adv": np.zeros(8, "float32")}}
-        h = finetune_generator(cfg, g, d, gen(), {str(tmp_path)!r})
-        print("steps", h["steps"], np.isfinite(h["loss"][-1]))
+        for critic_lr in (0.0, 4e-4):  # fixed critic, then TTUR
+            g, d = build_generator(0.0625), build_discriminator(width=8, depth=2)
+            before = [w.copy() for w in d.get_weights()]
+            cfg = FineTuneConfig(steps=4, steps_per_epoch=2, batch_size=8, crop_size=32, critic_learning_rate=critic_lr)
+            def gen():
+                while True:
+                    yield adversarial_batch(l_chan[:8], ab[:8], critic_lr > 0)
+            h = finetune_generator(cfg, g, d, gen(), {str(tmp_path)!r} + f"/{{critic_lr}}")
+            moved = any(np.abs(a - b).max() > 0 for a, b in zip(before, d.get_weights()))
+            print("steps", h["steps"], h.get("critic_steps", 0), np.isfinite(h["loss"][-1]), moved)
     """)
     env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
     result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.strip().splitlines()[-1] == "steps 4 True"
+    lines = [line for line in result.stdout.splitlines() if line.startswith("steps ")]
+    assert lines == ["steps 4 0 True False", "steps 4 4 True True"]  # fixed critic stays put; TTUR's moves
 
 
 def test_finetune_module_passes_the_base_generator_through_without_failures(tmp_path):
