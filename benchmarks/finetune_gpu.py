@@ -10,7 +10,8 @@ GPU host), numpy, and this repository's colordisc_tf/ folder on PYTHONPATH.
     KERAS_BACKEND=jax PYTHONPATH=. python benchmarks/finetune_gpu.py run --data demo_crops.npz
 
 `run` times the same step on every platform JAX sees (gpu, then cpu), each in a fresh
-process, and prints steps/s and the ratio.
+process, and prints steps/s and the ratio. `--critic-lr 4e-4` times the TTUR step
+(critic learning too) instead of the fixed-critic one.
 """
 
 import argparse
@@ -38,17 +39,18 @@ def one_platform(args):
     import numpy as np
 
     from colordisc_tf.config import FineTuneConfig
-    from colordisc_tf.finetune import build_adversarial, compile_adversarial
+    from colordisc_tf.finetune import adversarial_batch, build_adversarial, compile_adversarial
     from colordisc_tf.models import build_discriminator, build_generator
 
     data = np.load(args.data)
     l_chan, ab = data["L"], data["ab"]
     batch = args.batch
-    config = FineTuneConfig(batch_size=batch, crop_size=l_chan.shape[1])
-    model = compile_adversarial(build_adversarial(build_generator(args.width), build_discriminator(args.d_width)),
-                                config)
+    config = FineTuneConfig(batch_size=batch, crop_size=l_chan.shape[1], critic_learning_rate=args.critic_lr)
+    model = build_adversarial(build_generator(args.width), build_discriminator(args.d_width),
+                              train_critic=args.critic_lr > 0)
+    model = compile_adversarial(model, config)
     idx = np.arange(batch) % len(l_chan)
-    x, y = l_chan[idx], {"logits": ab[idx], "adv": np.zeros(batch, "float32")}
+    x, y = adversarial_batch(l_chan[idx], ab[idx], args.critic_lr > 0)
     for _ in range(3):  # compile + warm-up
         model.train_on_batch(x, y)
     start = time.perf_counter()
@@ -65,7 +67,8 @@ def run(args):
     for platform in ("cuda", "cpu"):
         env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": platform}
         cmd = [sys.executable, __file__, "_one", "--data", args.data, "--steps", str(args.steps),
-               "--batch", str(args.batch), "--width", str(args.width), "--d-width", str(args.d_width)]
+               "--batch", str(args.batch), "--width", str(args.width), "--d-width", str(args.d_width),
+               "--critic-lr", str(args.critic_lr)]
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
         if proc.returncode != 0:
             print(f"{platform}: not available ({proc.stderr.strip().splitlines()[-1] if proc.stderr else proc.returncode})")
@@ -73,7 +76,8 @@ def run(args):
         result = json.loads(proc.stdout.strip().splitlines()[-1])
         results.append(result)
         print(f"{platform:5s} {result['device']}: {result['steps_per_s']:.2f} steps/s "
-              f"(batch {args.batch}, generator width {args.width})")
+              f"(batch {args.batch}, generator width {args.width}, "
+              f"{'TTUR' if args.critic_lr > 0 else 'fixed critic'})")
     if len(results) == 2:
         print(f"GPU / CPU: {results[0]['steps_per_s'] / results[1]['steps_per_s']:.1f}x")
 
@@ -93,6 +97,7 @@ def main():
         r.add_argument("--batch", type=int, default=16)
         r.add_argument("--width", type=float, default=1.0)
         r.add_argument("--d-width", type=int, default=64)
+        r.add_argument("--critic-lr", type=float, default=0.0, help="> 0: time the TTUR step (critic learning too)")
     args = parser.parse_args()
     {"pack": pack, "run": run, "_one": one_platform}[args.cmd](args)
 

@@ -16,6 +16,8 @@ _ROWS = [
     ("fool_rate_fixed", "fool rate, fixed critic", "{:.1%}"),
     ("fool_rate_retrained", "fool rate, critic retrained on its own outputs", "{:.1%}"),
     ("mean_realness_fixed", "mean realness, fixed critic", "{:.3f}"),
+    ("detection_auc_fixed", "real-vs-colorized ROC AUC, fixed critic (0.5: can't tell)", "{:.3f}"),
+    ("detection_auc_retrained", "real-vs-colorized ROC AUC, critic retrained on its own outputs", "{:.3f}"),
     ("auc_raw", "AuC raw (%)", "{:.2f}"),
     ("auc_rebalanced", "AuC rebalanced (%)", "{:.2f}"),
     ("colorfulness", "colourfulness", "{:.1f}"),

@@ -57,19 +57,19 @@ def test_evaluate_scores_against_direct_computation():
 def test_blessing_rules():
     from colordisc_tf.before_after import BlessingConfig, bless
 
-    def report(base_fool, tuned_fool, base_auc, tuned_auc, retrained=(0.2, 0.4)):
+    def report(base_fool, tuned_fool, base_auc, tuned_auc, detection=(0.9, 0.7)):
         return {"sets": {
-            "eval_failures": {"base": {"images": 5, "fool_rate_fixed": base_fool, "fool_rate_retrained": retrained[0]},
-                              "tuned": {"images": 5, "fool_rate_fixed": tuned_fool, "fool_rate_retrained": retrained[1]}},
+            "eval_failures": {"base": {"images": 5, "fool_rate_fixed": base_fool, "detection_auc_retrained": detection[0]},
+                              "tuned": {"images": 5, "fool_rate_fixed": tuned_fool, "detection_auc_retrained": detection[1]}},
             "eval_all": {"base": {"auc_raw": base_auc}, "tuned": {"auc_raw": tuned_auc}}}}
 
-    config = BlessingConfig(min_fool_rate_gain=0.05, max_auc_drop=1.0, min_retrained_gain=0.1)
+    config = BlessingConfig(min_fool_rate_gain=0.05, max_auc_drop=1.0, min_retrained_auc_drop=0.1)
     assert bless(report(0.1, 0.3, 80, 79.5), config)[0]
     assert not bless(report(0.1, 0.12, 80, 80), config)[0]  # fool rate gain too small
     assert not bless(report(0.1, 0.5, 80, 78), config)[0]  # AuC dropped 2 points
-    blessed, reasons = bless(report(0.1, 0.9, 80, 80, retrained=(0.3, 0.35)), config)  # only fools the fixed critic
+    blessed, reasons = bless(report(0.1, 0.9, 80, 80, detection=(0.9, 0.85)), config)  # only fools the fixed critic
     assert not blessed and "exploits the fixed critic" in reasons[0]
-    assert bless(report(0.1, 0.9, 80, 80, retrained=(0.0, 0.11)), config)[0]
+    assert bless(report(0.1, 0.9, 80, 80, detection=(1.0, 0.89)), config)[0]
     empty = report(0, 0, 80, 80)
     empty["sets"]["eval_failures"]["base"]["images"] = 0
     assert bless(empty, config) == (False, ["no eval-split failure cases to compare on"])

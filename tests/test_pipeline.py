@@ -1,5 +1,6 @@
 """The pipeline on tiny data through LocalDagRunner; a second run is fully cached."""
 
+import json
 import os
 
 import numpy as np
@@ -24,7 +25,7 @@ TINY = {
     "discriminator": {"width": 8, "depth": 2, "crop_size": 24, "batch_size": 8, "steps": 20,
                       "steps_per_epoch": 10, "eval_batches": 2, "serving_size": 32},
     "worst_cases": 2,
-    "finetune": {"steps": 10, "steps_per_epoch": 5, "batch_size": 8, "crop_size": 24},
+    "finetune": {"steps": 10, "steps_per_epoch": 5, "batch_size": 8, "crop_size": 24, "critic_learning_rate": 4e-4},
     "blessing": {"retrain_critic_steps": 10},
 }
 
@@ -90,6 +91,9 @@ def test_generator_model_layout(tiny_run):
                               (finetuned, "generator.keras")):
         assert os.path.exists(os.path.join(model.uri, "Format-Serving", "saved_model.pb"))
         assert os.path.exists(os.path.join(model.uri, keras_file))
+    with open(os.path.join(finetuned.uri, "finetune_history.json")) as f:
+        history = json.load(f)
+    assert history["steps"] == history["critic_steps"] == 10  # TTUR: the critic learned every step too
     for run in store.get_artifacts_by_type("ModelRun"):
         assert os.path.isdir(os.path.join(run.uri, "logs"))
 
@@ -182,7 +186,8 @@ def test_before_after_report_and_blessing(tiny_run):
         for model in ("base", "tuned"):
             result = report["sets"][set_name][model]
             assert result["images"] > 0
-            assert {"fool_rate_fixed", "fool_rate_retrained", "auc_raw", "auc_rebalanced", "psnr"} <= set(result)
+            assert {"fool_rate_fixed", "fool_rate_retrained", "detection_auc_retrained", "auc_raw", "auc_rebalanced",
+                    "psnr"} <= set(result)
     page = (root / "reports" / "latest" / "index.html").read_text()
     assert "before / after" in page and "worst_cases.png" in page
     blessing = _latest(store, "ModelBlessing")
