@@ -34,7 +34,7 @@ from colordisc_tf import inference, metrics
 from colordisc_tf.models.discriminator import realness
 from colordisc_tf.record_format import split_file_pattern
 
-__all__ = ["BlessingConfig", "score_generator", "compare_generators", "bless"]
+__all__ = ["BlessingConfig", "bless", "compare_generators", "score_generator", "train_fresh_critic"]
 
 _log = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ def score_generator(generator, pattern: str, critics: dict, prior=None, batch_si
     return result, per_image
 
 
-def _retrained_critic(base_critic_config, generator, real_dir: str, steps: int, work_dir: str):
+def train_fresh_critic(base_critic_config, generator, real_dir: str, steps: int, work_dir: str):
     """A fresh critic trained on real train photos vs this generator's colorizations."""
     from colordisc_tf.bulk_colorize import colorize_records
     from colordisc_tf.train_discriminator import train_discriminator
@@ -126,8 +126,8 @@ def compare_generators(base, tuned, critic, critic_config, real_dir: str, failur
     with tempfile.TemporaryDirectory() as work:
         if blessing.retrain_critic_steps:
             for name, model in generators.items():
-                critics[name]["retrained"] = _retrained_critic(critic_config, model, real_dir,
-                                                               blessing.retrain_critic_steps, os.path.join(work, name))
+                critics[name]["retrained"] = train_fresh_critic(critic_config, model, real_dir,
+                                                                blessing.retrain_critic_steps, os.path.join(work, name))
         sets = {"eval_failures": split_file_pattern(failures_dir, "eval"), "eval_all": split_file_pattern(real_dir, "eval")}
         report, images = {"sets": {}}, {}
         for set_name, pattern in sets.items():

@@ -1,0 +1,74 @@
+"""How well does a fresh critic tell each generator's colorizations from real photos?
+
+For every generator given and every seed: train a critic from scratch (the base
+critic's config, `--steps` steps) on real train photos vs that generator's
+colorizations of them, then report its detection AUC (ROC AUC, real vs colorized; 0.5:
+cannot tell) on the eval split and on the eval failure cases. The mean over seeds is
+what to compare: one critic's AUC on a handful of failures moves by a few hundredths
+with the seed alone.
+
+    .venv/bin/python benchmarks/detectability.py --pipeline-root pipeline_root \\
+        base=pipeline_root/GeneratorTrainer/model/3 tuned=pipeline_root/FineTuneTrainer/model/32
+"""
+
+import argparse
+import dataclasses
+import glob
+import json
+import os
+import tempfile
+
+import numpy as np
+
+
+def _latest(root: str, component: str, output: str) -> str:
+    runs = glob.glob(os.path.join(root, component, output, "*"))
+    if not runs:
+        raise SystemExit(f"no {component}/{output} artifact under {root}: run the pipeline first")
+    return max(runs, key=lambda p: int(os.path.basename(p)))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("generators", nargs="+", help="name=generator model dir")
+    parser.add_argument("--pipeline-root", default="pipeline_root")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=200)
+    args = parser.parse_args()
+
+    import colordisc_tf.color  # noqa: F401  (keeps tfio's plugin warnings quiet)
+    from colordisc_tf.before_after import score_generator, train_fresh_critic
+    from colordisc_tf.config import DiscriminatorConfig, from_dict
+    from colordisc_tf.record_format import split_file_pattern
+    from colordisc_tf.train_discriminator import load_discriminator
+    from colordisc_tf.train_generator import load_generator
+
+    root = args.pipeline_root
+    examples = _latest(root, "LabExampleGen", "examples")
+    sets = {"eval_all": split_file_pattern(examples, "eval"),
+            "eval_failures": split_file_pattern(_latest(root, "FailureFilter", "failures"), "eval")}
+    critic_dir = _latest(root, "DiscriminatorTrainer", "model")
+    with open(os.path.join(critic_dir, "config.json")) as f:
+        critic_config = from_dict(DiscriminatorConfig, json.load(f))
+    fixed = load_discriminator(critic_dir)
+    generators = dict(g.split("=", 1) for g in args.generators)
+    results = {}
+    for name, path in generators.items():
+        generator = load_generator(path)
+        for seed in range(args.seeds):
+            with tempfile.TemporaryDirectory() as work:
+                critic = train_fresh_critic(dataclasses.replace(critic_config, seed=seed), generator, examples,
+                                            args.steps, work)
+            for set_name, pattern in sets.items():
+                scores, _ = score_generator(generator, pattern, {"fixed": fixed, "fresh": critic})
+                results.setdefault((name, set_name), []).append(scores)
+                print(f"{name} seed {seed} {set_name}: detection AUC fresh {scores['detection_auc_fresh']:.3f}, "
+                      f"fixed {scores['detection_auc_fixed']:.3f}", flush=True)
+    print(f"\n{'generator':12s} {'set':14s} {'fresh critics (mean ± sd over seeds)':>38s} {'fixed critic':>13s}")
+    for (name, set_name), rows in results.items():
+        fresh = np.array([r["detection_auc_fresh"] for r in rows])
+        print(f"{name:12s} {set_name:14s} {fresh.mean():31.3f} ± {fresh.std():.3f} {rows[0]['detection_auc_fixed']:13.3f}")
+
+
+if __name__ == "__main__":
+    main()
