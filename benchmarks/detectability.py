@@ -12,7 +12,6 @@ with the seed alone.
 """
 
 import argparse
-import dataclasses
 import glob
 import json
 import os
@@ -37,7 +36,7 @@ def main():
     args = parser.parse_args()
 
     import colordisc_tf.color  # noqa: F401  (keeps tfio's plugin warnings quiet)
-    from colordisc_tf.before_after import score_generator, train_fresh_critic
+    from colordisc_tf.before_after import score_generator, train_fresh_critics
     from colordisc_tf.config import DiscriminatorConfig, from_dict
     from colordisc_tf.record_format import split_file_pattern
     from colordisc_tf.train_discriminator import load_discriminator
@@ -55,10 +54,9 @@ def main():
     results = {}
     for name, path in generators.items():
         generator = load_generator(path)
-        for seed in range(args.seeds):
-            with tempfile.TemporaryDirectory() as work:
-                critic = train_fresh_critic(dataclasses.replace(critic_config, seed=seed), generator, examples,
-                                            args.steps, work)
+        with tempfile.TemporaryDirectory() as work:
+            critics = train_fresh_critics(critic_config, generator, examples, args.steps, work, args.seeds)
+        for seed, critic in enumerate(critics):
             for set_name, pattern in sets.items():
                 scores, _ = score_generator(generator, pattern, {"fixed": fixed, "fresh": critic})
                 results.setdefault((name, set_name), []).append(scores)

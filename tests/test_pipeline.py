@@ -26,7 +26,7 @@ TINY = {
                       "steps_per_epoch": 10, "eval_batches": 2, "serving_size": 32},
     "worst_cases": 2,
     "finetune": {"steps": 10, "steps_per_epoch": 5, "batch_size": 8, "crop_size": 24, "critic_learning_rate": 4e-4},
-    "blessing": {"retrain_critic_steps": 10},
+    "blessing": {"retrain_critic_steps": 10, "retrain_critic_seeds": 2},
 }
 
 
@@ -188,6 +188,8 @@ def test_before_after_report_and_blessing(tiny_run):
             assert result["images"] > 0
             assert {"fool_rate_fixed", "fool_rate_retrained", "detection_auc_retrained", "auc_raw", "auc_rebalanced",
                     "psnr"} <= set(result)
+            per_critic = [result[f"detection_auc_retrained_{i}"] for i in range(2)]  # one per seed, averaged
+            assert result["detection_auc_retrained"] == pytest.approx(np.mean(per_critic))
     page = (root / "reports" / "latest" / "index.html").read_text()
     assert "before / after" in page and "worst_cases.png" in page
     blessing = _latest(store, "ModelBlessing")
