@@ -19,7 +19,9 @@ and on a handful of failure cases it moves in finer steps than "k of 9 fooled".
 A blessing when the fine-tuned model, on the failure cases, raises the fool rate
 against the fixed critic AND is harder to detect for its own retrained critic than
 the base is for its own (lower detection AUC), without losing more than
-`max_auc_drop` points of raw AuC on the whole eval split.
+`max_auc_drop` points of raw AuC, nor `max_rebalanced_auc_drop` points of rebalanced
+AuC (the one that rewards rare, vivid colours: a generator can please critics by
+toning colours down), on the whole eval split.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ _log = logging.getLogger(__name__)
 class BlessingConfig:
     min_fool_rate_gain: float = 0.0  # fine-tuned fool rate on eval failures must exceed base by more than this
     max_auc_drop: float = 1.0  # and raw AuC on the whole eval split may drop at most this many points
+    max_rebalanced_auc_drop: float = 1.0  # and rebalanced AuC (vivid colours) at most this many
     # and critics retrained on each generator's own outputs must tell the fine-tuned colorizations of
     # the eval failures from the real photos worse than the base ones: detection AUC lower by more than this
     min_retrained_auc_drop: float = 0.0
@@ -172,6 +175,10 @@ def bless(report: dict, config: BlessingConfig) -> tuple[bool, list[str]]:
     drop = whole["base"]["auc_raw"] - whole["tuned"]["auc_raw"]
     if drop > config.max_auc_drop:
         reasons.append(f"raw AuC on the eval split dropped {drop:.2f} points (> {config.max_auc_drop})")
+    rebalanced_drop = whole["base"].get("auc_rebalanced", 0.0) - whole["tuned"].get("auc_rebalanced", 0.0)
+    if rebalanced_drop > config.max_rebalanced_auc_drop:
+        reasons.append(f"rebalanced AuC on the eval split dropped {rebalanced_drop:.2f} points "
+                       f"(> {config.max_rebalanced_auc_drop}): the fine-tuned colours are duller")
     base_auc, tuned_auc = (failures[m].get("detection_auc_retrained") for m in ("base", "tuned"))
     if tuned_auc is not None and base_auc - tuned_auc <= config.min_retrained_auc_drop:
         reasons.append(f"critics retrained on each generator's own outputs tell the eval failures' colorizations from "

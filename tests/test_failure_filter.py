@@ -57,11 +57,12 @@ def test_evaluate_scores_against_direct_computation():
 def test_blessing_rules():
     from colordisc_tf.before_after import BlessingConfig, bless
 
-    def report(base_fool, tuned_fool, base_auc, tuned_auc, detection=(0.9, 0.7)):
+    def report(base_fool, tuned_fool, base_auc, tuned_auc, detection=(0.9, 0.7), rebalanced=69.5):
         return {"sets": {
             "eval_failures": {"base": {"images": 5, "fool_rate_fixed": base_fool, "detection_auc_retrained": detection[0]},
                               "tuned": {"images": 5, "fool_rate_fixed": tuned_fool, "detection_auc_retrained": detection[1]}},
-            "eval_all": {"base": {"auc_raw": base_auc}, "tuned": {"auc_raw": tuned_auc}}}}
+            "eval_all": {"base": {"auc_raw": base_auc, "auc_rebalanced": 70.0},
+                         "tuned": {"auc_raw": tuned_auc, "auc_rebalanced": rebalanced}}}}
 
     config = BlessingConfig(min_fool_rate_gain=0.05, max_auc_drop=1.0, min_retrained_auc_drop=0.1)
     assert bless(report(0.1, 0.3, 80, 79.5), config)[0]
@@ -70,6 +71,9 @@ def test_blessing_rules():
     blessed, reasons = bless(report(0.1, 0.9, 80, 80, detection=(0.9, 0.85)), config)  # only fools the fixed critic
     assert not blessed and "exploits the fixed critic" in reasons[0]
     assert bless(report(0.1, 0.9, 80, 80, detection=(1.0, 0.89)), config)[0]
+    blessed, reasons = bless(report(0.1, 0.9, 80, 80, rebalanced=68.0), config)  # pleased critics by dulling
+    assert not blessed and reasons == [
+        "rebalanced AuC on the eval split dropped 2.00 points (> 1.0): the fine-tuned colours are duller"]
     empty = report(0, 0, 80, 80)
     empty["sets"]["eval_failures"]["base"]["images"] = 0
     assert bless(empty, config) == (False, ["no eval-split failure cases to compare on"])
