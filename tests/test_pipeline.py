@@ -132,7 +132,9 @@ def test_tfx_cli_pipeline_create_and_run(tmp_path):
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     photos = tmp_path / "photos"
     write_demo_photos(photos, tile=32, max_side=96, names=["astronaut", "coffee", "chelsea"])
-    config = {**TINY, "name": "colordisc-cli", "data": [str(photos)], "pipeline_root": str(tmp_path / "root")}
+    # every output under tmp_path: the repo's saved_models/ and reports/latest/ belong to `make demo`
+    config = {**TINY, "name": "colordisc-cli", "data": [str(photos)], "pipeline_root": str(tmp_path / "root"),
+              "serving_root": str(tmp_path / "saved_models"), "report_dir": str(tmp_path / "report")}
     (tmp_path / "config.json").write_text(json.dumps(config))
     env = {**os.environ, "LOCAL_HOME": str(tmp_path / "local_home"), "COLORDISC_CONFIG": str(tmp_path / "config.json")}
     tfx = os.path.join(os.path.dirname(sys.executable), "tfx")
@@ -143,6 +145,7 @@ def test_tfx_cli_pipeline_create_and_run(tmp_path):
     store = metadata_store.MetadataStore(
         metadata.sqlite_metadata_connection_config(str(tmp_path / "root" / "metadata.sqlite")))
     assert {e.last_known_state for e in store.get_executions()} == {metadata_store_pb2.Execution.COMPLETE}
+    assert (tmp_path / "report" / "index.html").exists() and (tmp_path / "saved_models" / "colordisc-cli_generator").is_dir()
 
 
 def test_pushed_models_have_the_tf_serving_layout_and_answer(tiny_run):
