@@ -51,21 +51,21 @@ def main():
         critic_config = from_dict(DiscriminatorConfig, json.load(f))
     fixed = load_discriminator(critic_dir)
     generators = dict(g.split("=", 1) for g in args.generators)
-    results = {}
+    rows = []
     for name, path in generators.items():
         generator = load_generator(path)
         with tempfile.TemporaryDirectory() as work:
-            critics = train_fresh_critics(critic_config, generator, examples, args.steps, work, args.seeds)
-        for seed, critic in enumerate(critics):
-            for set_name, pattern in sets.items():
-                scores, _ = score_generator(generator, pattern, {"fixed": fixed, "fresh": critic})
-                results.setdefault((name, set_name), []).append(scores)
-                print(f"{name} seed {seed} {set_name}: detection AUC fresh {scores['detection_auc_fresh']:.3f}, "
-                      f"fixed {scores['detection_auc_fixed']:.3f}", flush=True)
+            fresh = train_fresh_critics(critic_config, generator, examples, args.steps, work, args.seeds)
+        critics = {"fixed": fixed, **{f"fresh_{i}": critic for i, critic in enumerate(fresh)}}
+        for set_name, pattern in sets.items():  # one pass of the generator per set, every critic on it
+            scores, _ = score_generator(generator, pattern, critics)
+            aucs = np.array([scores[f"detection_auc_fresh_{i}"] for i in range(len(fresh))])
+            print(f"{name} {set_name}: detection AUC per fresh critic {np.round(aucs, 3).tolist()}, "
+                  f"fixed {scores['detection_auc_fixed']:.3f}", flush=True)
+            rows.append((name, set_name, aucs, scores["detection_auc_fixed"]))
     print(f"\n{'generator':12s} {'set':14s} {'fresh critics (mean ± sd over seeds)':>38s} {'fixed critic':>13s}")
-    for (name, set_name), rows in results.items():
-        fresh = np.array([r["detection_auc_fresh"] for r in rows])
-        print(f"{name:12s} {set_name:14s} {fresh.mean():31.3f} ± {fresh.std():.3f} {rows[0]['detection_auc_fixed']:13.3f}")
+    for name, set_name, aucs, fixed_auc in rows:
+        print(f"{name:12s} {set_name:14s} {aucs.mean():31.3f} ± {aucs.std():.3f} {fixed_auc:13.3f}")
 
 
 if __name__ == "__main__":
