@@ -14,25 +14,34 @@ PYTEST_ARGS ?=
 
 venv: editable
 
-# Re-installs only when the lock file or setup.py changes.
-$(STAMP): requirements.lock setup.py
+# Build tools, pinned: a fresh venv's setuptools (65.5 on Python 3.11) cannot build an
+# editable install without `wheel`; 70.1+ can, and the editable build runs without isolation.
+BUILD_TOOLS := pip==26.2.1 setuptools==80.9.0
+
+# Re-installs only when something the install reads changes.
+$(STAMP): requirements.lock setup.py pyproject.toml Makefile
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade "pip>=24"
+	$(PY) -m pip install --quiet --upgrade $(BUILD_TOOLS)
 	$(PY) -m pip install --quiet --no-deps -r requirements.lock
 	@touch $@
 
-# The editable install follows the checkout: redone when the venv points at another one.
+# The editable install follows the checkout: redone when the venv has no `colordisc` script
+# or its package resolves to another checkout. The check runs from / so that it cannot
+# import the source folder of the working directory instead of the installed package.
 editable: $(STAMP)
-	@$(PY) -c "import sys, pathlib, colordisc_tf as p; sys.exit(pathlib.Path(p.__file__).resolve().parents[1] != pathlib.Path('$(CURDIR)').resolve())" 2>/dev/null \
-	  || $(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	@cd / && test -x $(abspath $(VENV))/bin/colordisc \
+	  && $(abspath $(PY)) -c "import sys, pathlib, colordisc_tf as p; sys.exit(pathlib.Path(p.__file__).resolve().parents[1] != pathlib.Path('$(CURDIR)').resolve())" 2>/dev/null \
+	  || { cd $(CURDIR) && $(PY) -m pip install --quiet --no-deps --no-build-isolation -e . ; }
 
 # PyTorch and JAX (CPU): test/benchmark extras, not runtime dependencies.
 $(EXTRAS_STAMP): requirements-extras.txt $(STAMP)
 	$(PY) -m pip install --quiet --no-deps -r requirements-extras.txt
 	@touch $@
 
+# DEMO_ARGS=--smoke: the same pipeline with step counts cut to a few (CI runs it).
+DEMO_ARGS ?=
 demo: editable
-	$(VENV)/bin/colordisc demo
+	$(VENV)/bin/colordisc demo $(DEMO_ARGS)
 
 test: editable $(EXTRAS_STAMP)
 	$(PY) -m pytest -q $(PYTEST_ARGS)
@@ -43,7 +52,7 @@ test-all: editable $(EXTRAS_STAMP)
 # Re-resolve the stack into requirements.lock (needs network; see README "Install recipe").
 lock:
 	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
-	.venv-lock/bin/pip install --quiet --upgrade "pip>=24"
+	.venv-lock/bin/pip install --quiet --upgrade $(BUILD_TOOLS)
 	.venv-lock/bin/pip install --quiet -r requirements.in
 	.venv-lock/bin/pip install --quiet --no-deps -r requirements-nodeps.in
 	{ echo "# Generated from requirements.in + requirements-nodeps.in by 'make lock'; installed with pip --no-deps."; \

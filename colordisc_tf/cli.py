@@ -55,25 +55,7 @@ def _cmd_prior(args) -> int:
 
 def _cmd_demo(args) -> int:
     """The main job on the bundled photos: the TFX pipeline with the demo config."""
-    code = _cmd_run(args)
-    from pipelines.local_runner import resolved_config
-
-    root = resolved_config(args.config, {"pipeline_root": os.path.abspath(args.pipeline_root)}
-                           if args.pipeline_root else None).pipeline_root
-    _print_demo_results(root)
-    return code
-
-
-def _print_demo_results(root: str) -> None:
-    import glob
-    import json
-
-    for path in sorted(glob.glob(os.path.join(root, "RealnessEvaluator", "scores", "*", "report", "metrics.json")))[-1:]:
-        with open(path) as f:
-            m = json.load(f)
-        if m.get("images"):
-            print(f"demo: discriminator on {m['images']} held-out photos: error {m['error']:.1%}, "
-                  f"ROC AUC {m['roc_auc']:.3f}, fool rate {m['fool_rate']:.1%}; report: {os.path.dirname(path)}")
+    return _cmd_run(args, demo=True)
 
 
 def _cmd_realness(args) -> int:
@@ -100,11 +82,15 @@ def _cmd_realness(args) -> int:
     return 0 if any("realness" in r for r in rows) else 1
 
 
-def _cmd_run(args) -> int:
+def _cmd_run(args, demo: bool = False) -> int:
     """The whole TFX pipeline with LocalDagRunner (what `tfx run create` runs)."""
+    import time
+
     # The pipeline module first: it imports tensorflow-io quietly before TFX loads it.
     from pipelines.colordisc_pipeline import create_pipeline  # isort: skip
-    from pipelines.local_runner import resolved_config
+    from pipelines.local_runner import resolved_config, smoke_steps
+    from pipelines.progress import component_progress
+    from pipelines.run_summary import report_run
     from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 
     overrides = {}
@@ -115,10 +101,20 @@ def _cmd_run(args) -> int:
     if args.beam_args:
         overrides["beam_args"] = args.beam_args
     config = resolved_config(args.config, overrides)
-    print(f"run: pipeline {config.name!r}, root {config.pipeline_root}", flush=True)
-    LocalDagRunner().run(create_pipeline(config))
-    print(f"run: done. Artifacts under {config.pipeline_root}; TensorBoard: "
-          f"tensorboard --logdir {config.pipeline_root}/GeneratorTrainer/model_run")
+    if args.smoke:
+        config = smoke_steps(config)
+    pipeline = create_pipeline(config)
+    print(f"run: pipeline {config.name!r}{' (smoke: a few steps per trainer)' if args.smoke else ''}, "
+          f"{len(pipeline.components)} components, root {config.pipeline_root}", flush=True)
+    start = time.monotonic()
+    with component_progress(pipeline) as progress:
+        LocalDagRunner().run(pipeline)
+    minutes, seconds = divmod(int(time.monotonic() - start), 60)
+    print(f"run: finished in {minutes} min {seconds:02d} s ({len(progress.ran)} components ran, "
+          f"{len(progress.from_cache)} from cache)")
+    for line in report_run(config, demo=demo):
+        print(f"  {line}")
+    print(f"  artifacts:    {config.pipeline_root}; TensorBoard: tensorboard --logdir {config.pipeline_root}")
     return 0
 
 
@@ -222,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--config", default=None, help="pipeline config JSON (default pipelines/configs/demo.json)")
     run.add_argument("--data", nargs="+", default=None, help="image folders/files (default: the config's, or the demo photos)")
     run.add_argument("--pipeline-root", default=None, help="where artifacts and the MLMD sqlite go")
+    run.add_argument("--smoke", action="store_true", help="cut every trainer to a few steps (checks the wiring)")
     run.set_defaults(func=_cmd_run, takes_beam_args=True)
 
     col = sub.add_parser("colorize", help="colorize images with a generator SavedModel, one PNG per input")
@@ -245,6 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
     run_demo = sub.add_parser("demo", help="run the whole pipeline on the bundled demo photos (what `make demo` runs)")
     run_demo.add_argument("--config", default=None, help="pipeline config (default pipelines/configs/demo.json)")
     run_demo.add_argument("--pipeline-root", default=None)
+    run_demo.add_argument("--smoke", action="store_true",
+                          help="cut every trainer to a few steps: the same pipeline in a few minutes (CI runs it)")
     run_demo.set_defaults(func=_cmd_demo, takes_beam_args=True, data=None)
     return parser
 

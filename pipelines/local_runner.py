@@ -12,7 +12,7 @@ import os
 from pipelines.colordisc_pipeline import create_pipeline  # isort: skip  (first: quiets tensorflow-io)
 from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 
-from colordisc_tf.config import load_config
+from colordisc_tf.config import PipelineConfig, from_dict, load_config, to_dict
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -27,6 +27,19 @@ def resolved_config(path=None, overrides=None):
         "data": [os.path.join(REPO, d) if "://" not in d else d for d in config.data],
     }
     return load_config(path, {**(overrides or {}), **paths})
+
+
+# Steps (and steps per epoch) of each trainer under `--smoke`: enough to run every code path.
+SMOKE_STEPS = {"generator": (20, 10), "discriminator": (20, 10), "finetune": (10, 5)}
+
+
+def smoke_steps(config: PipelineConfig) -> PipelineConfig:
+    """The same pipeline with every trainer cut to a few steps and one retrained critic."""
+    data = to_dict(config)
+    for section, (steps, per_epoch) in SMOKE_STEPS.items():
+        data[section] = {**data[section], "steps": steps, "steps_per_epoch": per_epoch}
+    data["blessing"] = {**data["blessing"], "retrain_critic_steps": 10, "retrain_critic_seeds": 1}
+    return from_dict(PipelineConfig, data)
 
 
 # The tfx CLI runs this file.

@@ -1,7 +1,9 @@
 """The pipeline on tiny data through LocalDagRunner; a second run is fully cached."""
 
+import io
 import json
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -14,6 +16,8 @@ from colordisc_tf.config import load_config
 from colordisc_tf.demo_data import write_demo_photos
 from colordisc_tf.record_format import decode_lab_example
 from pipelines.colordisc_pipeline import create_pipeline
+from pipelines.progress import component_progress
+from pipelines.run_summary import report_run
 
 TINY = {
     "name": "colordisc-tiny",
@@ -46,28 +50,69 @@ def tiny_run(tmp_path_factory):
     config = load_config(overrides={**TINY, "data": [str(photos)], "pipeline_root": str(root),
                                     "serving_root": str(root / "saved_models"),
                                     "report_dir": str(root / "reports" / "latest")})
-    LocalDagRunner().run(create_pipeline(config))
-    first = _store(root).get_executions()
-    LocalDagRunner().run(create_pipeline(config))
-    return root, config, first, _store(root).get_executions()[len(first):]
+    logs = []
+    for _ in range(2):  # the second run is served from the cache
+        pipeline, stream = create_pipeline(config), io.StringIO()
+        with component_progress(pipeline, stream) as progress:
+            LocalDagRunner().run(pipeline)
+        logs.append((stream.getvalue(), progress))
+    executions = _store(root).get_executions()
+    first = executions[:len(pipeline.components)]
+    return root, config, first, executions[len(first):], logs
 
 
 def test_first_run_completes_every_component(tiny_run):
-    _, config, first, _ = tiny_run
+    _, config, first, *_ = tiny_run
     assert len(first) == len(create_pipeline(config).components)
     assert {e.last_known_state for e in first} == {metadata_store_pb2.Execution.COMPLETE}
 
 
 def test_second_run_is_fully_cached(tiny_run):
-    _, _, first, second = tiny_run
+    _, _, first, second, _ = tiny_run
     assert len(second) == len(first)
     assert {e.last_known_state for e in second} == {metadata_store_pb2.Execution.CACHED}
+
+
+def test_progress_names_each_component_n_of_n(tiny_run):
+    _, config, _, _, logs = tiny_run
+    names = [c.id for c in create_pipeline(config).components]
+    (first_text, first), (second_text, second) = logs
+    assert first.ran == names and first.from_cache == []
+    assert second.ran == [] and second.from_cache == names
+    for n, name in enumerate(names, 1):
+        assert f"{n}/{len(names)} {name} running ..." in first_text
+        assert f"{n}/{len(names)} {name} from cache" in second_text
+    assert "property_predicate" not in first_text + second_text
+
+
+def test_run_report_tells_what_the_run_made(tiny_run):
+    root, config, *_ = tiny_run
+    store = _store(root)
+    shutil.rmtree(config.report_dir)  # a cached run must still leave the run's report there
+    lines = {line.split(":", 1)[0]: line.split(":", 1)[1].strip() for line in report_run(config, demo=True)}
+    assert os.path.samefile(lines["report"], os.path.join(config.report_dir, "index.html"))
+    with open(os.path.join(_latest(store, "RealnessScores").uri, "report", "metrics.json")) as f:
+        critic = json.load(f)
+    assert f"on {critic['images']} held-out photos: error {critic['error']:.1%}, ROC AUC {critic['roc_auc']:.3f}" \
+        in lines["critic"]
+    with open(os.path.join(_latest(store, "ColorizationReport").uri, "before_after.json")) as f:
+        report = json.load(f)
+    failures = report["sets"]["eval_failures"]
+    assert f"{failures['base']['detection_auc_retrained']:.3f} (base) -> " \
+           f"{failures['tuned']['detection_auc_retrained']:.3f} (fine-tuned)" in lines["fine-tuning"]
+    assert lines["blessing"].startswith("fine-tuned generator " + ("blessed" if report["blessed"] else "NOT blessed"))
+    assert report["reasons"][0] in lines["blessing"]
+    pushed = [p.strip() for p in lines["pushed"].split(",")]
+    assert len(pushed) == 2 + int(report["blessed"])
+    for path in pushed:
+        assert os.path.exists(os.path.join(path, "saved_model.pb")), path
+    assert "smoke test, not a colorizer" in lines["note"]
 
 
 def test_colorized_records_keep_the_real_l(tiny_run):
     import tensorflow as tf
 
-    root, _, _, _ = tiny_run
+    root, *_ = tiny_run
     store = _store(root)
     examples = sorted(store.get_artifacts_by_type("Examples"), key=lambda a: a.id)
     real_uri, fake_uri = examples[0].uri, examples[1].uri  # LabExampleGen's, then Colorize's
@@ -84,7 +129,7 @@ def test_colorized_records_keep_the_real_l(tiny_run):
 
 
 def test_generator_model_layout(tiny_run):
-    root, _, _, _ = tiny_run
+    root, *_ = tiny_run
     store = _store(root)
     generator, discriminator, finetuned = sorted(store.get_artifacts_by_type("Model"), key=lambda a: a.id)
     for model, keras_file in ((generator, "generator.keras"), (discriminator, "discriminator.keras"),
@@ -103,7 +148,7 @@ def test_realness_report_and_failures(tiny_run):
 
     from colordisc_tf.realness import read_scores
 
-    root, _, _, _ = tiny_run
+    root, *_ = tiny_run
     store = _store(root)
     scores_uri = _latest(store, "RealnessScores").uri
     rows = read_scores(scores_uri)
@@ -156,7 +201,7 @@ def test_pushed_models_have_the_tf_serving_layout_and_answer(tiny_run):
 
     from PIL import Image
 
-    root, config, _, _ = tiny_run
+    root, config, *_ = tiny_run
     generator_base = root / "saved_models" / f"{config.name}_generator"
     versions = [v for v in os.listdir(generator_base) if v.isdigit()]
     assert len(versions) == 1
@@ -180,7 +225,7 @@ def test_pushed_models_have_the_tf_serving_layout_and_answer(tiny_run):
 def test_before_after_report_and_blessing(tiny_run):
     import json
 
-    root, config, _, _ = tiny_run
+    root, config, *_ = tiny_run
     store = _store(root)
     report_uri = _latest(store, "ColorizationReport").uri
     with open(os.path.join(report_uri, "before_after.json")) as f:
@@ -213,7 +258,7 @@ def test_report_renders_in_headless_chromium(tiny_run, tmp_path):
     chromium = shutil.which("chromium")
     if chromium is None:
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    root, _, _, _ = tiny_run
+    root, *_ = tiny_run
     shot = tmp_path / "report.png"
     subprocess.run(
         [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

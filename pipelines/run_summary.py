@@ -1,0 +1,102 @@
+"""What the last pipeline run produced, read from ML Metadata, told in a few lines.
+
+The outputs are those of the newest `pipeline_run` context, so a run served from the
+cache reports the cached artifacts it used, not whatever folder has the highest number.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+from ml_metadata import metadata_store
+from ml_metadata.proto import metadata_store_pb2
+from tfx.orchestration import metadata
+
+from colordisc_tf.config import PipelineConfig
+
+__all__ = ["latest_run_outputs", "report_run"]
+
+EXPECTATIONS = ("the demo generator learned from a handful of bundled photos: its colours are a smoke test, "
+                "not a colorizer. For a real one, import the released ECCV16 weights or train "
+                "pipelines/configs/full.json on your photos on a GPU (README: \"Getting a real colorizer\").")
+
+
+def latest_run_outputs(metadata_path: str) -> dict[str, dict[str, list]]:
+    """{node id: {output key: [Artifact]}} of the newest pipeline run in the store."""
+    store = metadata_store.MetadataStore(metadata.sqlite_metadata_connection_config(metadata_path))
+    runs = store.get_contexts_by_type("pipeline_run")
+    if not runs:
+        return {}
+    run = max(runs, key=lambda c: (c.create_time_since_epoch, c.id))
+    executions = store.get_executions_by_context(run.id)
+    node_of = {}
+    for execution in executions:
+        for context in store.get_contexts_by_execution(execution.id):
+            if store.get_context_types_by_id([context.type_id])[0].name == "node":
+                node_of[execution.id] = context.name.split(".", 1)[-1]
+    outputs: dict[str, dict[str, list]] = {}
+    events = store.get_events_by_execution_ids([e.id for e in executions])
+    output_types = (metadata_store_pb2.Event.OUTPUT, metadata_store_pb2.Event.DECLARED_OUTPUT)
+    artifacts = {a.id: a for a in store.get_artifacts_by_id(list({e.artifact_id for e in events}))}
+    for event in events:
+        if event.type in output_types and event.execution_id in node_of:
+            key = next((s.key for s in event.path.steps if s.HasField("key")), "")
+            outputs.setdefault(node_of[event.execution_id], {}).setdefault(key, []).append(artifacts[event.artifact_id])
+    return outputs
+
+
+def _read_json(path: str) -> dict | None:
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def _first(outputs: dict, node: str, key: str):
+    found = outputs.get(node, {}).get(key) or [None]
+    return found[0]
+
+
+def report_run(config: PipelineConfig, demo: bool = False) -> list[str]:
+    """Copies the newest run's report to config.report_dir (a run served from the cache
+    does not re-run the evaluator that copies it, and report_dir must never show an
+    earlier run's) and returns the few lines a user needs: report, critic, fine-tuning,
+    blessing, pushed models."""
+    root = os.path.abspath(config.pipeline_root)
+    outputs = latest_run_outputs(config.metadata_path or os.path.join(root, "metadata.sqlite"))
+    lines = []
+    report = _first(outputs, "BeforeAfterEvaluator", "report")
+    if report is not None and config.report_dir:
+        shutil.rmtree(config.report_dir, ignore_errors=True)
+        shutil.copytree(report.uri, config.report_dir)
+        lines.append(f"report:       {os.path.relpath(os.path.join(config.report_dir, 'index.html'))}")
+    elif report is not None:
+        lines.append(f"report:       {os.path.join(report.uri, 'index.html')}")
+    scores = _first(outputs, "RealnessEvaluator", "scores")
+    critic = _read_json(os.path.join(scores.uri, "report", "metrics.json")) if scores else None
+    if critic and critic.get("images"):
+        lines.append(f"critic:       on {critic['images']} held-out photos: error {critic['error']:.1%}, "
+                     f"ROC AUC {critic['roc_auc']:.3f}, fool rate {critic['fool_rate']:.1%}")
+    before_after = _read_json(os.path.join(report.uri, "before_after.json")) if report else None
+    if before_after:
+        failures = before_after["sets"]["eval_failures"]
+        base, tuned = failures.get("base", {}), failures.get("tuned", {})
+        if "detection_auc_retrained" in base and "detection_auc_retrained" in tuned:
+            lines.append(f"fine-tuning:  on {base['images']} eval failure cases, retrained critics' detection AUC "
+                         f"{base['detection_auc_retrained']:.3f} (base) -> {tuned['detection_auc_retrained']:.3f} "
+                         f"(fine-tuned); lower is harder to tell from real")
+        verdict = "blessed" if before_after["blessed"] else "NOT blessed"
+        lines.append(f"blessing:     fine-tuned generator {verdict}: {'; '.join(before_after['reasons'])}")
+    pushed = []
+    for node in sorted(outputs):
+        artifact = _first(outputs, node, "pushed_model") if node.startswith("Push") else None
+        if artifact is not None and artifact.custom_properties["pushed"].int_value:
+            pushed.append(os.path.relpath(artifact.custom_properties["pushed_destination"].string_value))
+    if config.push:
+        lines.append(f"pushed:       {', '.join(pushed) if pushed else 'nothing'}")
+    if demo:
+        lines.append(f"note:         {EXPECTATIONS}")
+    return lines

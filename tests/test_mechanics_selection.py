@@ -1,0 +1,305 @@
+"""Failure selection, the failure Examples it writes, and the blessing rule,
+against independent oracles (NumPy argsort, hand-built records, hand-checked
+boundaries). Written to fail on deliberate bugs: one id too many, everything
+selected, splits mixed up, colorized records copied instead of the real ones.
+"""
+
+import json
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from colordisc_tf.realness import select_failures
+
+
+def _rows(scores, split, ids=None):
+    ids = ids or [f"p{i:03d}" for i in range(len(scores))]  # ids do not name their split
+    return [{"id": i, "source": f"/photos/{i}.png", "split": split, "real_score": 0.9, "fake_score": float(s)}
+            for i, s in zip(ids, scores)]
+
+
+def _oracle_lowest(rows, split, q):
+    """ids of the floor(q * n) lowest fake scores of `split` (distinct scores), by argsort."""
+    own = [r for r in rows if r["split"] == split]
+    scores = np.array([r["fake_score"] for r in own])
+    count = math.floor(Fraction(str(q)) * len(own))  # exact arithmetic: floor(q * n)
+    order = np.argsort(scores, kind="stable")[:count]
+    return [own[i]["id"] for i in order]
+
+
+# --------------------------------------------------------------------------- quantile
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 7, 10, 33, 64, 101])
+@pytest.mark.parametrize("q", [0.05, 0.1, 0.25, 0.3, 0.5, 0.75, 0.9, 1.0])
+def test_quantile_selects_exactly_the_lowest_ids(n, q):
+    rng = np.random.default_rng(1000 * n + int(100 * q))
+    scores = rng.permutation(np.linspace(0.01, 0.99, n))  # distinct
+    rows = _rows(scores, "train") + _rows(rng.random(n // 2 + 3), "eval", [f"e{i}" for i in range(n // 2 + 3)])
+    rng.shuffle(rows)
+    expected = _oracle_lowest(rows, "train", q)
+    chosen = select_failures(rows, "train", quantile=q)
+    assert len(chosen) == len(expected) == math.floor(Fraction(str(q)) * n)
+    # exactly these ids, least real first, ranked 1..count
+    assert [c["id"] for c in chosen] == expected
+    assert [c["rank"] for c in chosen] == list(range(1, len(expected) + 1))
+    assert all(c["split"] == "train" for c in chosen)
+    by_id = {r["id"]: r for r in rows if r["split"] == "train"}
+    for c in chosen:
+        assert c["score"] == by_id[c["id"]]["fake_score"]
+        assert c["source"] == by_id[c["id"]]["source"]
+        assert set(c) == {"id", "source", "split", "score", "rank"}
+
+
+def test_default_quantile_is_a_quarter():
+    rows = _rows(np.linspace(0.9, 0.1, 20), "eval")
+    chosen = select_failures(rows, "eval")
+    assert [c["id"] for c in chosen] == _oracle_lowest(rows, "eval", 0.25)
+    assert len(chosen) == 5
+
+
+def test_a_quantile_too_small_for_one_photo_selects_none():
+    rows = _rows([0.3, 0.1, 0.2], "eval")
+    assert select_failures(rows, "eval", quantile=0.33) == []  # floor(0.99) = 0
+    assert [c["id"] for c in select_failures(rows, "eval", quantile=0.34)] == ["p001"]  # floor(1.02) = 1
+
+
+def test_ties_at_the_cut_are_included():
+    #        p000  p001  p002  p003  p004  p005  p006  p007
+    scores = [0.5, 0.2, 0.2, 0.9, 0.2, 0.1, 0.7, 0.6]
+    rows = _rows(scores, "train")
+    # floor(0.25 * 8) = 2: the cut falls inside the 0.2 tie, so all three 0.2 come along
+    chosen = select_failures(rows, "train", quantile=0.25)
+    assert [c["id"] for c in chosen] == ["p005", "p001", "p002", "p004"]
+    assert [c["rank"] for c in chosen] == [1, 2, 3, 4]
+    # floor(0.5 * 8) = 4: cut at 0.2 again (no extra), the 0.5 stays out
+    assert [c["id"] for c in select_failures(rows, "train", quantile=0.5)] == ["p005", "p001", "p002", "p004"]
+    # floor(0.125 * 8) = 1: only the minimum, no tie
+    assert [c["id"] for c in select_failures(rows, "train", quantile=0.125)] == ["p005"]
+    # a tie just above the cut is not dragged in
+    chosen = select_failures(_rows([0.1, 0.3, 0.3, 0.2], "train"), "train", quantile=0.5)
+    assert [c["id"] for c in chosen] == ["p000", "p003"]
+    # ties are ordered by id, whatever the input order
+    rows = _rows([0.4, 0.4, 0.4], "eval", ["c", "a", "b"])
+    assert [c["id"] for c in select_failures(rows, "eval", quantile=0.34)] == ["a", "b", "c"]
+
+
+def test_quantile_bounds():
+    rows = _rows([0.3, 0.1], "eval")
+    for q in (0.0, -0.5, 1.0001, 2.0):
+        with pytest.raises(ValueError, match="quantile must be in"):
+            select_failures(rows, "eval", quantile=q)
+    assert len(select_failures(rows, "eval", quantile=1.0)) == 2
+
+
+# --------------------------------------------------------------------------- threshold
+
+
+@pytest.mark.parametrize("threshold", [0.0, 0.1, 0.35, 0.5, 0.99, 1.5])
+def test_threshold_selects_strictly_below(threshold):
+    rng = np.random.default_rng(7)
+    scores = np.round(rng.random(40), 2)
+    scores[:3] = 0.35  # some exactly at a threshold
+    rows = _rows(scores, "eval")
+    chosen = select_failures(rows, "eval", quantile=None, threshold=threshold)
+    expected = [rows[i]["id"] for i in np.lexsort(([r["id"] for r in rows], scores)) if scores[i] < threshold]
+    assert [c["id"] for c in chosen] == expected
+    assert [c["rank"] for c in chosen] == list(range(1, len(expected) + 1))
+
+
+def test_exactly_one_of_quantile_and_threshold():
+    rows = _rows([0.1], "eval")
+    with pytest.raises(ValueError, match="exactly one"):
+        select_failures(rows, "eval", quantile=0.5, threshold=0.5)
+    with pytest.raises(ValueError, match="exactly one"):
+        select_failures(rows, "eval", quantile=None)
+    assert select_failures(rows, "eval", threshold=0.5, quantile=None)[0]["id"] == "p000"
+
+
+# --------------------------------------------------------------------------- splits
+
+
+def test_each_split_is_selected_from_its_own_rows_only():
+    shared = ["img_a", "img_b", "img_c", "img_d"]  # the same ids in both splits
+    train = _rows([0.05, 0.6, 0.7, 0.8], "train", shared) + _rows([0.5, 0.55, 0.65, 0.75], "train",
+                                                                    ["t1", "t2", "t3", "t4"])
+    evals = _rows([0.95, 0.1, 0.2, 0.9], "eval", shared)
+    rows = evals + train  # interleaving must not matter
+    chosen_train = select_failures(rows, "train", quantile=0.25)  # floor(0.25 * 8) = 2
+    chosen_eval = select_failures(rows, "eval", quantile=0.25)  # floor(0.25 * 4) = 1
+    assert [c["id"] for c in chosen_train] == ["img_a", "t1"]
+    assert [c["id"] for c in chosen_eval] == ["img_b"]
+    # img_a is low in train and high in eval: selected in train only, with its train score
+    assert chosen_train[0]["score"] == 0.05 and chosen_train[0]["split"] == "train"
+    assert all(c["split"] == "eval" for c in chosen_eval)
+    # thresholds, too, per split
+    assert [c["id"] for c in select_failures(rows, "eval", quantile=None, threshold=0.5)] == ["img_b", "img_c"]
+    assert [c["id"] for c in select_failures(rows, "train", quantile=None, threshold=0.5)] == ["img_a"]
+    assert select_failures(rows, "test", quantile=0.5) == []
+    assert select_failures(rows, "test", quantile=None, threshold=1.0) == []
+
+
+# --------------------------------------------------------------------------- written Examples
+
+
+def _lab(rng, h=4, w=6):
+    return np.concatenate([rng.uniform(5, 95, (h, w, 1)), rng.uniform(-60, 60, (h, w, 2))], -1)
+
+
+def _write(path, records):
+    import tensorflow as tf
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tf.io.TFRecordWriter(str(path), tf.io.TFRecordOptions(compression_type="GZIP")) as writer:
+        for rec in records:
+            writer.write(rec)
+
+
+def _read(path):
+    import tensorflow as tf
+
+    return [r.numpy() for r in tf.data.TFRecordDataset([str(path)], compression_type="GZIP")]
+
+
+@pytest.fixture()
+def real_and_fake(tmp_path):
+    """Real Examples (train and eval, the same id `both` in each with different pixels)
+    and their colorized twins (same L, other ab)."""
+    from colordisc_tf.record_format import encode_lab_example, replace_ab
+
+    rng = np.random.default_rng(60)
+    real, fake = {}, {}
+    for split, ids in (("train", ["both", "t1", "t2", "t3"]), ("eval", ["both", "e1", "e2"])):
+        recs = [encode_lab_example(_lab(rng), i, f"/photos/{split}/{i}.png", 40, 60) for i in ids]
+        real[split] = dict(zip(ids, recs))
+        fake[split] = {i: replace_ab(r, rng.uniform(-30, 30, (4, 6, 2))) for i, r in zip(ids, recs)}
+        _write(tmp_path / "real" / f"Split-{split}" / "data_tfrecord-00000-of-00001.gz", recs)
+        _write(tmp_path / "fake" / f"Split-{split}" / "data_tfrecord-00000-of-00001.gz", fake[split].values())
+    return tmp_path, real, fake
+
+
+def test_failure_examples_are_the_real_records(real_and_fake):
+    from colordisc_tf.record_format import decode_lab_example
+    from colordisc_tf.realness import write_failure_examples
+
+    root, real, fake = real_and_fake
+    rows = (_rows([0.1, 0.5, 0.05, 0.9], "train", ["both", "t1", "t2", "t3"])
+            + _rows([0.99, 0.2, 0.6], "eval", ["both", "e1", "e2"]))
+    manifest = select_failures(rows, "train", quantile=0.5) + select_failures(rows, "eval", quantile=0.34)
+    assert [(m["split"], m["id"]) for m in manifest] == [("train", "t2"), ("train", "both"), ("eval", "e1")]
+    out = root / "failures"
+    counts = write_failure_examples(str(root / "real"), manifest, str(out))
+    assert counts == {"train": 2, "eval": 1}
+    written = {split: _read(out / f"Split-{split}" / "data_tfrecord-00000-of-00001.gz") for split in ("train", "eval")}
+    # exactly the real records of the selected ids of each split, byte for byte
+    assert sorted(written["train"]) == sorted([real["train"]["t2"], real["train"]["both"]])
+    assert written["eval"] == [real["eval"]["e1"]]
+    for split, records in written.items():
+        for raw in records:
+            rec = decode_lab_example(raw)
+            true = decode_lab_example(real[split][rec["id"]])
+            colorized = decode_lab_example(fake[split][rec["id"]])
+            np.testing.assert_array_equal(rec["ab_i8"], true["ab_i8"])
+            np.testing.assert_array_equal(rec["l_u8"], true["l_u8"])
+            assert np.any(rec["ab_i8"] != colorized["ab_i8"])
+    # `both` selected in train only: the eval Examples do not carry it (and train carries the train pixels)
+    assert "both" not in {decode_lab_example(r)["id"] for r in written["eval"]}
+    with open(out / "manifest.jsonl") as f:
+        assert [json.loads(line) for line in f] == manifest
+
+
+def test_failure_examples_empty_split_and_custom_splits(real_and_fake):
+    from colordisc_tf.realness import write_failure_examples
+
+    root, real, _ = real_and_fake
+    manifest = select_failures(_rows([0.1, 0.2], "train", ["t1", "t3"]), "train", quantile=0.5)
+    out = root / "only_train"
+    counts = write_failure_examples(str(root / "real"), manifest, str(out), splits=("train", "eval"))
+    assert counts == {"train": 1, "eval": 0}
+    assert _read(out / "Split-train" / "data_tfrecord-00000-of-00001.gz") == [real["train"]["t1"]]
+    assert _read(out / "Split-eval" / "data_tfrecord-00000-of-00001.gz") == []  # present, empty
+    counts = write_failure_examples(str(root / "real"), manifest, str(root / "train_only"), splits=("train",))
+    assert counts == {"train": 1}
+    assert not (root / "train_only" / "Split-eval").exists()
+
+
+# --------------------------------------------------------------------------- blessing
+
+
+def _report(base_fool=0.1, tuned_fool=0.5, base_auc=80.0, tuned_auc=80.0, base_rebalanced=70.0,
+            tuned_rebalanced=70.0, detection=(0.9, 0.5), images=5):
+    base_f = {"images": images, "fool_rate_fixed": base_fool}
+    tuned_f = {"images": images, "fool_rate_fixed": tuned_fool}
+    if detection is not None:
+        base_f["detection_auc_retrained"], tuned_f["detection_auc_retrained"] = detection
+    base_all, tuned_all = {"auc_raw": base_auc}, {"auc_raw": tuned_auc}
+    if base_rebalanced is not None:
+        base_all["auc_rebalanced"] = base_rebalanced
+    if tuned_rebalanced is not None:
+        tuned_all["auc_rebalanced"] = tuned_rebalanced
+    return {"sets": {"eval_failures": {"base": base_f, "tuned": tuned_f},
+                     "eval_all": {"base": base_all, "tuned": tuned_all}}}
+
+
+def test_blessing_config_defaults():
+    from colordisc_tf.before_after import BlessingConfig
+
+    c = BlessingConfig()
+    assert (c.min_fool_rate_gain, c.max_auc_drop, c.max_rebalanced_auc_drop, c.min_retrained_auc_drop) == (
+        0.0, 1.0, 1.0, 0.0)
+    assert (c.retrain_critic_steps, c.retrain_critic_seeds) == (200, 1)
+
+
+def test_bless_every_rule_at_its_boundary():
+    from colordisc_tf.before_after import BlessingConfig, bless
+
+    config = BlessingConfig(min_fool_rate_gain=0.25, max_auc_drop=1.0, max_rebalanced_auc_drop=2.0,
+                            min_retrained_auc_drop=0.25)
+    ok = bless(_report(tuned_auc=80.5), config)
+    assert ok == (True, ["fool rate +0.400 on eval failures, AuC change +0.50 points"])
+    assert bless(_report(), config)[0]
+    # fool rate gain must EXCEED the minimum (0.5 - 0.25 == 0.25 exactly, in binary)
+    blessed, reasons = bless(_report(base_fool=0.25, tuned_fool=0.5), config)
+    assert not blessed and reasons == ["fool rate on eval failures did not rise by more than 0.250 (0.250 -> 0.500)"]
+    assert bless(_report(base_fool=0.25, tuned_fool=0.5 + 1e-9), config)[0]
+    # raw AuC may drop by exactly the maximum, not more
+    assert bless(_report(base_auc=80.0, tuned_auc=79.0), config)[0]
+    blessed, reasons = bless(_report(base_auc=80.0, tuned_auc=78.75), config)
+    assert not blessed and reasons == ["raw AuC on the eval split dropped 1.25 points (> 1.0)"]
+    assert bless(_report(base_auc=80.0, tuned_auc=85.0), config) == (
+        True, ["fool rate +0.400 on eval failures, AuC change +5.00 points"])
+    # rebalanced AuC likewise, with its own maximum
+    assert bless(_report(base_rebalanced=70.0, tuned_rebalanced=68.0), config)[0]
+    blessed, reasons = bless(_report(base_rebalanced=70.0, tuned_rebalanced=67.75), config)
+    assert not blessed and reasons == [
+        "rebalanced AuC on the eval split dropped 2.25 points (> 2.0): the fine-tuned colours are duller"]
+    # a missing rebalanced AuC counts as 0 on that side
+    assert not bless(_report(tuned_rebalanced=None), config)[0]
+    assert bless(_report(base_rebalanced=None), config)[0]
+    assert bless(_report(base_rebalanced=None, tuned_rebalanced=None), config)[0]
+    # retrained critics: detection AUC must fall by MORE than the minimum (0.75 - 0.5 == 0.25 exactly)
+    blessed, reasons = bless(_report(detection=(0.75, 0.5)), config)
+    assert not blessed and reasons == [
+        "critics retrained on each generator's own outputs tell the eval failures' colorizations from the real "
+        "photos with ROC AUC 0.750 (base) -> 0.500 (fine-tuned), not lower by more than 0.250: the gain exploits "
+        "the fixed critic"]
+    assert bless(_report(detection=(0.75, 0.5 - 1e-9)), config)[0]
+    # no retrained critics (retrain_critic_steps = 0): that check is skipped
+    assert bless(_report(detection=None), config)[0]
+    # every failed rule is reported, in order
+    blessed, reasons = bless(_report(base_fool=0.5, tuned_fool=0.5, tuned_auc=70.0, tuned_rebalanced=60.0,
+                                     detection=(0.5, 0.5)), config)
+    assert not blessed and len(reasons) == 4
+    assert [r.split(" ")[0] for r in reasons] == ["fool", "raw", "rebalanced", "critics"]
+
+
+def test_bless_needs_failure_cases():
+    from colordisc_tf.before_after import BlessingConfig, bless
+
+    assert bless(_report(images=0), BlessingConfig()) == (False, ["no eval-split failure cases to compare on"])
+    report = _report()
+    del report["sets"]["eval_failures"]["base"]["images"]
+    assert bless(report, BlessingConfig()) == (False, ["no eval-split failure cases to compare on"])
+    assert bless(_report(images=1), BlessingConfig())[0]
