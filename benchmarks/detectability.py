@@ -13,7 +13,6 @@ with the seed alone.
 
 import argparse
 import glob
-import json
 import os
 import tempfile
 
@@ -35,30 +34,26 @@ def main():
     parser.add_argument("--steps", type=int, default=200)
     args = parser.parse_args()
 
-    import colordisc_tf.color  # noqa: F401  (keeps tfio's plugin warnings quiet)
     from colordisc_tf.before_after import score_generator, train_fresh_critics
-    from colordisc_tf.config import DiscriminatorConfig, from_dict
     from colordisc_tf.record_format import split_file_pattern
-    from colordisc_tf.train_discriminator import load_discriminator
-    from colordisc_tf.train_generator import load_generator
+    from colordisc_tf.saving import load_discriminator, load_generator
 
     root = args.pipeline_root
     examples = _latest(root, "LabExampleGen", "examples")
     sets = {"eval_all": split_file_pattern(examples, "eval"),
             "eval_failures": split_file_pattern(_latest(root, "FailureFilter", "failures"), "eval")}
     critic_dir = _latest(root, "DiscriminatorTrainer", "model")
-    with open(os.path.join(critic_dir, "config.json")) as f:
-        critic_config = from_dict(DiscriminatorConfig, json.load(f))
-    fixed = load_discriminator(critic_dir)
+    fixed, critic_config = load_discriminator(critic_dir)
     generators = dict(g.split("=", 1) for g in args.generators)
     rows = []
     for name, path in generators.items():
-        generator = load_generator(path)
+        generator, generator_config = load_generator(path)
         with tempfile.TemporaryDirectory() as work:
-            fresh = train_fresh_critics(critic_config, generator, examples, args.steps, work, args.seeds)
+            fresh = train_fresh_critics(critic_config, generator, examples, args.steps, work, args.seeds,
+                                        generator_config)
         critics = {"fixed": fixed, **{f"fresh_{i}": critic for i, critic in enumerate(fresh)}}
         for set_name, pattern in sets.items():  # one pass of the generator per set, every critic on it
-            scores, _ = score_generator(generator, pattern, critics)
+            scores, _ = score_generator(generator, pattern, critics, temperature=generator_config.temperature)
             aucs = np.array([scores[f"detection_auc_fresh_{i}"] for i in range(len(fresh))])
             print(f"{name} {set_name}: detection AUC per fresh critic {np.round(aucs, 3).tolist()}, "
                   f"fixed {scores['detection_auc_fixed']:.3f}", flush=True)

@@ -14,17 +14,22 @@ Output layout (a TFX Examples artifact's, so the same directory serves both):
 
 from __future__ import annotations
 
-import dataclasses
+import contextlib
+import fcntl
 import json
 import logging
 import os
+import shutil
+import tempfile
 import time
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from colordisc_tf.image_io import DEFAULT_MAX_PIXELS, REASONS
+from colordisc_tf.config import PreprocessConfig
+from colordisc_tf.image_io import REASONS
+from colordisc_tf.record_format import shard_prefix
 
 __all__ = [
     "SPLITS",
@@ -34,30 +39,11 @@ __all__ = [
     "default_beam_args",
     "build_preprocess",
     "run_preprocess",
+    "output_folder",
 ]
 
 SPLITS = ("train", "eval")
 _log = logging.getLogger(__name__)
-
-
-@dataclasses.dataclass(frozen=True)
-class PreprocessConfig:
-    size: int = 256  # crops are size x size
-    eval_percent: int = 10  # share of images (by content hash) in the eval split
-    min_side: int | None = None  # reject shorter sides below this; default: size (never upscale)
-    max_pixels: int = DEFAULT_MAX_PIXELS
-    gray_threshold: float = 5.0  # reject if every |a| and |b| is at most this
-    num_shards: int = 0  # 0: let the runner choose
-
-    def __post_init__(self):
-        if self.size < 8:
-            raise ValueError(f"size must be at least 8, got {self.size}")
-        if not 0 <= self.eval_percent <= 100:
-            raise ValueError(f"eval_percent must be in [0, 100], got {self.eval_percent}")
-
-    @property
-    def effective_min_side(self) -> int:
-        return self.size if self.min_side is None else self.min_side
 
 
 def expand_inputs(inputs) -> list[str]:
@@ -186,7 +172,7 @@ def build_preprocess(pipeline: beam.Pipeline, paths: list[str], output_dir: str,
     )
     for split in SPLITS:
         _ = kept[split] | f"Write{split.title()}" >> beam.io.WriteToTFRecord(
-            os.path.join(output_dir, f"Split-{split}", "data_tfrecord"),
+            shard_prefix(output_dir, split),
             file_name_suffix=".gz",
             num_shards=config.num_shards,
         )
@@ -240,18 +226,67 @@ def _summarise(output_dir: str, inputs: int, beam_options: dict, seconds: float)
 
 
 def run_preprocess(
-    inputs, output_dir: str, config: PreprocessConfig = PreprocessConfig(), beam_args: list[str] | None = None
+    inputs, output_dir: str, config: PreprocessConfig = PreprocessConfig(), beam_args: list[str] | None = None,
+    overwrite: bool = False,
 ) -> dict:
-    """Run the preprocessing Beam pipeline; returns (and writes) the summary."""
+    """Run the preprocessing Beam pipeline; returns (and writes) the summary.
+
+    The output never mixes runs: a non-empty output_dir is refused unless `overwrite`,
+    a second run into the same folder at the same time is refused at once (a lock), and
+    a local output is written to a staging folder that replaces output_dir only when the
+    run succeeded (a failed run leaves the old output as it was)."""
     paths = expand_inputs(inputs)
+    if not paths:
+        raise FileNotFoundError(f"no files in {inputs}: nothing to preprocess")
     beam_args = default_beam_args() if beam_args is None else list(beam_args)
-    _log.info("preprocess: %d inputs -> %s with %s", len(paths), output_dir, beam_args)
-    start = time.time()
-    with beam.Pipeline(options=PipelineOptions(beam_args)) as pipeline:
-        build_preprocess(pipeline, paths, output_dir, config)
-        # What the pipeline really ran with (flags that reached it), for the summary.
-        options = pipeline.options.get_all_options(drop_default=True, retain_unknown_options=True)
-    return _summarise(output_dir, len(paths), _jsonable(options), time.time() - start)
+    with output_folder(output_dir, overwrite) as staging:
+        _log.info("preprocess: %d inputs -> %s with %s", len(paths), output_dir, beam_args)
+        start = time.time()
+        with beam.Pipeline(options=PipelineOptions(beam_args)) as pipeline:
+            build_preprocess(pipeline, paths, staging, config)
+            # What the pipeline really ran with (flags that reached it), for the summary.
+            options = pipeline.options.get_all_options(drop_default=True, retain_unknown_options=True)
+        return _summarise(staging, len(paths), _jsonable(options), time.time() - start)
+
+
+@contextlib.contextmanager
+def output_folder(output_dir: str, overwrite: bool = False):
+    """Yields the folder to write into: output_dir itself when it is remote (gs://...: no
+    atomic rename there; it must be empty), else a staging folder beside it, renamed to
+    output_dir once the body succeeds."""
+    if "://" in output_dir:
+        if FileSystems.match([output_dir.rstrip("/") + "/*"])[0].metadata_list and not overwrite:
+            raise FileExistsError(f"output {output_dir} is not empty (pass --overwrite to replace it)")
+        yield output_dir
+        return
+    output_dir = os.path.abspath(output_dir)
+    if os.path.exists(output_dir) and not os.path.isdir(output_dir):
+        raise NotADirectoryError(f"output {output_dir} exists and is not a folder")
+    os.makedirs(os.path.dirname(output_dir), exist_ok=True)
+    with open(output_dir + ".lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise FileExistsError(f"another run is writing to {output_dir} right now ({output_dir}.lock)") from None
+        try:
+            if os.path.isdir(output_dir) and os.listdir(output_dir) and not overwrite:
+                raise FileExistsError(f"output {output_dir} is not empty (pass --overwrite to replace it)")
+            staging = tempfile.mkdtemp(prefix=os.path.basename(output_dir) + ".partial-",
+                                       dir=os.path.dirname(output_dir))
+            try:
+                yield staging
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+            old = None
+            if os.path.isdir(output_dir):  # swap: the old output leaves only once the new one is complete
+                old = tempfile.mkdtemp(prefix=os.path.basename(output_dir) + ".old-", dir=os.path.dirname(output_dir))
+                os.rename(output_dir, os.path.join(old, "output"))
+            os.rename(staging, output_dir)
+            if old:
+                shutil.rmtree(old, ignore_errors=True)
+        finally:
+            os.unlink(output_dir + ".lock")
 
 
 def _jsonable(options: dict) -> dict:

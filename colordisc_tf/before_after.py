@@ -34,26 +34,14 @@ import tempfile
 import numpy as np
 
 from colordisc_tf import inference, metrics
+from colordisc_tf.config import BlessingConfig, GeneratorConfig
+from colordisc_tf.constants import ANNEAL_T
 from colordisc_tf.models.discriminator import realness
-from colordisc_tf.record_format import split_file_pattern
+from colordisc_tf.record_format import single_shard_path, split_file_pattern
 
-__all__ = ["BlessingConfig", "bless", "compare_generators", "score_generator", "train_fresh_critics"]
+__all__ = ["bless", "compare_generators", "score_generator", "train_fresh_critics"]
 
 _log = logging.getLogger(__name__)
-
-
-@dataclasses.dataclass(frozen=True)
-class BlessingConfig:
-    min_fool_rate_gain: float = 0.0  # fine-tuned fool rate on eval failures must exceed base by more than this
-    max_auc_drop: float = 1.0  # and raw AuC on the whole eval split may drop at most this many points
-    max_rebalanced_auc_drop: float = 1.0  # and rebalanced AuC (vivid colours) at most this many
-    # and critics retrained on each generator's own outputs must tell the fine-tuned colorizations of
-    # the eval failures from the real photos worse than the base ones: detection AUC lower by more than this
-    min_retrained_auc_drop: float = 0.0
-    retrain_critic_steps: int = 200  # steps of each retrained critic (0: skip them and this check)
-    # retrained critics per generator (seeds critic seed, +1, ...); their metrics are averaged: on a
-    # handful of failure cases one critic's detection AUC moves by ~0.05 with the seed alone
-    retrain_critic_seeds: int = 1
 
 
 def _batches(pattern: str, batch_size: int):
@@ -70,7 +58,7 @@ def _batches(pattern: str, batch_size: int):
 
 
 def score_generator(generator, pattern: str, critics: dict, prior=None, batch_size: int = 32,
-                    temperature: float = 0.38) -> tuple[dict, dict]:
+                    temperature: float = ANNEAL_T) -> tuple[dict, dict]:
     """Metrics of one generator on the records under pattern, and per-image
     {id: (fixed-critic score, predicted Lab)} for the report's grids."""
     ids, preds, trues, ls = [], [], [], []
@@ -111,14 +99,16 @@ def score_generator(generator, pattern: str, critics: dict, prior=None, batch_si
     return result, per_image
 
 
-def train_fresh_critics(base_critic_config, generator, real_dir: str, steps: int, work_dir: str, count: int = 1):
+def train_fresh_critics(base_critic_config, generator, real_dir: str, steps: int, work_dir: str, count: int = 1,
+                        generator_config: GeneratorConfig = GeneratorConfig()):
     """`count` fresh critics (seeds base_critic_config.seed, +1, ...) trained on real train
-    photos vs this generator's colorizations of them."""
+    photos vs this generator's colorizations of them (decoded as its config says)."""
     from colordisc_tf.bulk_colorize import colorize_records
     from colordisc_tf.train_discriminator import train_discriminator
 
-    fake = os.path.join(work_dir, "colorized", "Split-train", "data.gz")
-    colorize_records(generator, split_file_pattern(real_dir, "train"), fake)
+    fake = single_shard_path(os.path.join(work_dir, "colorized"), "train")
+    colorize_records(generator, split_file_pattern(real_dir, "train"), fake,
+                     temperature=generator_config.temperature, head=generator_config.head)
     critics = []
     for i in range(count):
         config = dataclasses.replace(base_critic_config, steps=steps, steps_per_epoch=steps,
@@ -138,24 +128,28 @@ def _average_retrained(result: dict, count: int) -> dict:
     return result
 
 
-def compare_generators(base, tuned, critic, critic_config, real_dir: str, failures_dir: str, prior=None,
-                       blessing: BlessingConfig = BlessingConfig(), temperature: float = 0.38):
-    """{"sets": {set: {"base": metrics, "tuned": metrics}}, "blessed": bool, "reasons": [...]}
-    plus per-image data of the eval failures for the report."""
+def compare_generators(base, tuned, critic, real_dir: str, failures_dir: str, prior=None,
+                       blessing: BlessingConfig = BlessingConfig()):
+    """base, tuned: (generator, GeneratorConfig), critic: (critic, DiscriminatorConfig), as
+    colordisc_tf.saving loads them: each generator is decoded with its own temperature.
+    Returns {"sets": {set: {"base": metrics, "tuned": metrics}}, "blessed": bool,
+    "reasons": [...]} plus per-image data of the eval failures for the report."""
     generators = {"base": base, "tuned": tuned}
+    critic, critic_config = critic
     critics = {name: {"fixed": critic} for name in generators}
     with tempfile.TemporaryDirectory() as work:
         if blessing.retrain_critic_steps:
-            for name, model in generators.items():
+            for name, (model, config) in generators.items():
                 retrained = train_fresh_critics(critic_config, model, real_dir, blessing.retrain_critic_steps,
-                                                os.path.join(work, name), blessing.retrain_critic_seeds)
+                                                os.path.join(work, name), blessing.retrain_critic_seeds, config)
                 critics[name].update({f"retrained_{i}": c for i, c in enumerate(retrained)})
         sets = {"eval_failures": split_file_pattern(failures_dir, "eval"), "eval_all": split_file_pattern(real_dir, "eval")}
         report, images = {"sets": {}}, {}
         for set_name, pattern in sets.items():
             report["sets"][set_name] = {}
-            for model_name, model in generators.items():
-                result, per_image = score_generator(model, pattern, critics[model_name], prior, temperature=temperature)
+            for model_name, (model, config) in generators.items():
+                result, per_image = score_generator(model, pattern, critics[model_name], prior,
+                                                    temperature=config.temperature)
                 report["sets"][set_name][model_name] = _average_retrained(result, blessing.retrain_critic_seeds)
                 if set_name == "eval_failures":
                     images[model_name] = per_image

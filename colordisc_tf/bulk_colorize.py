@@ -10,8 +10,9 @@ import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
 
-from colordisc_tf import color, inference
-from colordisc_tf.record_format import replace_ab, split_file_pattern
+from colordisc_tf import inference
+from colordisc_tf.constants import ANNEAL_T
+from colordisc_tf.record_format import replace_ab, single_shard_path, split_file_pattern
 from colordisc_tf.records import parse_lab_example
 
 __all__ = ["colorize_records", "colorize_examples"]
@@ -20,7 +21,7 @@ _log = logging.getLogger(__name__)
 
 
 def colorize_records(model, file_pattern: str, output_file: str, batch_size: int = 32,
-                     temperature: float = color.ANNEAL_T, head: str = "classification") -> int:
+                     temperature: float = ANNEAL_T, head: str = "classification") -> int:
     """Colorize the records under file_pattern into one GZIP TFRecord file.
     Adds a `confidence` feature: the mean over pixels of the top bin probability."""
     files = sorted(tf.io.gfile.glob(file_pattern))
@@ -47,7 +48,7 @@ def colorize_examples(model, examples_dir: str, output_dir: str, splits=("train"
     """Every split of an Examples directory -> the same layout under output_dir."""
     counts = {}
     for split in splits:
-        out = os.path.join(output_dir, f"Split-{split}", "data_tfrecord-00000-of-00001.gz")
+        out = single_shard_path(output_dir, split)
         counts[split] = colorize_records(model, split_file_pattern(examples_dir, split), out, **kwargs)
         _log.info("colorized %d %s records", counts[split], split)
     return counts

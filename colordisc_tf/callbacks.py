@@ -7,6 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 from colordisc_tf import inference, metrics
+from colordisc_tf.constants import ANNEAL_T
 
 __all__ = ["ColorEvalCallback", "StopAfterSteps"]
 
@@ -24,7 +25,7 @@ class ColorEvalCallback(keras.callbacks.Callback):
     """Each epoch: raw and rebalanced AuC on the eval batches and (every `image_every` epochs) a gray | colorized | truth grid, all to
     TensorBoard under `log_dir`/eval and into the epoch logs."""
 
-    def __init__(self, eval_ds, log_dir: str, prior=None, temperature=0.38, head="classification", image_every=1):
+    def __init__(self, eval_ds, log_dir: str, prior=None, temperature=ANNEAL_T, head="classification", image_every=1):
         super().__init__()
         self.eval_ds, self.prior, self.temperature, self.head = eval_ds, prior, temperature, head
         self.image_every = image_every

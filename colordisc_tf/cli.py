@@ -6,6 +6,8 @@ import argparse
 import os
 import sys
 
+from colordisc_tf.constants import DEFAULT_MAX_PIXELS
+
 # TensorFlow's C++ start-up chatter (CUDA probing on CPU hosts) is not for CLI users.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -28,7 +30,8 @@ def _print_preprocess_summary(summary: dict, output: str) -> None:
 
 
 def _cmd_preprocess(args) -> int:
-    from colordisc_tf.beam_preprocess import PreprocessConfig, default_beam_args, expand_inputs, run_preprocess
+    from colordisc_tf.beam_preprocess import default_beam_args, expand_inputs, run_preprocess
+    from colordisc_tf.config import PreprocessConfig
 
     config = PreprocessConfig(
         size=args.size, eval_percent=args.eval_percent, min_side=args.min_side, max_pixels=args.max_pixels
@@ -36,7 +39,7 @@ def _cmd_preprocess(args) -> int:
     beam_args = args.beam_args or default_beam_args()
     print(f"preprocess: {len(expand_inputs(args.inputs))} input files -> {args.output} "
           f"(size {config.size}, eval {config.eval_percent}%, Beam: {' '.join(beam_args)})", flush=True)
-    summary = run_preprocess(args.inputs, args.output, config, beam_args)
+    summary = run_preprocess(args.inputs, args.output, config, beam_args, overwrite=args.overwrite)
     _print_preprocess_summary(summary, args.output)
     return 0
 
@@ -59,20 +62,29 @@ def _cmd_demo(args) -> int:
 
 
 def _cmd_realness(args) -> int:
+    import io
     import json
 
     import tensorflow as tf
+    from PIL import Image
 
     from colordisc_tf.beam_preprocess import expand_inputs
+    from colordisc_tf.image_io import ImageRejected, decode_image
 
-    score = tf.saved_model.load(_find_serving_dir(args.discriminator)).signatures["serving_default"]
+    score = _load_signature(args.discriminator, "serving_default", "realness", "a critic")
     rows = []
     for path in expand_inputs(args.inputs):
         try:
-            out = score(images=tf.reshape(tf.io.read_file(path), [1]))
+            with open(path, "rb") as f:
+                rgb = decode_image(f.read())
+            buf = io.BytesIO()
+            Image.fromarray(rgb).save(buf, "PNG")
+            out = score(images=tf.constant([buf.getvalue()]))
             rows.append({"path": path, "realness": float(out["realness"].numpy()[0])})
-        except (tf.errors.InvalidArgumentError, tf.errors.NotFoundError) as e:
-            rows.append({"path": path, "error": e.message.strip().splitlines()[0]})
+        except ImageRejected as e:
+            rows.append({"path": path, "error": f"{e.reason}: {e.detail}"})
+        except (OSError, tf.errors.OpError) as e:
+            rows.append({"path": path, "error": (getattr(e, "message", None) or str(e)).strip().splitlines()[0]})
     for row in rows:
         print(f"{row['realness']:.4f}  {row['path']}" if "realness" in row else f"  error  {row['path']}: {row['error']}")
     if args.output:
@@ -86,8 +98,7 @@ def _cmd_run(args, demo: bool = False) -> int:
     """The whole TFX pipeline with LocalDagRunner (what `tfx run create` runs)."""
     import time
 
-    # The pipeline module first: it imports tensorflow-io quietly before TFX loads it.
-    from pipelines.colordisc_pipeline import create_pipeline  # isort: skip
+    from pipelines.colordisc_pipeline import create_pipeline
     from pipelines.local_runner import resolved_config, smoke_steps
     from pipelines.progress import component_progress
     from pipelines.run_summary import report_run
@@ -121,7 +132,7 @@ def _cmd_run(args, demo: bool = False) -> int:
 def _cmd_import_eccv16(args) -> int:
     from colordisc_tf.config import GeneratorConfig
     from colordisc_tf.models.eccv16_import import import_eccv16
-    from colordisc_tf.train_generator import save_generator
+    from colordisc_tf.saving import save_generator
 
     model = import_eccv16(args.weights)
     width = model.get_layer("conv1_1").filters / 64
@@ -130,6 +141,24 @@ def _cmd_import_eccv16(args) -> int:
     print(f"import-eccv16: {model.count_params():,} parameters -> {args.output}/generator.keras, "
           f"serving SavedModel {serving}. Use it in the pipeline with generator.init = {os.path.abspath(args.output)}")
     return 0
+
+
+class UserError(Exception):
+    """A mistake in how the command was called: shown as one line, exit code 2."""
+
+
+def _load_signature(path: str, name: str, output: str, what: str):
+    """A serving signature that returns `output`, or a UserError saying what the folder holds."""
+    import tensorflow as tf
+
+    try:
+        signature = tf.saved_model.load(_find_serving_dir(path)).signatures[name]
+    except (OSError, ValueError, KeyError) as e:
+        raise UserError(f"{path} is not {what}'s SavedModel: {str(e).strip().splitlines()[0]}") from None
+    if output not in signature.structured_outputs:
+        raise UserError(f"{path} is not {what}'s SavedModel (its {name} returns "
+                        f"{sorted(signature.structured_outputs)}, not {output!r})")
+    return signature
 
 
 def _find_serving_dir(path: str) -> str:
@@ -143,42 +172,84 @@ def _find_serving_dir(path: str) -> str:
     for version in versions:
         if os.path.exists(os.path.join(path, str(version), "saved_model.pb")):
             return os.path.join(path, str(version))
-    raise FileNotFoundError(f"no SavedModel in {path} (nor in Format-Serving/, serving/ or a version folder)")
+    raise UserError(f"no SavedModel in {path} (nor in Format-Serving/, serving/ or a version folder)")
+
+
+def _output_names(paths: list[str], suffix: str = ".png") -> dict[str, str]:
+    """Input path -> output path relative to the output folder: the input's path relative
+    to the inputs' common folder (so a/photo.jpg and b/photo.jpg stay apart), with `suffix`."""
+    if len(paths) == 1:
+        return {paths[0]: os.path.splitext(os.path.basename(paths[0]))[0] + suffix}
+    common = os.path.commonpath([os.path.dirname(os.path.abspath(p)) for p in paths])
+    names = {p: os.path.splitext(os.path.relpath(os.path.abspath(p), common))[0] for p in paths}
+    taken = {}
+    for path, name in names.items():  # photo.jpg + photo.png in one folder: keep the extension
+        taken.setdefault(name, []).append(path)
+    return {p: (name + "_" + os.path.splitext(p)[1].lstrip(".") if len(taken[name]) > 1 else name) + suffix
+            for p, name in names.items()}
 
 
 def _cmd_colorize(args) -> int:
+    """Each input decoded the way `preprocess` decodes (Pillow: any format it accepts, 16-bit,
+    ICC, EXIF), sent to the serving signature as PNG; a bad file is skipped with its reason."""
+    import json
     from pathlib import Path
 
+    from colordisc_tf.beam_preprocess import expand_inputs, output_folder
+
+    serve = _load_signature(args.model, "serving_default", "colorized", "a generator")
+    paths = expand_inputs(args.inputs)
+    if not paths:
+        raise UserError(f"no files in {' '.join(args.inputs)}")
+    names = _output_names(paths)
+    with output_folder(args.output, args.overwrite) as staging:
+        written, skipped = _colorize_into(Path(staging), paths, names, serve)
+        if written:
+            with open(Path(staging) / "colorized.jsonl", "w") as f:
+                for path, name in written.items():
+                    f.write(json.dumps({"input": path, "output": os.path.join(args.output, name)}) + "\n")
+    for path, reason in skipped:
+        print(f"colorize: skipped {path}: {reason.strip().splitlines()[0]}", file=sys.stderr)
+    print(f"colorize: {len(written)} written, {len(skipped)} skipped -> {args.output}"
+          + (" (which input is which output: colorized.jsonl)" if written else ""))
+    return 0 if written else 1
+
+
+def _colorize_into(out, paths: list[str], names: dict, serve) -> tuple[dict, list]:
+    import io
+
     import tensorflow as tf
+    from PIL import Image
     from tqdm import tqdm
 
-    from colordisc_tf.beam_preprocess import expand_inputs
+    from colordisc_tf.image_io import ImageRejected, decode_image
 
-    model_dir = _find_serving_dir(args.model)
-    serve = tf.saved_model.load(model_dir).signatures["serving_default"]
-    paths = expand_inputs(args.inputs)
-    out = Path(args.output)
-    out.mkdir(parents=True, exist_ok=True)
-    failed = []
-    for path in tqdm(paths, desc="colorize", unit="image"):
+    written, skipped = {}, []
+    for path in tqdm(paths, desc="colorize", unit="image", disable=None):
         try:
-            data = tf.io.read_file(path)
-            png = serve(images=tf.reshape(data, [1]))["colorized"].numpy()[0]
-        except (tf.errors.InvalidArgumentError, tf.errors.NotFoundError, OSError) as e:
-            failed.append((path, getattr(e, "message", str(e)).strip().splitlines()[0]))
+            with open(path, "rb") as f:
+                rgb = decode_image(f.read())
+            buf = io.BytesIO()
+            Image.fromarray(rgb).save(buf, "PNG")
+            png = serve(images=tf.constant([buf.getvalue()]))["colorized"].numpy()[0]
+        except ImageRejected as e:
+            skipped.append((path, f"{e.reason}: {e.detail}"))
             continue
-        (out / (Path(path).stem + ".png")).write_bytes(png)
-    for path, reason in failed:
-        print(f"colorize: skipped {path}: {reason}", file=sys.stderr)
-    print(f"colorize: {len(paths) - len(failed)} of {len(paths)} images -> {out}"
-          + (f" ({len(failed)} skipped)" if failed else ""))
-    return 0 if len(failed) < len(paths) else 1
+        except (OSError, tf.errors.OpError) as e:
+            skipped.append((path, getattr(e, "message", None) or str(e)))
+            continue
+        target = out / names[path]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(png)
+        written[path] = names[path]
+    return written, skipped
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="colordisc",
-        description="Colourisation with a realness discriminator (Zhang et al. 2016 + GAN fine-tuning).",
+        description="Colourisation with a realness discriminator (Zhang et al. 2016 + GAN fine-tuning). "
+        "User errors are one line (exit code 2); add --debug to any command for the traceback.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -202,7 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
     pre.add_argument("--size", type=int, default=256, help="crop size in pixels (default 256)")
     pre.add_argument("--eval-percent", type=int, default=10, help="share of images in the eval split (default 10)")
     pre.add_argument("--min-side", type=int, default=None, help="reject images whose shorter side is below this (default: --size)")
-    pre.add_argument("--max-pixels", type=int, default=40_000_000, help="reject images with more pixels (read from the header)")
+    pre.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS,
+                     help="reject images with more pixels (read from the header)")
+    pre.add_argument("--overwrite", action="store_true", help="replace a non-empty --output (atomically, on success)")
     pre.set_defaults(func=_cmd_preprocess, takes_beam_args=True)
 
     pri = sub.add_parser("prior", help="empirical ab colour prior + rebalancing weights + plot of a split (Beam)")
@@ -224,7 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
     col = sub.add_parser("colorize", help="colorize images with a generator SavedModel, one PNG per input")
     col.add_argument("--model", required=True, help="serving SavedModel (or a dir holding Format-Serving/, serving/ or versions)")
     col.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, folders or patterns")
-    col.add_argument("--output", required=True, help="folder for the PNGs")
+    col.add_argument("--output", required=True, help="folder for the PNGs (named after the inputs' relative paths)")
+    col.add_argument("--overwrite", action="store_true", help="replace a non-empty --output (atomically, on success)")
     col.set_defaults(func=_cmd_colorize)
 
     imp = sub.add_parser("import-eccv16", help="Zhang et al.'s released PyTorch weights -> our Keras generator (needs torch)")
@@ -251,16 +325,29 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     import logging
 
+    from colordisc_tf.config import ConfigError
+
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
+    debug = "--debug" in extra
+    extra = [a for a in extra if a != "--debug"]
     if extra and not getattr(args, "takes_beam_args", False):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     bad = [a for a in extra if not a.startswith("--")]
     if bad:
         parser.error(f"unrecognized arguments: {' '.join(bad)} (Beam flags look like --name=value)")
     args.beam_args = extra
-    return args.func(args)
+    try:
+        return args.func(args)
+    except (UserError, ConfigError, FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError,
+            FileExistsError) as e:
+        # The user's mistake, not a bug: one line (the traceback with --debug).
+        if debug:
+            raise
+        message = str(e) if not isinstance(e, OSError) or not e.filename else f"{e.filename}: {e.strerror}"
+        print(f"colordisc: error: {message}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

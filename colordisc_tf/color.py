@@ -11,13 +11,13 @@ Shapes use `...` for any leading dimensions:
 from __future__ import annotations
 
 import functools
-import logging
-import os
-import warnings
+
 import numpy as np
 import tensorflow as tf
 
 from colordisc_tf import bins
+from colordisc_tf.quiet import quiet_tensorflow_io
+from colordisc_tf.constants import AB_NORM, ANNEAL_T, L_CENT, L_NORM
 
 __all__ = [
     "AB_BINS",
@@ -28,20 +28,12 @@ __all__ = [
     "ANNEAL_T",
     "rgb_to_lab",
     "lab_to_rgb",
-    "normalize_l",
     "nearest_bin",
     "soft_encode",
     "smooth_prior",
     "rebalance_weights",
     "annealed_mean",
 ]
-
-# Zhang et al.'s normalisation: the network sees (L - 50) / 100 and ab / 110.
-L_CENT = 50.0
-L_NORM = 100.0
-AB_NORM = 110.0
-ANNEAL_T = 0.38
-
 
 #: The 313 in-gamut ab bin centres of the published ECCV16 model, in its order.
 AB_BINS = bins.AB_BINS
@@ -50,23 +42,8 @@ smooth_prior = bins.smooth_prior
 rebalance_weights = bins.rebalance_weights
 
 
-def _import_tfio_color():
-    # tensorflow-io 0.37 ships .so plugins built for an older TF; they fail to
-    # load on TF 2.21 with loud warnings, but the colour ops are pure Python/TF.
-    logger = logging.getLogger("tensorflow_io")
-    previous = logger.level
-    logger.setLevel(logging.ERROR)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            from tensorflow_io.python.experimental import color_ops
-    finally:
-        logger.setLevel(previous)
-    return color_ops
-
-
-_tfio_color = _import_tfio_color()
+quiet_tensorflow_io()
+from tensorflow_io.python.experimental import color_ops as _tfio_color  # noqa: E402  (after the filter)
 
 
 def _numpy_in_numpy_out(fn):
@@ -100,12 +77,6 @@ def lab_to_rgb(lab):
     _check_last_axis(lab, 3, "lab")
     rgb = _tfio_color.lab_to_rgb(tf.cast(lab, tf.float32))
     return tf.clip_by_value(rgb, 0.0, 1.0)
-
-
-@_numpy_in_numpy_out
-def normalize_l(l_channel):
-    """L in [0, 100] -> (L - 50) / 100, the network's input scale."""
-    return (tf.cast(l_channel, tf.float32) - L_CENT) / L_NORM
 
 
 def _bins_f32() -> tf.Tensor:

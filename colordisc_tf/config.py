@@ -1,7 +1,11 @@
-"""Configuration dataclasses, strict about what they accept.
+"""Every setting of the project, in one place: typed dataclasses, strict about what they accept.
 
-Unknown keys and wrong types are rejected with the offending key named; the
-resolved config is logged with every run (see `describe`).
+Unknown keys, wrong types, out-of-range values and inconsistent combinations (a crop
+larger than the records) are rejected when the config is loaded, with the offending key
+named (`finetune.steps: must be >= 1, got -50`). `from_dict` / `to_dict` are the one
+(de)serialiser: the pipeline hands each component its section as a dict, and every
+trained model keeps the config it was trained with beside it (config.json), so the
+settings a consumer needs travel with the model (see colordisc_tf.saving).
 """
 
 from __future__ import annotations
@@ -10,17 +14,21 @@ import dataclasses
 import json
 import typing
 
+from colordisc_tf.constants import ANNEAL_T, DEFAULT_MAX_PIXELS
+
 __all__ = [
     "ConfigError",
     "from_dict",
     "to_dict",
     "describe",
     "load_config",
-    "GeneratorConfig",
+    "PreprocessConfig",
     "PriorConfig",
-    "PipelineConfig",
+    "GeneratorConfig",
     "DiscriminatorConfig",
     "FineTuneConfig",
+    "BlessingConfig",
+    "PipelineConfig",
 ]
 
 
@@ -73,8 +81,28 @@ def from_dict(cls, data: dict | None, prefix: str = ""):
     values = {k: _check_type(prefix + k, v, hints[k]) for k, v in data.items()}
     try:
         return cls(**values)
+    except ConfigError as e:  # a rule of a nested section: name the whole key path
+        raise ConfigError(f"{prefix}{e}") from None
     except (TypeError, ValueError) as e:
-        raise ConfigError(f"{prefix or cls.__name__}: {e}") from None
+        raise ConfigError(f"{prefix or cls.__name__ + ': '}{e}") from None
+
+
+def _require(ok: bool, key: str, rule: str, value) -> None:
+    if not ok:
+        raise ConfigError(f"{key}: must be {rule}, got {value!r}")
+
+
+def _positive(config, *keys) -> None:
+    for key in keys:
+        _require(getattr(config, key) >= 1, key, ">= 1", getattr(config, key))
+
+
+def _training_steps(config, min_steps: int = 1) -> None:
+    _positive(config, "steps_per_epoch", "batch_size")
+    _require(config.steps >= min_steps, "steps", f">= {min_steps}", config.steps)
+    _require(config.steps % config.steps_per_epoch == 0, "steps",
+             f"a multiple of steps_per_epoch ({config.steps_per_epoch})", config.steps)
+    _require(config.learning_rate >= 0, "learning_rate", ">= 0", config.learning_rate)
 
 
 def to_dict(config) -> dict:
@@ -86,8 +114,43 @@ def describe(config) -> str:
 
 
 @dataclasses.dataclass(frozen=True)
+class PreprocessConfig:
+    """Image files -> Lab records (colordisc_tf.beam_preprocess)."""
+
+    size: int = 256  # records are size x size crops
+    eval_percent: int = 10  # share of images (by content hash) in the eval split
+    min_side: int | None = None  # reject shorter sides below this; default: size (never upscale)
+    max_pixels: int = DEFAULT_MAX_PIXELS
+    gray_threshold: float = 5.0  # reject if every |a| and |b| is at most this
+    num_shards: int = 0  # 0: let the runner choose
+
+    def __post_init__(self):
+        _require(self.size >= 8, "size", ">= 8", self.size)
+        _require(0 <= self.eval_percent <= 100, "eval_percent", "in [0, 100]", self.eval_percent)
+        _require(self.min_side is None or self.min_side >= 1, "min_side", ">= 1 (or null)", self.min_side)
+        _positive(self, "max_pixels")
+        _require(self.gray_threshold >= 0, "gray_threshold", ">= 0", self.gray_threshold)
+        _require(self.num_shards >= 0, "num_shards", ">= 0", self.num_shards)
+
+    @property
+    def effective_min_side(self) -> int:
+        return self.size if self.min_side is None else self.min_side
+
+
+@dataclasses.dataclass(frozen=True)
+class PriorConfig:
+    lam: float = 0.5  # mix with uniform
+    sigma: float = 5.0  # Gaussian smoothing, ab units
+
+    def __post_init__(self):
+        _require(0 <= self.lam <= 1, "lam", "in [0, 1]", self.lam)
+        _require(self.sigma > 0, "sigma", "> 0", self.sigma)
+
+
+@dataclasses.dataclass(frozen=True)
 class GeneratorConfig:
-    """How the colorizer is built and trained. Defaults: a CPU-sized demo."""
+    """How the colorizer is built, trained and decoded. Defaults: a CPU-sized demo.
+    Saved beside every trained generator: its consumers decode with its temperature."""
 
     width: float = 0.125  # channel multiplier; 1.0 is the published 32.2 M-parameter model
     head: str = "classification"  # or "l2", the regression baseline
@@ -99,102 +162,33 @@ class GeneratorConfig:
     lr_decay: bool = True  # cosine decay to 10 % over `steps`
     k: int = 5  # soft-encoding neighbours (the released code used 10)
     sigma: float = 5.0  # soft-encoding Gaussian, ab units
-    temperature: float = 0.38  # annealed mean
+    temperature: float = ANNEAL_T  # annealed mean: training eval, serving, colorizing, fine-tuning, evaluation
     random_flip: bool = True
     eval_batches: int = 4  # eval AuC / loss on this many eval batches each epoch
     image_every: int = 1  # image grid to TensorBoard every N epochs (0: never)
     serving_size: int = 256  # resolution the serving model predicts at
-    max_serving_pixels: int = 40_000_000  # serving rejects larger inputs
+    max_serving_pixels: int = DEFAULT_MAX_PIXELS  # serving rejects larger inputs
     seed: int = 0
     init: str | None = None  # a generator SavedModel / .keras file to start from (e.g. imported ECCV16)
     jit_compile: bool = False
 
     def __post_init__(self):
-        if self.crop_size % 8:
-            raise ValueError(f"crop_size must be a multiple of 8, got {self.crop_size}")
-        if self.head not in ("classification", "l2"):
-            raise ValueError(f"head must be 'classification' or 'l2', got {self.head!r}")
-        for name in ("steps_per_epoch", "batch_size", "k", "serving_size"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be positive")
-        if self.steps < (0 if self.init else 1):
-            raise ValueError("steps must be positive (or 0 with init: no training)")
-        if self.steps % self.steps_per_epoch:
-            raise ValueError(f"steps ({self.steps}) must be a multiple of steps_per_epoch ({self.steps_per_epoch})")
-
-
-@dataclasses.dataclass(frozen=True)
-class PriorConfig:
-    lam: float = 0.5  # mix with uniform
-    sigma: float = 5.0  # Gaussian smoothing, ab units
-
-
-def _preprocess_config():
-    from colordisc_tf.beam_preprocess import PreprocessConfig
-
-    return PreprocessConfig
-
-
-@dataclasses.dataclass(frozen=True)
-class PipelineConfig:
-    """Everything `create_pipeline` needs; presets live in pipelines/configs/."""
-
-    name: str = "colordisc"
-    data: tuple = ()  # image folders / files / patterns; empty: the bundled demo photos
-    demo_tile: int = 64  # tile size when using the bundled demo photos
-    pipeline_root: str = "pipeline_root"
-    metadata_path: str = ""  # default: <pipeline_root>/metadata.sqlite
-    serving_root: str = "saved_models"  # Pusher destination: <serving_root>/<model name>/<version>
-    beam_args: tuple = ()  # default: DirectRunner, one process per core
-    enable_cache: bool = True
-    preprocess: dict = dataclasses.field(default_factory=dict)  # PreprocessConfig fields
-    prior: PriorConfig = dataclasses.field(default_factory=PriorConfig)
-    generator: GeneratorConfig = dataclasses.field(default_factory=GeneratorConfig)
-    colorize_batch_size: int = 32
-    discriminator: dict = dataclasses.field(default_factory=dict)  # DiscriminatorConfig fields
-    worst_cases: int = 8  # realness-map overlays in the report
-    failure_quantile: float | None = 0.25  # FailureFilter: lowest share of realness...
-    failure_threshold: float | None = None  # ...or an absolute realness (give one)
-    finetune: dict = dataclasses.field(default_factory=dict)  # FineTuneConfig fields
-    push: bool = True  # Pushers: <serving_root>/<name>_{generator,discriminator,generator_finetuned}
-    blessing: dict = dataclasses.field(default_factory=dict)  # BlessingConfig fields
-    report_dir: str = "reports/latest"  # the HTML report is copied here ("" for none)
-
-    def __post_init__(self):
-        object.__setattr__(self, "data", tuple(self.data))
-        object.__setattr__(self, "beam_args", tuple(self.beam_args))
-        from_dict(_preprocess_config(), self.preprocess, prefix="preprocess.")
-        from_dict(DiscriminatorConfig, self.discriminator, prefix="discriminator.")
-        from_dict(FineTuneConfig, self.finetune, prefix="finetune.")
-        if (self.failure_quantile is None) == (self.failure_threshold is None):
-            raise ValueError("set exactly one of failure_quantile and failure_threshold")
-
-    @property
-    def finetune_config(self):
-        return from_dict(FineTuneConfig, self.finetune, prefix="finetune.")
-
-    @property
-    def discriminator_config(self):
-        return from_dict(DiscriminatorConfig, self.discriminator, prefix="discriminator.")
-
-    @property
-    def preprocess_config(self):
-        return from_dict(_preprocess_config(), self.preprocess, prefix="preprocess.")
-
-
-def load_config(path: str | None = None, overrides: dict | None = None) -> PipelineConfig:
-    """A PipelineConfig from a JSON file (or the defaults), with overrides on top."""
-    data = {}
-    if path:
-        with open(path) as f:
-            data = json.load(f)
-    data.update(overrides or {})
-    return from_dict(PipelineConfig, data)
+        _require(self.width > 0, "width", "> 0", self.width)
+        _require(self.head in ("classification", "l2"), "head", "'classification' or 'l2'", self.head)
+        _require(self.crop_size >= 8 and self.crop_size % 8 == 0, "crop_size", "a multiple of 8", self.crop_size)
+        _training_steps(self, min_steps=0 if self.init else 1)
+        _require(1 <= self.k <= 313, "k", "in [1, 313]", self.k)
+        _require(self.sigma > 0, "sigma", "> 0", self.sigma)
+        _require(self.temperature > 0, "temperature", "> 0", self.temperature)
+        _require(self.eval_batches >= 0, "eval_batches", ">= 0", self.eval_batches)
+        _require(self.image_every >= 0, "image_every", ">= 0", self.image_every)
+        _require(self.serving_size >= 8, "serving_size", ">= 8", self.serving_size)
+        _positive(self, "max_serving_pixels")
 
 
 @dataclasses.dataclass(frozen=True)
 class DiscriminatorConfig:
-    """The realness discriminator and its training. Defaults: a CPU-sized demo."""
+    """The realness critic and its training. Defaults: a CPU-sized demo."""
 
     width: int = 32  # channels of the first conv (64 in pix2pix)
     depth: int = 3  # stride-2 convs: 3 gives the 70x70 PatchGAN
@@ -211,15 +205,20 @@ class DiscriminatorConfig:
     seed: int = 0
 
     def __post_init__(self):
-        if self.batch_size % 2:
-            raise ValueError("batch_size must be even (half real, half colorized)")
-        if self.steps % self.steps_per_epoch:
-            raise ValueError(f"steps ({self.steps}) must be a multiple of steps_per_epoch ({self.steps_per_epoch})")
+        _positive(self, "width", "depth")
+        _training_steps(self)
+        _require(self.batch_size % 2 == 0, "batch_size", "even (half real, half colorized)", self.batch_size)
+        _require(self.crop_size >= 2**self.depth, "crop_size", f">= 2**depth ({2**self.depth})", self.crop_size)
+        _require(0 <= self.beta_1 < 1, "beta_1", "in [0, 1)", self.beta_1)
+        _require(self.eval_batches >= 0, "eval_batches", ">= 0", self.eval_batches)
+        _require(self.serving_size >= 2**self.depth, "serving_size", f">= 2**depth ({2**self.depth})",
+                 self.serving_size)
 
 
 @dataclasses.dataclass(frozen=True)
 class FineTuneConfig:
-    """Adversarial fine-tuning of the generator on its failure cases."""
+    """Adversarial fine-tuning of the generator on its failure cases. It decodes with the
+    base generator's own temperature (GeneratorConfig.temperature, saved with it)."""
 
     steps: int = 200
     steps_per_epoch: int = 50
@@ -231,20 +230,107 @@ class FineTuneConfig:
     critic_learning_rate: float = 0.0
     lambda_adv: float = 0.1  # weight of the non-saturating GAN loss next to the CE anchor
     mix_ordinary: float = 0.5  # share of ordinary train examples mixed in against forgetting (0: failures only)
-    temperature: float = 0.38  # annealed mean used to decode differentiably for the critic
     k: int = 5
     sigma: float = 5.0
     seed: int = 0
     strategy: str = "default"  # TensorFlow backend: "default", "mirrored" (all local GPUs) or "multi_worker_mirrored"
 
     def __post_init__(self):
-        if self.strategy not in ("default", "mirrored", "multi_worker_mirrored"):
-            raise ValueError(f"strategy must be default, mirrored or multi_worker_mirrored, got {self.strategy!r}")
-        if self.critic_learning_rate < 0:
-            raise ValueError("critic_learning_rate must be >= 0 (0 keeps the critic fixed)")
-        if not 0 <= self.mix_ordinary < 1:
-            raise ValueError("mix_ordinary must be in [0, 1)")
-        if self.steps % self.steps_per_epoch:
-            raise ValueError(f"steps ({self.steps}) must be a multiple of steps_per_epoch ({self.steps_per_epoch})")
-        if self.crop_size % 8:
-            raise ValueError(f"crop_size must be a multiple of 8, got {self.crop_size}")
+        _require(self.strategy in ("default", "mirrored", "multi_worker_mirrored"), "strategy",
+                 "default, mirrored or multi_worker_mirrored", self.strategy)
+        _training_steps(self)
+        _require(self.critic_learning_rate >= 0, "critic_learning_rate", ">= 0 (0 keeps the critic fixed)",
+                 self.critic_learning_rate)
+        _require(self.lambda_adv >= 0, "lambda_adv", ">= 0", self.lambda_adv)
+        _require(0 <= self.mix_ordinary < 1, "mix_ordinary", "in [0, 1)", self.mix_ordinary)
+        _require(self.crop_size >= 8 and self.crop_size % 8 == 0, "crop_size", "a multiple of 8", self.crop_size)
+        _require(1 <= self.k <= 313, "k", "in [1, 313]", self.k)
+        _require(self.sigma > 0, "sigma", "> 0", self.sigma)
+
+
+@dataclasses.dataclass(frozen=True)
+class BlessingConfig:
+    """When BeforeAfterEvaluator blesses the fine-tuned generator (colordisc_tf.before_after.bless)."""
+
+    min_fool_rate_gain: float = 0.0  # fine-tuned fool rate on eval failures must exceed base by more than this
+    max_auc_drop: float = 1.0  # and raw AuC on the whole eval split may drop at most this many points
+    max_rebalanced_auc_drop: float = 1.0  # and rebalanced AuC (vivid colours) at most this many
+    # and critics retrained on each generator's own outputs must tell the fine-tuned colorizations of
+    # the eval failures from the real photos worse than the base ones: detection AUC lower by more than this
+    min_retrained_auc_drop: float = 0.0
+    retrain_critic_steps: int = 200  # steps of each retrained critic (0: skip them and this check)
+    # retrained critics per generator (seeds critic seed, +1, ...); their metrics are averaged: on a
+    # handful of failure cases one critic's detection AUC moves by ~0.05 with the seed alone
+    retrain_critic_seeds: int = 1
+
+    def __post_init__(self):
+        _require(self.max_auc_drop >= 0, "max_auc_drop", ">= 0", self.max_auc_drop)
+        _require(self.max_rebalanced_auc_drop >= 0, "max_rebalanced_auc_drop", ">= 0", self.max_rebalanced_auc_drop)
+        _require(self.retrain_critic_steps >= 0, "retrain_critic_steps", ">= 0", self.retrain_critic_steps)
+        _positive(self, "retrain_critic_seeds")
+
+
+@dataclasses.dataclass(frozen=True)
+class PipelineConfig:
+    """Everything `create_pipeline` needs; presets live in pipelines/configs/."""
+
+    name: str = "colordisc"
+    data: tuple = ()  # image folders / files / patterns; empty: the bundled demo photos
+    demo_tile: int = 64  # tile size when using the bundled demo photos
+    pipeline_root: str = "pipeline_root"
+    metadata_path: str = ""  # default: <pipeline_root>/metadata.sqlite
+    serving_root: str = "saved_models"  # Pusher destination: <serving_root>/<model name>/<version>
+    beam_args: tuple = ()  # default: DirectRunner, one process per core
+    enable_cache: bool = True
+    preprocess: PreprocessConfig = dataclasses.field(default_factory=PreprocessConfig)
+    prior: PriorConfig = dataclasses.field(default_factory=PriorConfig)
+    generator: GeneratorConfig = dataclasses.field(default_factory=GeneratorConfig)
+    # LabExampleGen fails the run below these (a critic "0 % error" on 1 eval photo says nothing)
+    min_train_photos: int = 20
+    min_eval_photos: int = 8
+    colorize_batch_size: int = 32
+    discriminator: DiscriminatorConfig = dataclasses.field(default_factory=DiscriminatorConfig)
+    worst_cases: int = 8  # realness-map overlays in the report
+    failure_quantile: float | None = 0.25  # FailureFilter: lowest share of realness...
+    failure_threshold: float | None = None  # ...or an absolute realness (give one)
+    finetune: FineTuneConfig = dataclasses.field(default_factory=FineTuneConfig)
+    push: bool = True  # Pushers: <serving_root>/<name>_{generator,discriminator,generator_finetuned}
+    blessing: BlessingConfig = dataclasses.field(default_factory=BlessingConfig)
+    report_dir: str = "reports/latest"  # the HTML report is copied here ("" for none)
+
+    def __post_init__(self):
+        object.__setattr__(self, "data", tuple(self.data))
+        object.__setattr__(self, "beam_args", tuple(self.beam_args))
+        _require(bool(self.name), "name", "a non-empty string", self.name)
+        _require(self.demo_tile >= 8, "demo_tile", ">= 8", self.demo_tile)
+        _positive(self, "colorize_batch_size", "min_train_photos", "min_eval_photos")
+        _require(self.worst_cases >= 0, "worst_cases", ">= 0", self.worst_cases)
+        if (self.failure_quantile is None) == (self.failure_threshold is None):
+            raise ConfigError("failure_quantile / failure_threshold: set exactly one of them")
+        if self.failure_quantile is not None:
+            _require(0 < self.failure_quantile < 1, "failure_quantile", "in (0, 1)", self.failure_quantile)
+        # Records are preprocess.size squared (the demo's: demo_tile): every crop must fit in one.
+        record = min(self.preprocess.size, self.demo_tile) if not self.data else self.preprocess.size
+        for section in ("generator", "discriminator", "finetune"):
+            crop = getattr(self, section).crop_size
+            _require(crop <= record, f"{section}.crop_size", f"<= the record size ({record}: preprocess.size"
+                     + (", demo_tile" if not self.data else "") + ")", crop)
+
+
+def load_config(path: str | None = None, overrides: dict | None = None) -> PipelineConfig:
+    """A PipelineConfig from a JSON file (or the defaults), with overrides on top.
+    Raises ConfigError naming the file and the key."""
+    data = {}
+    if path:
+        try:
+            with open(path) as f:
+                data = json.load(f)
+        except OSError as e:
+            raise ConfigError(f"{path}: cannot read the config: {e.strerror}") from None
+        except json.JSONDecodeError as e:
+            raise ConfigError(f"{path}: invalid JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
+    data.update(overrides or {})
+    try:
+        return from_dict(PipelineConfig, data)
+    except ConfigError as e:
+        raise ConfigError(f"{path}: {e}" if path else str(e)) from None

@@ -14,6 +14,7 @@ import keras
 import tensorflow as tf
 
 from colordisc_tf import color, inference
+from colordisc_tf.constants import ANNEAL_T, DEFAULT_MAX_PIXELS
 
 __all__ = ["export_generator", "export_discriminator"]
 
@@ -22,8 +23,8 @@ def export_generator(
     model: keras.Model,
     export_dir: str,
     model_size: int = 256,
-    temperature: float = color.ANNEAL_T,
-    max_pixels: int = 40_000_000,
+    temperature: float = ANNEAL_T,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
     head: str = "classification",
 ) -> str:
     """Writes the serving SavedModel of `model` to export_dir and returns it."""
@@ -58,7 +59,7 @@ def export_generator(
 
 
 def export_discriminator(model: keras.Model, export_dir: str, model_size: int = 64,
-                         max_pixels: int = 40_000_000) -> str:
+                         max_pixels: int = DEFAULT_MAX_PIXELS) -> str:
     """The discriminator's signatures:
         serving_default(images: tf.string [B]) -> {"realness": [B], "realness_map": [B, h, w]}
             each image resized to model_size^2 first, so the maps stack.

@@ -24,8 +24,6 @@ gets BackupAndRestore and TensorBoard for free.
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import logging
 import os
 
@@ -34,6 +32,8 @@ from keras import layers, ops
 
 from colordisc_tf import ops as cops
 from colordisc_tf.config import FineTuneConfig, describe
+from colordisc_tf.constants import ANNEAL_T
+from colordisc_tf.fit import fit_for_steps
 from colordisc_tf.losses import RebalancedCrossEntropy
 
 __all__ = [
@@ -53,7 +53,7 @@ _log = logging.getLogger(__name__)
 class AnnealedMeanAb(layers.Layer):
     """(B, h, w, Q) logits -> (B, h, w, 2) ab, differentiably."""
 
-    def __init__(self, temperature: float = 0.38, **kwargs):
+    def __init__(self, temperature: float = ANNEAL_T, **kwargs):
         super().__init__(**kwargs)
         self.temperature = temperature
 
@@ -143,7 +143,7 @@ class _LearningCritic(layers.Layer):
         return shape, shape
 
 
-def build_adversarial(generator: keras.Model, discriminator: keras.Model, temperature: float = 0.38,
+def build_adversarial(generator: keras.Model, discriminator: keras.Model, temperature: float = ANNEAL_T,
                       train_critic: bool = False) -> keras.Model:
     """Inputs {"L"} (+ {"ab"}, the true colours, when the critic trains). Outputs
     "logits" (generator), "adv" (critic's patch logits of the colorization, for the
@@ -213,28 +213,14 @@ def finetune_dataset(failure_pattern: str, ordinary_pattern: str | None, config:
 
 
 def finetune_generator(config: FineTuneConfig, generator, discriminator, dataset, output_dir: str,
-                       class_weights=None, backup_dir: str | None = None, callbacks=()):
+                       class_weights=None, backup_dir: str | None = None, callbacks=(), temperature: float = ANNEAL_T):
     """Fine-tune `generator` (and, with critic_learning_rate > 0, `discriminator`) in
-    place on `dataset` (see finetune_dataset); returns history."""
+    place on `dataset` (see finetune_dataset), decoding at the generator's own
+    `temperature` (its GeneratorConfig's); returns history."""
     _log.info("fine-tune config:\n%s", describe(config))
     keras.utils.set_random_seed(config.seed)
     os.makedirs(output_dir, exist_ok=True)
-    model = build_adversarial(generator, discriminator, config.temperature, config.critic_learning_rate > 0)
+    model = build_adversarial(generator, discriminator, temperature, config.critic_learning_rate > 0)
     model = compile_adversarial(model, config, class_weights)
-    all_callbacks = [
-        keras.callbacks.BackupAndRestore(backup_dir or os.path.join(output_dir, "backup"), save_freq="epoch"),
-        *callbacks,
-    ]
-    if importlib.util.find_spec("tensorflow") is not None:  # TensorBoard writes through tf.summary
-        all_callbacks.append(keras.callbacks.TensorBoard(os.path.join(output_dir, "logs"), update_freq="epoch",
-                                                         write_graph=False))
-    history = model.fit(dataset, epochs=config.steps // config.steps_per_epoch,
-                        steps_per_epoch=config.steps_per_epoch, callbacks=all_callbacks, verbose=2)
-    hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
-    hist["steps"] = int(ops.convert_to_numpy(model.optimizer.iterations))
-    for inner in getattr(model.optimizer, "optimizers", ()):
-        if inner.name == "critic_adam":
-            hist["critic_steps"] = int(ops.convert_to_numpy(inner.iterations))
-    with open(os.path.join(output_dir, "history.json"), "w") as f:
-        json.dump(hist, f, indent=1)
-    return hist
+    return fit_for_steps(model, dataset, steps=config.steps, steps_per_epoch=config.steps_per_epoch,
+                         output_dir=output_dir, backup_dir=backup_dir, callbacks=callbacks)

@@ -13,6 +13,8 @@ import warnings
 import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
+from colordisc_tf.constants import DEFAULT_MAX_PIXELS
+
 __all__ = [
     "REASONS",
     "ImageRejected",
@@ -34,7 +36,6 @@ REASONS = (
     "duplicate",  # same decoded pixels as another input, which was kept
 )
 
-DEFAULT_MAX_PIXELS = 40_000_000
 
 _SRGB_PROFILE = ImageCms.createProfile("sRGB")
 

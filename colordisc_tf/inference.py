@@ -9,18 +9,19 @@ from __future__ import annotations
 import tensorflow as tf
 
 from colordisc_tf import color
+from colordisc_tf.constants import AB_NORM, ANNEAL_T
 
 __all__ = ["predict_ab", "colorize_rgb", "decode_to_rgb", "lab_to_uint8_rgb"]
 
 
-def predict_ab(model, l_batch, temperature: float = color.ANNEAL_T, head: str = "classification"):
+def predict_ab(model, l_batch, temperature: float = ANNEAL_T, head: str = "classification"):
     """(B, H, W, 1) L -> (B, H, W, 2) ab at the input's resolution."""
     l_batch = tf.convert_to_tensor(l_batch, tf.float32)
     out = model(l_batch, training=False)
     if head == "classification":
         ab_small = color.annealed_mean(tf.nn.softmax(out, axis=-1), T=temperature)
     else:
-        ab_small = out * color.AB_NORM
+        ab_small = out * AB_NORM
     return tf.image.resize(ab_small, tf.shape(l_batch)[1:3], method="bilinear")
 
 
@@ -29,7 +30,7 @@ def lab_to_uint8_rgb(lab):
     return tf.cast(tf.round(color.lab_to_rgb(lab) * 255.0), tf.uint8)
 
 
-def colorize_rgb(model, rgb_uint8, model_size: int, temperature: float = color.ANNEAL_T, head: str = "classification"):
+def colorize_rgb(model, rgb_uint8, model_size: int, temperature: float = ANNEAL_T, head: str = "classification"):
     """One (H, W, 3) uint8 image -> (H, W, 3) uint8 colorized at its own size.
 
     The network sees L resized to model_size x model_size (as the reference

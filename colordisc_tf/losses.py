@@ -18,6 +18,7 @@ from keras import ops
 
 from colordisc_tf import ops as cops
 from colordisc_tf.bins import NUM_BINS
+from colordisc_tf.constants import AB_NORM
 
 __all__ = ["rebalanced_cross_entropy", "RebalancedCrossEntropy", "L2AbLoss", "chroma_mask"]
 
@@ -68,5 +69,5 @@ class L2AbLoss(keras.losses.Loss):
 
     def call(self, y_true, y_pred):
         factor = ops.shape(y_true)[1] // ops.shape(y_pred)[1]
-        target = cops.downsample_ab(y_true, factor) / 110.0
+        target = cops.downsample_ab(y_true, factor) / AB_NORM
         return ops.mean(ops.square(y_pred - target))

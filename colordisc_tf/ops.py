@@ -2,7 +2,7 @@
 
 `colordisc_tf.color` holds the TF versions for tf.data and SavedModels; these
 run inside Keras losses and train steps on any backend (TensorFlow or JAX).
-Tests check that both agree.
+tests/test_mechanics_color.py checks that both agree.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import numpy as np
 from keras import ops
 
 from colordisc_tf.bins import AB_BINS, NUM_BINS
+from colordisc_tf.constants import ANNEAL_T
 
 __all__ = ["soft_encode", "annealed_mean", "downsample_ab", "nearest_bin"]
 
@@ -40,7 +41,7 @@ def soft_encode(ab, k: int = 5, sigma: float = 5.0):
     return ops.sum(ops.one_hot(idx, NUM_BINS) * ops.expand_dims(w, -1), axis=-2)
 
 
-def annealed_mean(logits_or_probs, T: float = 0.38, from_logits: bool = True):
+def annealed_mean(logits_or_probs, T: float = ANNEAL_T, from_logits: bool = True):
     """(..., Q) -> (..., 2) ab: softmax(log p / T) @ bins. Differentiable.
 
     With from_logits, softmax(logits / T) is the same thing computed stably.

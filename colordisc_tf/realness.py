@@ -16,7 +16,7 @@ import apache_beam as beam
 import numpy as np
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from colordisc_tf.record_format import decode_lab_example, split_file_pattern
+from colordisc_tf.record_format import decode_lab_example, single_shard_path, split_file_pattern
 
 __all__ = ["run_scoring", "read_scores", "evaluate_scores", "write_report", "select_failures",
            "write_failure_examples", "STAT_NAMES"]
@@ -32,9 +32,9 @@ class _ScoreBatch(beam.DoFn):
         self._model_path, self._split = model_path, split
 
     def setup(self):
-        from colordisc_tf.train_discriminator import load_discriminator
+        from colordisc_tf.saving import load_discriminator
 
-        self._model = load_discriminator(self._model_path)
+        self._model, _ = load_discriminator(self._model_path)
 
     def process(self, batch):
         from colordisc_tf import color, metrics
@@ -228,7 +228,7 @@ def write_failure_examples(real_dir: str, manifest: list[dict], output_dir: str,
     counts = {}
     for split in splits:
         ids = {m["id"] for m in manifest if m["split"] == split}
-        out = os.path.join(output_dir, f"Split-{split}", "data_tfrecord-00000-of-00001.gz")
+        out = single_shard_path(output_dir, split)
         tf.io.gfile.makedirs(os.path.dirname(out))
         records = read_records_by_id(real_dir, split, ids)
         with tf.io.TFRecordWriter(out, tf.io.TFRecordOptions(compression_type="GZIP")) as writer:

@@ -125,9 +125,22 @@ def decode_lab_example(serialized: bytes) -> dict:
     return out
 
 
+SHARD_PREFIX = "data_tfrecord"  # shards: <dir>/Split-<split>/data_tfrecord-NNNNN-of-MMMMM.gz
+
+
 def split_file_pattern(examples_dir: str, split: str) -> str:
     """The TFRecord file pattern of one split of an Examples directory."""
     return os.path.join(examples_dir, f"Split-{split}", "*")
+
+
+def shard_prefix(examples_dir: str, split: str) -> str:
+    """Where a sharded writer (Beam's WriteToTFRecord) writes one split: this, -NNNNN-of-MMMMM.gz."""
+    return os.path.join(examples_dir, f"Split-{split}", SHARD_PREFIX)
+
+
+def single_shard_path(examples_dir: str, split: str) -> str:
+    """The file a one-shard writer (colorizing, failure filtering) writes one split to."""
+    return shard_prefix(examples_dir, split) + "-00000-of-00001.gz"
 
 
 def replace_ab(serialized: bytes, ab: np.ndarray, floats: dict[str, float] | None = None) -> bytes:

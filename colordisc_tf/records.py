@@ -70,7 +70,9 @@ def lab_dataset(
     if repeat:
         ds = ds.repeat()
     ds = ds.map(parse_lab_example, num_parallel_calls=tf.data.AUTOTUNE)
-    rng = tf.random.Generator.from_seed(seed) if seed is not None else tf.random.Generator.from_non_deterministic_state()
+    rng = None
+    if random_crop or random_flip:  # (a generator from non-deterministic state fails under op determinism)
+        rng = tf.random.Generator.from_seed(seed) if seed is not None else tf.random.Generator.from_non_deterministic_state()
 
     def _augment(example):
         lab = tf.concat([example["l"], example["ab"]], axis=-1)

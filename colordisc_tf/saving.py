@@ -1,28 +1,83 @@
-"""Model directories: <dir>/<name>.keras + config.json (+ a serving SavedModel)."""
+"""Model directories: the one place models are saved and loaded, with their configs.
+
+    <dir>/generator.keras | discriminator.keras   the Keras model
+    <dir>/config.json                              the config it was trained with
+    <dir>/serving/ (or Format-Serving/ in TFX)     the TF Serving SavedModel
+
+Loading returns (model, config): the settings a consumer needs -- the generator's
+decode temperature and head, the critic's crop and serving size -- travel with the
+model instead of being re-typed by each consumer.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 
 import keras
 
-from colordisc_tf.config import describe
+from colordisc_tf.config import ConfigError, DiscriminatorConfig, GeneratorConfig, describe, from_dict
 
-__all__ = ["load_keras", "save_keras"]
+__all__ = ["load_generator", "save_generator", "load_discriminator", "save_discriminator"]
 
-
-def load_keras(path: str, keras_file: str) -> keras.Model:
-    """A model from a .keras file, or from a directory holding `keras_file`."""
-    if os.path.isdir(path):
-        path = os.path.join(path, keras_file)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"no Keras model at {path}")
-    return keras.saving.load_model(path, compile=False)
+GENERATOR_FILE = "generator.keras"
+DISCRIMINATOR_FILE = "discriminator.keras"
 
 
-def save_keras(model: keras.Model, config, model_dir: str, keras_file: str) -> None:
-    """model_dir/keras_file and model_dir/config.json (the config it was trained with)."""
+def _load(path: str, keras_file: str, config_class):
+    """(model, config) from a model directory, or (model, default config) from a bare .keras file."""
+    model_dir = path if os.path.isdir(path) else os.path.dirname(path)
+    model_path = os.path.join(path, keras_file) if os.path.isdir(path) else path
+    if not os.path.exists(model_path):
+        other = DISCRIMINATOR_FILE if keras_file == GENERATOR_FILE else GENERATOR_FILE
+        hint = f" (it holds {other}: a {other.split('.')[0]}, not a {keras_file.split('.')[0]})" \
+            if os.path.exists(os.path.join(model_dir, other)) else ""
+        raise FileNotFoundError(f"no {keras_file.split('.')[0]} at {path}: {model_path} does not exist{hint}")
+    config_path = os.path.join(model_dir, "config.json")
+    config = config_class()
+    if os.path.isdir(path) and os.path.exists(config_path):
+        with open(config_path) as f:
+            try:
+                config = from_dict(config_class, json.load(f))
+            except (ConfigError, ValueError) as e:
+                raise ConfigError(f"{config_path}: {e}") from None
+    return keras.saving.load_model(model_path, compile=False), config
+
+
+def _save(model: keras.Model, config, model_dir: str, keras_file: str) -> None:
     os.makedirs(model_dir, exist_ok=True)
     model.save(os.path.join(model_dir, keras_file))
     with open(os.path.join(model_dir, "config.json"), "w") as f:
         f.write(describe(config))
+
+
+def load_generator(path: str) -> tuple[keras.Model, GeneratorConfig]:
+    """A generator and its GeneratorConfig, from a model directory (or a bare .keras file:
+    the default config)."""
+    return _load(path, GENERATOR_FILE, GeneratorConfig)
+
+
+def load_discriminator(path: str) -> tuple[keras.Model, DiscriminatorConfig]:
+    """A critic and its DiscriminatorConfig, from a model directory (or a bare .keras file)."""
+    return _load(path, DISCRIMINATOR_FILE, DiscriminatorConfig)
+
+
+def save_generator(model: keras.Model, config: GeneratorConfig, model_dir: str, serving_dir: str | None = None) -> str:
+    """model_dir/generator.keras + config.json, and the serving SavedModel in serving_dir
+    (default model_dir/serving), decoding with config's temperature. Returns serving_dir."""
+    from colordisc_tf.export import export_generator
+
+    _save(model, config, model_dir, GENERATOR_FILE)
+    serving_dir = serving_dir or os.path.join(model_dir, "serving")
+    return export_generator(model, serving_dir, config.serving_size, config.temperature, config.max_serving_pixels,
+                            config.head)
+
+
+def save_discriminator(model: keras.Model, config: DiscriminatorConfig, model_dir: str,
+                       serving_dir: str | None = None) -> str:
+    """model_dir/discriminator.keras + config.json + the serving SavedModel. Returns serving_dir."""
+    from colordisc_tf.export import export_discriminator
+
+    _save(model, config, model_dir, DISCRIMINATOR_FILE)
+    serving_dir = serving_dir or os.path.join(model_dir, "serving")
+    return export_discriminator(model, serving_dir, config.serving_size)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 
@@ -13,15 +12,13 @@ from keras import ops
 
 from colordisc_tf import metrics
 from colordisc_tf.config import DiscriminatorConfig, describe
+from colordisc_tf.fit import fit_for_steps
 from colordisc_tf.models.discriminator import build_discriminator, realness
 from colordisc_tf.records import lab_dataset
-from colordisc_tf.saving import load_keras, save_keras
 
-__all__ = ["PatchBCE", "train_discriminator", "score_lab_batches", "save_discriminator", "load_discriminator",
-           "KERAS_FILE"]
+__all__ = ["PatchBCE", "train_discriminator", "score_lab_batches"]
 
 _log = logging.getLogger(__name__)
-KERAS_FILE = "discriminator.keras"
 
 
 @keras.saving.register_keras_serializable(package="colordisc")
@@ -91,34 +88,14 @@ def train_discriminator(config: DiscriminatorConfig, real_train: str, fake_train
     log_dir = os.path.join(output_dir, "logs")
     model = build_discriminator(config.width, config.depth, config.global_pool)
     model.compile(keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1), loss=PatchBCE())
-    callbacks = [
-        keras.callbacks.BackupAndRestore(backup_dir or os.path.join(output_dir, "backup"), save_freq="epoch"),
-        keras.callbacks.TensorBoard(log_dir, update_freq="epoch"),
-    ]
+    callbacks = []
     if real_eval and fake_eval and tf.io.gfile.glob(real_eval):
         eval_ds = real_fake_dataset(real_eval, fake_eval, config, training=False).take(config.eval_batches).cache()
         if any(True for _ in eval_ds):
-            callbacks.insert(0, _EvalCallback(eval_ds, log_dir))
+            callbacks.append(_EvalCallback(eval_ds, log_dir))
         else:
             _log.warning("eval split smaller than half a batch: no discriminator eval metrics")
-    history = model.fit(real_fake_dataset(real_train, fake_train, config, training=True),
-                        epochs=config.steps // config.steps_per_epoch, steps_per_epoch=config.steps_per_epoch,
-                        callbacks=callbacks, verbose=2)
-    hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
-    hist["steps"] = int(model.optimizer.iterations.numpy())
-    with open(os.path.join(output_dir, "history.json"), "w") as f:
-        json.dump(hist, f, indent=1)
+    hist = fit_for_steps(model, real_fake_dataset(real_train, fake_train, config, training=True), steps=config.steps,
+                         steps_per_epoch=config.steps_per_epoch, output_dir=output_dir, backup_dir=backup_dir,
+                         callbacks=callbacks)
     return model, hist
-
-
-def load_discriminator(path: str) -> keras.Model:
-    return load_keras(path, KERAS_FILE)
-
-
-def save_discriminator(model, config: DiscriminatorConfig, model_dir: str, serving_dir: str | None = None) -> str:
-    """model_dir/discriminator.keras + config.json + the serving SavedModel."""
-    from colordisc_tf.export import export_discriminator
-
-    save_keras(model, config, model_dir, KERAS_FILE)
-    serving_dir = serving_dir or os.path.join(model_dir, "serving")
-    return export_discriminator(model, serving_dir, config.serving_size)

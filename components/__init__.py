@@ -1,7 +1,8 @@
 """TFX components: thin adapters that read artifacts, call colordisc_tf, write artifacts."""
 
-# First, so tensorflow-io's plugin warnings are silenced before TFX's imports load it.
-import colordisc_tf.color  # noqa: F401, I001
+from colordisc_tf.quiet import quiet_tensorflow_io
+
+quiet_tensorflow_io()  # before the component modules import TFX, which imports tensorflow-io
 
 from components.artifact_types import ColorizationReport, ColorPriorArtifact, RealnessScores
 from components.before_after_evaluator import BeforeAfterEvaluator

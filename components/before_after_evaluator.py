@@ -1,6 +1,5 @@
 """BeforeAfterEvaluator: base vs fine-tuned generator; a blessing and the HTML report."""
 
-import dataclasses
 import json
 import os
 
@@ -8,12 +7,11 @@ from tfx.dsl.components.base import base_component, base_executor, executor_spec
 from tfx.types import artifact_utils, channel_utils, standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
-from colordisc_tf.before_after import BlessingConfig, compare_generators
-from colordisc_tf.config import DiscriminatorConfig, from_dict
+from colordisc_tf.before_after import compare_generators
+from colordisc_tf.config import BlessingConfig, from_dict, to_dict
 from colordisc_tf.prior import load_prior
 from colordisc_tf.report import write_html_report
-from colordisc_tf.train_discriminator import load_discriminator
-from colordisc_tf.train_generator import load_generator
+from colordisc_tf.saving import load_discriminator, load_generator
 from components.artifact_types import ColorizationReport, ColorPriorArtifact, RealnessScores
 
 __all__ = ["BeforeAfterEvaluator"]
@@ -46,13 +44,11 @@ class Executor(base_executor.BaseExecutor):
         uri = {key: artifact_utils.get_single_uri(value) for key, value in input_dict.items()}
         blessing_out = artifact_utils.get_single_instance(output_dict["blessing"])
         report_out = artifact_utils.get_single_instance(output_dict["report"])
-        with open(os.path.join(uri["discriminator"], "config.json")) as f:
-            critic_config = from_dict(DiscriminatorConfig, json.load(f))
         prior = load_prior(uri["color_prior"])
         report, images = compare_generators(
-            load_generator(uri["generator"]), load_generator(uri["finetuned"]),
-            load_discriminator(uri["discriminator"]), critic_config, uri["examples"], uri["failures"],
-            prior.prior, from_dict(BlessingConfig, json.loads(exec_properties["blessing_config"])),
+            load_generator(uri["generator"]), load_generator(uri["finetuned"]), load_discriminator(uri["discriminator"]),
+            uri["examples"], uri["failures"], prior.prior,
+            from_dict(BlessingConfig, json.loads(exec_properties["blessing_config"])),
         )
         with open(os.path.join(report_out.uri, "before_after.json"), "w") as f:
             json.dump(report, f, indent=2)
@@ -84,7 +80,7 @@ class BeforeAfterEvaluator(base_component.BaseComponent):
             spec=BeforeAfterEvaluatorSpec(
                 examples=examples, failures=failures, generator=generator, finetuned=finetuned,
                 discriminator=discriminator, color_prior=color_prior, scores=scores,
-                blessing_config=json.dumps(dataclasses.asdict(blessing)), worst=worst,
+                blessing_config=json.dumps(to_dict(blessing), sort_keys=True), worst=worst,
                 report_copy_dir=report_copy_dir,
                 blessing=channel_utils.as_channel([standard_artifacts.ModelBlessing()]),
                 report=channel_utils.as_channel([ColorizationReport()]),

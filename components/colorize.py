@@ -1,14 +1,11 @@
 """Colorize: bulk inference of the generator over every split of an Examples artifact."""
 
-import json
-
 from tfx.dsl.components.base import base_component, base_executor, executor_spec
 from tfx.types import artifact_utils, channel_utils, standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
 from colordisc_tf.bulk_colorize import colorize_examples
-from colordisc_tf.config import GeneratorConfig, from_dict
-from colordisc_tf.train_generator import load_generator
+from colordisc_tf.saving import load_generator
 
 __all__ = ["Colorize"]
 
@@ -28,10 +25,9 @@ class Executor(base_executor.BaseExecutor):
         examples = artifact_utils.get_single_instance(input_dict["examples"])
         model_uri = artifact_utils.get_single_uri(input_dict["model"])
         out = artifact_utils.get_single_instance(output_dict["colorized"])
-        with open(f"{model_uri}/config.json") as f:
-            config = from_dict(GeneratorConfig, json.load(f))
+        generator, config = load_generator(model_uri)
         splits = artifact_utils.decode_split_names(examples.split_names)
-        counts = colorize_examples(load_generator(model_uri), examples.uri, out.uri, splits,
+        counts = colorize_examples(generator, examples.uri, out.uri, splits,
                                    batch_size=exec_properties["batch_size"], temperature=config.temperature,
                                    head=config.head)
         out.split_names = artifact_utils.encode_split_names(splits)

@@ -7,14 +7,16 @@ from tfx.types import channel_utils, standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
 from colordisc_tf.config import DiscriminatorConfig, from_dict, to_dict
-from components.trainer_executor import ModuleExecutor
+from colordisc_tf.record_format import split_file_pattern
+from colordisc_tf.saving import save_discriminator
+from colordisc_tf.train_discriminator import train_discriminator
+from components.trainer_executor import TrainerArgs, TrainerExecutor
 
 __all__ = ["DiscriminatorTrainer"]
 
 
 class DiscriminatorTrainerSpec(ComponentSpec):
     PARAMETERS = {
-        "module_path": ExecutionParameter(type=str),
         "custom_config": ExecutionParameter(type=str),
     }
     INPUTS = {
@@ -27,18 +29,31 @@ class DiscriminatorTrainerSpec(ComponentSpec):
     }
 
 
+class Executor(TrainerExecutor):
+    CONFIG = DiscriminatorConfig
+
+    def train(self, args: TrainerArgs, config: DiscriminatorConfig) -> dict:
+        colorized = args.input_uris["colorized"]
+        model, history = train_discriminator(
+            config, real_train=args.train_files, fake_train=split_file_pattern(colorized, "train"),
+            real_eval=args.eval_files, fake_eval=split_file_pattern(colorized, "eval"),
+            output_dir=args.model_run_dir, backup_dir=args.backup_dir,
+        )
+        save_discriminator(model, config, args.model_dir, args.serving_model_dir)
+        return {k: v[-1] for k, v in history.items() if isinstance(v, list) and v}
+
+
 class DiscriminatorTrainer(base_component.BaseComponent):
     """Trains on the train split's pairs, reports error/AUC on the eval split's."""
 
     SPEC_CLASS = DiscriminatorTrainerSpec
-    EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(ModuleExecutor)
+    EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(Executor)
 
-    def __init__(self, examples, colorized, custom_config=None,
-                 module_path: str = "components.modules.discriminator_module"):
+    def __init__(self, examples, colorized, custom_config=None):
         config = from_dict(DiscriminatorConfig, custom_config)
         super().__init__(
             spec=DiscriminatorTrainerSpec(
-                examples=examples, colorized=colorized, module_path=module_path,
+                examples=examples, colorized=colorized,
                 custom_config=json.dumps(to_dict(config), sort_keys=True),
                 model=channel_utils.as_channel([standard_artifacts.Model()]),
                 model_run=channel_utils.as_channel([standard_artifacts.ModelRun()]),

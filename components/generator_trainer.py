@@ -7,15 +7,17 @@ from tfx.types import channel_utils, standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
 from colordisc_tf.config import GeneratorConfig, from_dict, to_dict
+from colordisc_tf.prior import load_prior
+from colordisc_tf.saving import save_generator
+from colordisc_tf.train_generator import train_generator
 from components.artifact_types import ColorPriorArtifact
-from components.trainer_executor import ModuleExecutor
+from components.trainer_executor import TrainerArgs, TrainerExecutor
 
 __all__ = ["GeneratorTrainer"]
 
 
 class GeneratorTrainerSpec(ComponentSpec):
     PARAMETERS = {
-        "module_path": ExecutionParameter(type=str),
         "custom_config": ExecutionParameter(type=str),
     }
     INPUTS = {
@@ -28,21 +30,30 @@ class GeneratorTrainerSpec(ComponentSpec):
     }
 
 
+class Executor(TrainerExecutor):
+    CONFIG = GeneratorConfig
+
+    def train(self, args: TrainerArgs, config: GeneratorConfig) -> dict:
+        prior = load_prior(args.input_uris["color_prior"])
+        model, history = train_generator(config, args.train_files, args.eval_files, args.model_run_dir,
+                                         prior=prior.prior, weights=prior.weights, backup_dir=args.backup_dir)
+        save_generator(model, config, args.model_dir, args.serving_model_dir)
+        return {k: v[-1] for k, v in history.items() if isinstance(v, list) and v}
+
+
 class GeneratorTrainer(base_component.BaseComponent):
     """Outputs `model` (Format-Serving/ SavedModel + generator.keras) and
     `model_run` (TensorBoard logs). custom_config: a GeneratorConfig dict."""
 
     SPEC_CLASS = GeneratorTrainerSpec
-    EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(ModuleExecutor)
+    EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(Executor)
 
-    def __init__(self, examples, color_prior, custom_config=None,
-                 module_path: str = "components.modules.generator_module"):
+    def __init__(self, examples, color_prior, custom_config=None):
         config = from_dict(GeneratorConfig, custom_config)  # fail at wiring time, not mid-run
         super().__init__(
             spec=GeneratorTrainerSpec(
                 examples=examples,
                 color_prior=color_prior,
-                module_path=module_path,
                 custom_config=json.dumps(to_dict(config), sort_keys=True),
                 model=channel_utils.as_channel([standard_artifacts.Model()]),
                 model_run=channel_utils.as_channel([standard_artifacts.ModelRun()]),

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import os
 
-# components first: it imports tensorflow-io quietly before TFX pulls it in.
-from components import (  # isort: skip
+from components import (
     BeforeAfterEvaluator,
     ColorPrior,
     Colorize,
@@ -25,8 +24,7 @@ from tfx.components import Pusher
 from tfx.orchestration import metadata, pipeline
 from tfx.proto import pusher_pb2
 
-from colordisc_tf.before_after import BlessingConfig
-from colordisc_tf.config import PipelineConfig, from_dict, to_dict
+from colordisc_tf.config import PipelineConfig, to_dict
 
 __all__ = ["create_pipeline", "data_inputs"]
 
@@ -57,7 +55,8 @@ def _pusher(trainer, config: PipelineConfig, role: str, blessing=None) -> Pusher
 
 def create_pipeline(config: PipelineConfig) -> pipeline.Pipeline:
     root = os.path.abspath(config.pipeline_root)
-    examples_gen = LabExampleGen(input_base=data_inputs(config), config=config.preprocess_config)
+    examples_gen = LabExampleGen(input_base=data_inputs(config), config=config.preprocess,
+                                 min_photos={"train": config.min_train_photos, "eval": config.min_eval_photos})
     prior = ColorPrior(examples=examples_gen.outputs["examples"], lam=config.prior.lam, sigma=config.prior.sigma)
     generator = GeneratorTrainer(
         examples=examples_gen.outputs["examples"],
@@ -72,7 +71,7 @@ def create_pipeline(config: PipelineConfig) -> pipeline.Pipeline:
     discriminator = DiscriminatorTrainer(
         examples=examples_gen.outputs["examples"],
         colorized=colorize.outputs["colorized"],
-        custom_config=to_dict(config.discriminator_config),
+        custom_config=to_dict(config.discriminator),
     )
     evaluator = RealnessEvaluator(
         examples=examples_gen.outputs["examples"],
@@ -92,7 +91,7 @@ def create_pipeline(config: PipelineConfig) -> pipeline.Pipeline:
         generator=generator.outputs["model"],
         discriminator=discriminator.outputs["model"],
         color_prior=prior.outputs["color_prior"],
-        custom_config=to_dict(config.finetune_config),
+        custom_config=to_dict(config.finetune),
     )
     before_after = BeforeAfterEvaluator(
         examples=examples_gen.outputs["examples"],
@@ -102,7 +101,7 @@ def create_pipeline(config: PipelineConfig) -> pipeline.Pipeline:
         discriminator=discriminator.outputs["model"],
         color_prior=prior.outputs["color_prior"],
         scores=evaluator.outputs["scores"],
-        blessing=from_dict(BlessingConfig, config.blessing, prefix="blessing."),
+        blessing=config.blessing,
         worst=config.worst_cases,
         report_copy_dir=os.path.abspath(config.report_dir) if config.report_dir else "",
     )

@@ -7,12 +7,13 @@ Config: $COLORDISC_CONFIG (a JSON file; default pipelines/configs/demo.json).
 Relative paths in it are taken from the repository root.
 """
 
+import dataclasses
 import os
 
-from pipelines.colordisc_pipeline import create_pipeline  # isort: skip  (first: quiets tensorflow-io)
+from pipelines.colordisc_pipeline import create_pipeline
 from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 
-from colordisc_tf.config import PipelineConfig, from_dict, load_config, to_dict
+from colordisc_tf.config import PipelineConfig, load_config
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -35,11 +36,10 @@ SMOKE_STEPS = {"generator": (20, 10), "discriminator": (20, 10), "finetune": (10
 
 def smoke_steps(config: PipelineConfig) -> PipelineConfig:
     """The same pipeline with every trainer cut to a few steps and one retrained critic."""
-    data = to_dict(config)
-    for section, (steps, per_epoch) in SMOKE_STEPS.items():
-        data[section] = {**data[section], "steps": steps, "steps_per_epoch": per_epoch}
-    data["blessing"] = {**data["blessing"], "retrain_critic_steps": 10, "retrain_critic_seeds": 1}
-    return from_dict(PipelineConfig, data)
+    sections = {section: dataclasses.replace(getattr(config, section), steps=steps, steps_per_epoch=per_epoch)
+                for section, (steps, per_epoch) in SMOKE_STEPS.items()}
+    blessing = dataclasses.replace(config.blessing, retrain_critic_steps=10, retrain_critic_seeds=1)
+    return dataclasses.replace(config, blessing=blessing, **sections)
 
 
 # The tfx CLI runs this file.

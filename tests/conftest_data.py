@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 
-from colordisc_tf.beam_preprocess import PreprocessConfig, run_preprocess
+from colordisc_tf.beam_preprocess import run_preprocess
+from colordisc_tf.config import PreprocessConfig
 from colordisc_tf.demo_data import write_demo_photos
 from colordisc_tf.prior import run_prior
 from colordisc_tf.record_format import split_file_pattern

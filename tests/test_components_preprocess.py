@@ -9,7 +9,7 @@ from ml_metadata.proto import metadata_store_pb2
 from tfx.orchestration import metadata, pipeline
 from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 
-from colordisc_tf.beam_preprocess import PreprocessConfig
+from colordisc_tf.config import PreprocessConfig
 from colordisc_tf.demo_data import write_demo_photos
 from colordisc_tf.prior import load_prior
 from components import ColorPrior, LabExampleGen

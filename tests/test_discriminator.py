@@ -80,12 +80,13 @@ def test_discriminator_export_serves_scores_and_maps(tmp_path):
 
     from PIL import Image
 
-    from colordisc_tf.train_discriminator import load_discriminator, save_discriminator
+    from colordisc_tf.saving import load_discriminator, save_discriminator
 
     model = build_discriminator(width=8, depth=2)
     config = DiscriminatorConfig(width=8, depth=2, serving_size=32)
     serving = save_discriminator(model, config, str(tmp_path / "d"))
-    assert load_discriminator(str(tmp_path / "d")).count_params() == model.count_params()
+    loaded, loaded_config = load_discriminator(str(tmp_path / "d"))
+    assert loaded.count_params() == model.count_params() and loaded_config == config
     buf = io.BytesIO()
     Image.new("RGB", (40, 30), (200, 20, 20)).save(buf, "PNG")
     (tmp_path / "x.png").write_bytes(buf.getvalue())

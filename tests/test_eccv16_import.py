@@ -45,12 +45,12 @@ def test_import_cli_then_colorize_cli(tmp_path):
     from PIL import Image
 
     from colordisc_tf.cli import main
-    from colordisc_tf.train_generator import load_generator
+    from colordisc_tf.saving import load_generator
 
     ref = _randomised(0.125)
     torch.save(ref.state_dict(), tmp_path / "w.pth")
     assert main(["import-eccv16", str(tmp_path / "w.pth"), "--output", str(tmp_path / "gen"), "--serving-size", "32"]) == 0
-    assert load_generator(str(tmp_path / "gen")).get_layer("conv1_1").filters == 8
+    assert load_generator(str(tmp_path / "gen"))[0].get_layer("conv1_1").filters == 8
     photos = tmp_path / "photos"
     photos.mkdir()
     Image.new("RGB", (50, 30), (120, 80, 40)).save(photos / "a.jpg")

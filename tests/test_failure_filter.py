@@ -55,7 +55,8 @@ def test_evaluate_scores_against_direct_computation():
 
 
 def test_blessing_rules():
-    from colordisc_tf.before_after import BlessingConfig, bless
+    from colordisc_tf.before_after import bless
+    from colordisc_tf.config import BlessingConfig
 
     def report(base_fool, tuned_fool, base_auc, tuned_auc, detection=(0.9, 0.7), rebalanced=69.5):
         return {"sets": {

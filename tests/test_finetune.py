@@ -174,13 +174,13 @@ def test_finetune_step_runs_on_the_jax_backend(tmp_path):
     assert lines == ["steps 4 0 True False", "steps 4 4 True True"]  # fixed critic stays put; TTUR's moves
 
 
-def test_finetune_module_passes_the_base_generator_through_without_failures(tmp_path):
+def test_finetune_trainer_passes_the_base_generator_through_without_failures(tmp_path):
     import tensorflow as tf
 
     from colordisc_tf.config import GeneratorConfig
-    from colordisc_tf.train_generator import load_generator, save_generator
-    from components.modules.finetune_module import run_fn
-    from components.trainer_executor import FnArgs
+    from colordisc_tf.saving import load_generator, save_generator
+    from components.finetune_trainer import Executor
+    from components.trainer_executor import TrainerArgs
 
     base = build_generator(0.0625)
     save_generator(base, GeneratorConfig(width=0.0625, serving_size=32), str(tmp_path / "base"))
@@ -188,11 +188,12 @@ def test_finetune_module_passes_the_base_generator_through_without_failures(tmp_
     empty.parent.mkdir(parents=True)
     with tf.io.TFRecordWriter(str(empty), tf.io.TFRecordOptions(compression_type="GZIP")):
         pass
-    fn_args = FnArgs(train_files=[str(empty.parent / "*")], eval_files=[], serving_model_dir=str(tmp_path / "out" / "serving"),
-                     model_dir=str(tmp_path / "out"), model_run_dir=str(tmp_path / "run"), backup_dir=str(tmp_path / "b"),
-                     custom_config={}, input_uris={"generator": str(tmp_path / "base")})
-    assert run_fn(fn_args) == {"finetuned": 0}
-    passed = load_generator(str(tmp_path / "out"))
+    args = TrainerArgs(train_files=str(empty.parent / "*"), eval_files="", serving_model_dir=str(tmp_path / "out" / "serving"),
+                       model_dir=str(tmp_path / "out"), model_run_dir=str(tmp_path / "run"), backup_dir=str(tmp_path / "b"),
+                       input_uris={"generator": str(tmp_path / "base")})
+    assert Executor().train(args, FineTuneConfig()) == {"finetuned": 0}
+    passed, passed_config = load_generator(str(tmp_path / "out"))
+    assert passed_config == GeneratorConfig(width=0.0625, serving_size=32)
     for a, b in zip(base.get_weights(), passed.get_weights()):
         np.testing.assert_array_equal(a, b)
     assert (tmp_path / "out" / "serving" / "saved_model.pb").exists()

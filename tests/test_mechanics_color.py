@@ -32,6 +32,8 @@ def oracle_smooth_prior(prior, sigma):
     """Each bin's probability replaced by the Gaussian-weighted average over the
     in-gamut bins (weights normalised per bin), then renormalised. Explicit loops."""
     p = np.asarray(prior, np.float64) / np.sum(prior)
+    if sigma <= 0:  # documented: no smoothing
+        return p
     smoothed = np.zeros(Q)
     for i in range(Q):
         num = 0.0
@@ -180,21 +182,32 @@ def test_smooth_prior_defaults_and_edges():
     # sigma <= 0: no smoothing, just normalisation.
     np.testing.assert_allclose(color.smooth_prior(prior, sigma=0.0), prior / prior.sum(), rtol=1e-12)
     np.testing.assert_allclose(color.smooth_prior(prior, sigma=-1.0), prior / prior.sum(), rtol=1e-12)
-
+    # any positive sigma smooths: at sigma = 1 the neighbours 10 ab units away get e^-50 of the mass
+    tiny = color.smooth_prior(prior, sigma=1.0)
+    np.testing.assert_allclose(tiny, oracle_smooth_prior(prior, 1.0), rtol=1e-9, atol=0)
+    assert np.count_nonzero(tiny) > np.count_nonzero(prior)
+    # the arithmetic is float64 whatever the input dtype
+    p32 = (prior / prior.sum()).astype(np.float32)
+    for sigma in (0.0, 5.0):
+        got = color.smooth_prior(p32, sigma=sigma)
+        assert got.dtype == np.float64
+        np.testing.assert_allclose(got, oracle_smooth_prior(p32.astype(np.float64), sigma), rtol=1e-12)
 
 def test_rebalance_and_smooth_reject_bad_input():
     good = _concentrated_prior()
     for lam in (0.0, -0.1, 1.01):
-        with pytest.raises(ValueError, match="lam"):
+        with pytest.raises(ValueError, match=r"^lam must be in \(0, 1\], got "):
             color.rebalance_weights(good, lam=lam)
     color.rebalance_weights(good, lam=1.0)  # the closed end is allowed
     bad = {"shape": np.ones(312), "nan": np.where(np.arange(Q) == 3, np.nan, 1.0),
            "inf": np.where(np.arange(Q) == 3, np.inf, 1.0), "zeros": np.zeros(Q),
            "negative": np.where(np.arange(Q) == 3, -1e-9, 1.0)}
+    with pytest.raises(ValueError, match=r"^prior must have shape \(313,\), got \(312,\)$"):
+        color.rebalance_weights(bad.pop("shape"))
     for name, prior in bad.items():
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="^prior must be finite, non-negative and not all zero$"):
             color.smooth_prior(prior)
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="^prior must be finite, non-negative and not all zero$"):
             color.rebalance_weights(prior)
     # A prior with some zero bins is fine (only all-zero is rejected).
     sparse = np.zeros(Q)
@@ -222,6 +235,7 @@ def test_count_bins_and_nearest_bin_table_against_bruteforce():
     np.testing.assert_array_equal(table[centres[:, 0], centres[:, 1]], np.arange(Q))
     assert cbins.count_bins(ab).sum() == ab.shape[0] * ab.shape[1]
     assert cbins.count_bins(ab).shape == (Q,)
+    assert cbins.count_bins(ab).dtype == np.int64
 
 
 # --------------------------------------------------------------------------- 2. decode temperature
@@ -262,35 +276,58 @@ def test_ops_annealed_mean_default_is_T_038():
 
 
 def test_config_temperature_defaults():
-    from colordisc_tf.config import FineTuneConfig, GeneratorConfig
+    import dataclasses
 
-    assert GeneratorConfig().temperature == ANNEAL_T
-    assert FineTuneConfig().temperature == ANNEAL_T
+    from colordisc_tf import config
+
+    found = {}
+    for name, cls in vars(config).items():
+        if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == config.__name__:
+            for field in dataclasses.fields(cls):
+                if field.name == "temperature":
+                    found[name] = field.default
+    assert "GeneratorConfig" in found  # the generator's decode temperature, saved with it
+    assert found == {name: ANNEAL_T for name in found}, found
+    assert config.GeneratorConfig().temperature == ANNEAL_T
+
+
+# Modules whose functions and classes take a decode temperature.
+_TEMPERATURE_MODULES = ("color", "ops", "inference", "export", "bulk_colorize", "callbacks", "before_after",
+                        "finetune")
+# Among them, these must exist (guards the discovery below against finding nothing).
+_EXPECTED_TEMPERATURE_PARAMS = {"color.annealed_mean", "ops.annealed_mean", "inference.predict_ab",
+                                "before_after.score_generator", "finetune.AnnealedMeanAb"}
 
 
 def _temperature_defaults():
-    from colordisc_tf import before_after, bulk_colorize, callbacks, export, finetune, inference
-    from colordisc_tf import ops as cops
+    """{module.callable: default} of every `temperature` / `T` parameter with a default."""
+    import importlib
 
-    return {
-        "color.annealed_mean": (color.annealed_mean, "T"),
-        "ops.annealed_mean": (cops.annealed_mean, "T"),
-        "inference.predict_ab": (inference.predict_ab, "temperature"),
-        "inference.colorize_rgb": (inference.colorize_rgb, "temperature"),
-        "export.export_generator": (export.export_generator, "temperature"),
-        "bulk_colorize.colorize_records": (bulk_colorize.colorize_records, "temperature"),
-        "callbacks.ColorEvalCallback": (callbacks.ColorEvalCallback.__init__, "temperature"),
-        "before_after.score_generator": (before_after.score_generator, "temperature"),
-        "before_after.compare_generators": (before_after.compare_generators, "temperature"),
-        "finetune.AnnealedMeanAb": (finetune.AnnealedMeanAb.__init__, "temperature"),
-        "finetune.build_adversarial": (finetune.build_adversarial, "temperature"),
-    }
+    found = {}
+    for mod_name in _TEMPERATURE_MODULES:
+        module = importlib.import_module(f"colordisc_tf.{mod_name}")
+        for name, obj in vars(module).items():
+            if getattr(obj, "__module__", None) != module.__name__ or name.startswith("_"):
+                continue
+            fn = obj.__init__ if isinstance(obj, type) else obj
+            if not callable(fn):
+                continue
+            try:
+                params = inspect.signature(fn).parameters
+            except (TypeError, ValueError):
+                continue
+            for param in ("temperature", "T"):
+                if param in params and params[param].default is not inspect.Parameter.empty:
+                    found[f"{mod_name}.{name}"] = params[param].default
+    return found
 
 
 def test_every_temperature_parameter_defaults_to_038():
-    for name, (fn, param) in _temperature_defaults().items():
-        default = inspect.signature(fn).parameters[param].default
-        assert default == ANNEAL_T, f"{name}({param}=...) defaults to {default}"
+    found = _temperature_defaults()
+    assert _EXPECTED_TEMPERATURE_PARAMS <= set(found), sorted(found)
+    wrong = {name: default for name, default in found.items() if default != ANNEAL_T}
+    assert not wrong, f"decode temperature defaults other than {ANNEAL_T}: {wrong}"
+    assert color.ANNEAL_T == ANNEAL_T
 
 
 class _FixedLogitsModel:
@@ -584,30 +621,157 @@ def test_loss_k_sigma_and_gray_threshold_are_used():
     assert only_gray == 0.0
 
 
+def test_loss_grid_factor_and_non_square_images():
+    from colordisc_tf.losses import rebalanced_cross_entropy
+
+    rng = np.random.default_rng(45)
+    w = rng.uniform(0.2, 5.0, size=Q).astype(np.float32)
+    # 2x (not the default 4x) grid; and 8x12 images on a 2x3 grid (factor from the heights)
+    for ab_shape, logits_shape in (((2, 4, 6, 2), (2, 2, 3, Q)), ((1, 8, 12, 2), (1, 2, 3, Q)),
+                                   ((1, 12, 8, 2), (1, 3, 2, Q))):
+        ab_true = rng.uniform(-60, 60, size=ab_shape).astype(np.float32)
+        logits = rng.normal(0, 1, size=logits_shape).astype(np.float32)
+        got = float(to_np(rebalanced_cross_entropy(ab_true, logits, w)))
+        assert got == pytest.approx(_oracle_loss(ab_true, logits, w), rel=1e-5), ab_shape
+
+
+def test_loss_default_gray_threshold_is_5():
+    from colordisc_tf.losses import RebalancedCrossEntropy, chroma_mask, rebalanced_cross_entropy
+
+    rng = np.random.default_rng(46)
+    ab_true = rng.uniform(-4, 4, size=(2, 4, 4, 2)).astype(np.float32)
+    ab_true[0, 1, 2] = (-5.5, 0.0)  # just over 5: has chroma
+    logits = rng.normal(0, 1, size=(2, 1, 1, Q)).astype(np.float32)
+    np.testing.assert_array_equal(to_np(chroma_mask(ab_true)), [1.0, 0.0])
+    expected = _oracle_loss(ab_true, logits, None, gray_threshold=5.0)
+    assert expected > 0
+    assert float(to_np(rebalanced_cross_entropy(ab_true, logits))) == pytest.approx(expected, rel=1e-5)
+    assert float(to_np(RebalancedCrossEntropy()(ab_true, logits))) == pytest.approx(expected, rel=1e-5)
+
+
+def test_loss_class_weights_must_be_313():
+    from colordisc_tf.losses import RebalancedCrossEntropy
+
+    with pytest.raises(ValueError):
+        RebalancedCrossEntropy(weights=np.ones(312))
+    flat = RebalancedCrossEntropy(weights=np.arange(Q, dtype=np.float64).reshape(1, Q)).class_weights
+    assert flat.shape == (Q,) and flat.dtype == np.float32
+
+
 def test_l2_loss_against_numpy():
     from colordisc_tf.losses import L2AbLoss
 
     rng = np.random.default_rng(43)
-    ab_true = rng.uniform(-80, 80, size=(2, 8, 8, 2)).astype(np.float32)
-    pred = rng.normal(0, 0.3, size=(2, 2, 2, 2)).astype(np.float32)
-    small = ab_true.reshape(2, 2, 4, 2, 4, 2).mean(axis=(2, 4)) / 110.0
-    expected = float(np.mean((pred - small) ** 2))
-    loss = L2AbLoss()
-    assert float(to_np(loss(ab_true, pred))) == pytest.approx(expected, rel=1e-5)
-    assert loss.name == "l2_ab"
+    # non-square, and a 2x (not the default 4x) grid: the factor comes from the heights
+    ab_true = rng.uniform(-80, 80, size=(2, 8, 12, 2)).astype(np.float32)
+    for pred_shape, f in (((2, 2, 3, 2), 4), ((2, 4, 6, 2), 2)):
+        pred = rng.normal(0, 0.3, size=pred_shape).astype(np.float32)
+        h, w = pred_shape[1:3]
+        small = ab_true.reshape(2, h, f, w, f, 2).mean(axis=(2, 4)) / 110.0
+        expected = float(np.mean((pred - small) ** 2))
+        assert float(to_np(L2AbLoss()(ab_true, pred))) == pytest.approx(expected, rel=1e-5)
+    assert L2AbLoss().name == "l2_ab"
+
+
+def test_loss_objects_pass_keras_options_through():
+    from colordisc_tf.losses import L2AbLoss, RebalancedCrossEntropy
+
+    for loss in (L2AbLoss(reduction="sum", dtype="float32"), RebalancedCrossEntropy(reduction="sum", dtype="float32")):
+        assert loss.reduction == "sum"
+        again = type(loss).from_config(loss.get_config())
+        assert again.reduction == "sum" and again.name == loss.name
+    assert RebalancedCrossEntropy().name == "rebalanced_ce"
+    assert RebalancedCrossEntropy(name="x").name == "x"
+
+
+def _oracle_auc(err, weights, max_t=150):
+    acc = [np.sum(weights * (err <= t)) / np.sum(weights) for t in range(max_t + 1)]
+    return 100 * sum((acc[t] + acc[t + 1]) / 2 for t in range(max_t)) / max_t
+
+
+def test_auc_rebalanced_weights_pixels_by_inverse_prior_of_true_bin():
+    from colordisc_tf import metrics
+
+    rng = np.random.default_rng(44)
+    ab_true = rng.uniform(-60, 60, size=(3, 6, 6, 2))
+    ab_pred = ab_true + rng.normal(0, 25, size=ab_true.shape)
+    true_bins = oracle_d2(ab_true).argmin(-1)
+    counts = np.bincount(true_bins.ravel(), minlength=Q) * 7 + 1  # integer counts, no zeros ...
+    counts[true_bins[0, 0, :3]] = 0  # ... but some bins that true pixels fall into are absent
+    inverse = np.where(counts > 0, 1.0 / np.maximum(counts, 1), 0.0)
+    err = np.linalg.norm(ab_pred - ab_true, axis=-1).ravel()
+    expected = _oracle_auc(err, inverse[true_bins].ravel())
+    assert metrics.auc_rebalanced(ab_pred, ab_true, counts) == pytest.approx(expected, abs=1e-9)
+    assert metrics.auc_rebalanced(ab_pred, ab_true, counts.astype(np.float64) / counts.sum()) == pytest.approx(
+        expected, abs=1e-9)
+    assert metrics.auc_rebalanced(ab_pred, ab_true, counts, max_threshold=50) == pytest.approx(
+        _oracle_auc(err, inverse[true_bins].ravel(), 50), abs=1e-9)
+
+
+def test_accuracy_curve_defaults_and_input_checks():
+    from colordisc_tf import metrics
+
+    rng = np.random.default_rng(47)
+    true = rng.uniform(-60, 60, size=(5, 2))
+    pred = true + rng.normal(0, 40, size=true.shape)
+    thresholds, acc = metrics.accuracy_curve(pred, true)
+    np.testing.assert_array_equal(thresholds, np.arange(151))  # t = 0..150
+    err = np.linalg.norm(pred - true, axis=-1)
+    np.testing.assert_allclose(acc, [(err <= t).mean() for t in range(151)])
+    # one pixel, and weights summing to less than 1, are fine
+    one = metrics.auc_raw_accuracy(pred[:1], true[:1])
+    assert one == pytest.approx(_oracle_auc(err[:1], np.ones(1)), abs=1e-9)
+    small_w = np.full(5, 0.05)
+    assert metrics.auc_raw_accuracy(pred, true, weights=small_w) == pytest.approx(_oracle_auc(err, small_w), abs=1e-9)
+    shape_msg = r"^ab_pred and ab_true must share a \(\.\.\., 2\) shape, got \(5, 2\) and \(4, 2\)$"
+    with pytest.raises(ValueError, match=shape_msg):
+        metrics.auc_raw_accuracy(pred, true[:4])
+    with pytest.raises(ValueError, match="must share a"):
+        metrics.auc_raw_accuracy(np.zeros((4, 3)), np.zeros((4, 3)))  # same shape, but not ab
+    for weights in (np.zeros(5), -np.ones(5)):
+        with pytest.raises(ValueError, match="^need at least one pixel with positive weight$"):
+            metrics.auc_raw_accuracy(pred, true, weights=weights)
+    with pytest.raises(ValueError, match="^need at least one pixel with positive weight$"):
+        metrics.auc_raw_accuracy(np.zeros((0, 2)), np.zeros((0, 2)))
+
+
+def test_colorfulness_and_psnr_input_checks():
+    import warnings
+
+    from colordisc_tf import metrics
+
+    for bad in (np.zeros((4, 4, 4)), np.zeros((4, 3)), np.zeros((2, 4, 4, 2), np.uint8)):
+        with pytest.raises(ValueError, match=r"^rgb must be \(\.\.\., H, W, 3\), got shape "):
+            metrics.colorfulness(bad)
+    rgb = np.random.default_rng(48).integers(0, 256, size=(6, 5, 3)).astype(np.uint8)
+    r, g, b = (rgb[..., i].astype(np.float64) for i in range(3))
+    rg, yb = r - g, 0.5 * (r + g) - b
+    expected = np.sqrt(rg.std() ** 2 + yb.std() ** 2) + 0.3 * np.sqrt(rg.mean() ** 2 + yb.mean() ** 2)
+    assert metrics.colorfulness(rgb) == pytest.approx(expected)
+    assert metrics.colorfulness(rgb / 255.0) == pytest.approx(expected)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # identical images: +inf, silently
+        assert np.isinf(metrics.psnr(rgb, rgb))
 
 
 # --------------------------------------------------------------------------- colour conversion helpers
 
 
-def test_check_last_axis_and_normalize_l():
-    np.testing.assert_allclose(color.normalize_l(np.array([0.0, 50.0, 100.0])), [-0.5, 0.0, 0.5], atol=1e-7)
+def test_check_last_axis():
     with pytest.raises(ValueError, match="ab must have last axis 2"):
         color.nearest_bin(np.zeros((3, 3), np.float32))
     with pytest.raises(ValueError, match="probs must have last axis 313"):
         color.annealed_mean(np.zeros((3, 312), np.float32))
     with pytest.raises(ValueError, match="lab must have last axis 3"):
         color.lab_to_rgb(np.zeros((3, 2), np.float32))
+    # rank-1 inputs are checked too (a single colour)
+    with pytest.raises(ValueError, match=r"^ab must have last axis 2, got shape \(3,\)$"):
+        color.nearest_bin(np.zeros(3, np.float32))
+    with pytest.raises(ValueError, match="rgb must have last axis 3"):
+        color.rgb_to_lab(np.zeros(2, np.float32))
+    with pytest.raises(ValueError, match="probs must have last axis 313"):
+        color.annealed_mean(np.full(312, 1 / 312, np.float32))
+    assert color.nearest_bin(np.array([10.0, 0.0], np.float32)) == _bin_index(10, 0)
 
 
 def test_numpy_in_numpy_out_and_tensor_in_tensor_out():

@@ -89,7 +89,7 @@ def test_ties_at_the_cut_are_included():
 def test_quantile_bounds():
     rows = _rows([0.3, 0.1], "eval")
     for q in (0.0, -0.5, 1.0001, 2.0):
-        with pytest.raises(ValueError, match="quantile must be in"):
+        with pytest.raises(ValueError, match=r"^quantile must be in \(0, 1\], got "):
             select_failures(rows, "eval", quantile=q)
     assert len(select_failures(rows, "eval", quantile=1.0)) == 2
 
@@ -111,9 +111,9 @@ def test_threshold_selects_strictly_below(threshold):
 
 def test_exactly_one_of_quantile_and_threshold():
     rows = _rows([0.1], "eval")
-    with pytest.raises(ValueError, match="exactly one"):
+    with pytest.raises(ValueError, match="^give exactly one of quantile and threshold$"):
         select_failures(rows, "eval", quantile=0.5, threshold=0.5)
-    with pytest.raises(ValueError, match="exactly one"):
+    with pytest.raises(ValueError, match="^give exactly one of quantile and threshold$"):
         select_failures(rows, "eval", quantile=None)
     assert select_failures(rows, "eval", threshold=0.5, quantile=None)[0]["id"] == "p000"
 
@@ -157,10 +157,15 @@ def _write(path, records):
             writer.write(rec)
 
 
-def _read(path):
+def _read_split(examples_dir, split):
+    """Every record of one split of an Examples directory (whatever its shard names)."""
     import tensorflow as tf
 
-    return [r.numpy() for r in tf.data.TFRecordDataset([str(path)], compression_type="GZIP")]
+    from colordisc_tf.record_format import split_file_pattern
+
+    files = sorted(tf.io.gfile.glob(split_file_pattern(str(examples_dir), split)))
+    assert files, f"no {split} files under {examples_dir}"
+    return [r.numpy() for r in tf.data.TFRecordDataset(files, compression_type="GZIP")]
 
 
 @pytest.fixture()
@@ -192,7 +197,7 @@ def test_failure_examples_are_the_real_records(real_and_fake):
     out = root / "failures"
     counts = write_failure_examples(str(root / "real"), manifest, str(out))
     assert counts == {"train": 2, "eval": 1}
-    written = {split: _read(out / f"Split-{split}" / "data_tfrecord-00000-of-00001.gz") for split in ("train", "eval")}
+    written = {split: _read_split(out, split) for split in ("train", "eval")}
     # exactly the real records of the selected ids of each split, byte for byte
     assert sorted(written["train"]) == sorted([real["train"]["t2"], real["train"]["both"]])
     assert written["eval"] == [real["eval"]["e1"]]
@@ -218,8 +223,8 @@ def test_failure_examples_empty_split_and_custom_splits(real_and_fake):
     out = root / "only_train"
     counts = write_failure_examples(str(root / "real"), manifest, str(out), splits=("train", "eval"))
     assert counts == {"train": 1, "eval": 0}
-    assert _read(out / "Split-train" / "data_tfrecord-00000-of-00001.gz") == [real["train"]["t1"]]
-    assert _read(out / "Split-eval" / "data_tfrecord-00000-of-00001.gz") == []  # present, empty
+    assert _read_split(out, "train") == [real["train"]["t1"]]
+    assert _read_split(out, "eval") == []  # present, empty
     counts = write_failure_examples(str(root / "real"), manifest, str(root / "train_only"), splits=("train",))
     assert counts == {"train": 1}
     assert not (root / "train_only" / "Split-eval").exists()
@@ -279,6 +284,10 @@ def test_bless_every_rule_at_its_boundary():
     assert not bless(_report(tuned_rebalanced=None), config)[0]
     assert bless(_report(base_rebalanced=None), config)[0]
     assert bless(_report(base_rebalanced=None, tuned_rebalanced=None), config)[0]
+    strict = BlessingConfig(min_fool_rate_gain=0.25, max_rebalanced_auc_drop=0.5, min_retrained_auc_drop=0.25)
+    assert bless(_report(base_rebalanced=None, tuned_rebalanced=None), strict)[0]  # 0 - 0
+    assert not bless(_report(base_rebalanced=1.0, tuned_rebalanced=None), strict)[0]  # 1 - 0 > 0.5
+    assert bless(_report(base_rebalanced=None, tuned_rebalanced=-0.5), strict)[0]  # 0 - (-0.5) = 0.5
     # retrained critics: detection AUC must fall by MORE than the minimum (0.75 - 0.5 == 0.25 exactly)
     blessed, reasons = bless(_report(detection=(0.75, 0.5)), config)
     assert not blessed and reasons == [
@@ -303,3 +312,40 @@ def test_bless_needs_failure_cases():
     del report["sets"]["eval_failures"]["base"]["images"]
     assert bless(report, BlessingConfig()) == (False, ["no eval-split failure cases to compare on"])
     assert bless(_report(images=1), BlessingConfig())[0]
+
+
+# --------------------------------------------------------------------------- critic metrics (what the scores feed)
+
+
+def _oracle_roc_auc(pos, neg):
+    """P(score of a positive > score of a negative), ties counting half: all pairs."""
+    pairs = [(1.0 if p > n else 0.5 if p == n else 0.0) for p in pos for n in neg]
+    return sum(pairs) / len(pairs)
+
+
+def test_roc_auc_with_ties_against_all_pairs():
+    from colordisc_tf import metrics
+
+    rng = np.random.default_rng(70)
+    for trial in range(5):
+        pos = rng.integers(0, 6, size=9) / 5.0  # few distinct values: many ties, within and across
+        neg = rng.integers(0, 6, size=7) / 5.0
+        assert metrics.roc_auc(pos, neg) == pytest.approx(_oracle_roc_auc(pos, neg), abs=1e-12)
+    assert metrics.roc_auc([0.5, 0.5], [0.5]) == 0.5
+    assert metrics.roc_auc([0.9, 0.5], [0.5, 0.1]) == pytest.approx(_oracle_roc_auc([0.9, 0.5], [0.5, 0.1]))
+    for pos, neg in (([], [0.1]), ([0.1], []), ([], [])):
+        with pytest.raises(ValueError, match="^roc_auc needs at least one positive and one negative score$"):
+            metrics.roc_auc(pos, neg)
+
+
+def test_discriminator_error_and_fool_rate_at_the_threshold():
+    from colordisc_tf import metrics
+
+    real = np.array([0.5, 0.49, 0.9, 0.2])  # 0.5 is called real (not an error), 0.49 and 0.2 are errors
+    fake = np.array([0.5, 0.51, 0.1])  # 0.5 and 0.51 fool the critic (errors)
+    assert metrics.discriminator_error(real, fake) == pytest.approx(4 / 7)
+    assert metrics.fool_rate(fake) == pytest.approx(2 / 3)
+    assert metrics.fool_rate(np.array([0.5])) == 1.0
+    assert metrics.fool_rate(fake, threshold=0.505) == pytest.approx(1 / 3)
+    assert metrics.discriminator_error([0.5], [0.4999]) == 0.0
+    assert metrics.discriminator_error([0.4999], [0.5]) == 1.0

@@ -31,6 +31,8 @@ TINY = {
     "worst_cases": 2,
     "finetune": {"steps": 10, "steps_per_epoch": 5, "batch_size": 8, "crop_size": 24, "critic_learning_rate": 4e-4},
     "blessing": {"retrain_critic_steps": 10, "retrain_critic_seeds": 2},
+    "min_train_photos": 2,
+    "min_eval_photos": 2,
 }
 
 

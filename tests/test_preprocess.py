@@ -7,7 +7,8 @@ import pytest
 import tensorflow as tf
 
 from colordisc_tf import color
-from colordisc_tf.beam_preprocess import PreprocessConfig, expand_inputs, run_preprocess
+from colordisc_tf.beam_preprocess import expand_inputs, run_preprocess
+from colordisc_tf.config import PreprocessConfig
 from colordisc_tf.image_io import decode_image, resize_and_center_crop
 from colordisc_tf.prior import load_prior, run_prior
 from colordisc_tf.records import lab_dataset, parse_lab_example, split_file_pattern

@@ -14,19 +14,17 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
-from colordisc_tf.models.generator import L_CENT
+from colordisc_tf.constants import AB_NORM, L_CENT
 
 __all__ = ["build_discriminator", "realness", "receptive_field"]
-
-AB_SCALE = 110.0
 
 
 @keras.saving.register_keras_serializable(package="colordisc")
 class NormalizeLab(layers.Layer):
-    """Lab -> roughly [-1, 1] per channel: (L - 50) / 50, ab / 110."""
+    """Lab -> roughly [-1, 1] per channel: (L - L_CENT) / L_CENT, ab / AB_NORM."""
 
     def call(self, lab):
-        scale = ops.convert_to_tensor([L_CENT, AB_SCALE, AB_SCALE], dtype=lab.dtype)
+        scale = ops.convert_to_tensor([L_CENT, AB_NORM, AB_NORM], dtype=lab.dtype)
         shift = ops.convert_to_tensor([L_CENT, 0.0, 0.0], dtype=lab.dtype)
         return (lab - shift) / scale
 

@@ -18,13 +18,12 @@ import keras
 from keras import layers, ops
 
 from colordisc_tf.bins import NUM_BINS
+from colordisc_tf.constants import L_CENT, L_NORM
 
-__all__ = ["ECCV16_BLOCKS", "HEADS", "build_generator", "L_CENT", "L_NORM"]
+__all__ = ["ECCV16_BLOCKS", "HEADS", "build_generator"]
 
 HEADS = ("classification", "l2")
 
-L_CENT = 50.0
-L_NORM = 100.0
 
 #: (name, channels, convs, stride of the last conv, dilation, batchnorm)
 ECCV16_BLOCKS = (

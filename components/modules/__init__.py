@@ -1,1 +1,0 @@
-"""Module files for the trainer components (`run_fn(fn_args)`, as TFX trainers have)."""

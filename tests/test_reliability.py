@@ -1,0 +1,200 @@
+"""Planted user mistakes and hostile inputs: no silent wrong results, no lost outputs,
+one-line errors (exit code 2) for what the user can fix."""
+
+import io
+import json
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from colordisc_tf.cli import main
+from colordisc_tf.config import ConfigError, load_config
+
+IN_MEMORY = ["--direct_running_mode=in_memory", "--direct_num_workers=1"]
+
+
+def _photo(path, seed=0, size=(48, 40), mode="RGB", fmt=None):
+    rng = np.random.default_rng(seed)
+    pixels = rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
+    pixels[..., 0] = np.linspace(0, 255, size[0], dtype=np.uint8)  # some colour, not gray
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image = Image.fromarray(pixels)
+    if mode == "I;16":
+        image = Image.fromarray((pixels[..., 0].astype(np.uint16) * 257))
+    image.save(path, fmt)
+    return path
+
+
+def _one_line_error(capsys, argv):
+    code = main(argv)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2, err
+    assert len(err) == 1 and err[0].startswith("colordisc: error: "), err
+    return err[0]
+
+
+@pytest.fixture(scope="module")
+def generator_dir(tmp_path_factory):
+    from colordisc_tf.config import GeneratorConfig
+    from colordisc_tf.models import build_generator
+    from colordisc_tf.saving import save_generator
+
+    root = tmp_path_factory.mktemp("g")
+    save_generator(build_generator(0.0625), GeneratorConfig(width=0.0625, serving_size=32), str(root / "gen"))
+    return root / "gen"
+
+
+def test_preprocess_never_mixes_runs(tmp_path, capsys):
+    for i in range(4):
+        _photo(tmp_path / "a" / f"{i}.png", seed=i)
+    _photo(tmp_path / "b" / "x.png", seed=10)
+    out = str(tmp_path / "out")
+    assert main(["preprocess", str(tmp_path / "a"), "--output", out, "--size", "32", *IN_MEMORY]) == 0
+    first = sorted(os.listdir(out))
+    capsys.readouterr()
+    line = _one_line_error(capsys, ["preprocess", str(tmp_path / "b"), "--output", out, "--size", "32", *IN_MEMORY])
+    assert "not empty" in line and "--overwrite" in line
+    assert sorted(os.listdir(out)) == first  # untouched
+    assert main(["preprocess", str(tmp_path / "b"), "--output", out, "--size", "32", "--overwrite", *IN_MEMORY]) == 0
+    with open(os.path.join(out, "summary.json")) as f:
+        assert json.load(f)["inputs"] == 1
+    shards = [n for split in ("train", "eval") for n in os.listdir(os.path.join(out, f"Split-{split}"))]
+    assert len({n.rsplit("-of-", 1)[-1] for n in shards}) == 1  # no shards of the first run left beside
+    assert not [n for n in os.listdir(tmp_path) if ".partial-" in n or ".old-" in n or n.endswith(".lock")]
+
+
+def test_a_second_concurrent_run_is_refused_at_once(tmp_path):
+    from colordisc_tf.beam_preprocess import output_folder, run_preprocess
+    from colordisc_tf.config import PreprocessConfig
+
+    _photo(tmp_path / "in" / "p.png")
+    out = str(tmp_path / "out")
+    with output_folder(out) as staging:  # a run in progress
+        with pytest.raises(FileExistsError, match="another run is writing"):
+            run_preprocess([str(tmp_path / "in")], out, PreprocessConfig(size=32), IN_MEMORY)
+        open(os.path.join(staging, "marker"), "w").close()
+    assert os.listdir(out) == ["marker"]  # the first run's output, whole
+
+
+def test_a_failed_run_leaves_no_partial_output(tmp_path):
+    from colordisc_tf.beam_preprocess import output_folder
+
+    with pytest.raises(RuntimeError):
+        with output_folder(str(tmp_path / "out")) as staging:
+            open(os.path.join(staging, "half"), "w").close()
+            raise RuntimeError("killed mid-way")
+    assert os.listdir(tmp_path) == []
+
+
+def test_empty_input_folder_is_an_error(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    line = _one_line_error(capsys, ["preprocess", str(tmp_path / "empty"), "--output", str(tmp_path / "o"), *IN_MEMORY])
+    assert "nothing to preprocess" in line
+
+
+def test_colorize_names_outputs_after_inputs_and_skips_bad_files(tmp_path, capsys, generator_dir):
+    inputs = tmp_path / "in"
+    _photo(inputs / "a" / "photo.jpg", seed=1, fmt="JPEG")
+    _photo(inputs / "b" / "photo.jpg", seed=2, fmt="JPEG")
+    _photo(inputs / "photo.png", seed=3)
+    _photo(inputs / "deep16.tif", seed=4, mode="I;16")  # preprocess accepts 16-bit TIFF: so must colorize
+    (inputs / "notes.txt").write_text("not an image")
+    os.symlink(inputs / "loop", inputs / "loop")  # a symlink loop: reading it fails
+    _photo(inputs / "zz_after.png", seed=5)  # after the bad files in walk order
+    out = tmp_path / "out"
+    assert main(["colorize", "--model", str(generator_dir), str(inputs), "--output", str(out)]) == 0
+    captured = capsys.readouterr()
+    written = {os.path.relpath(os.path.join(d, f), out) for d, _, fs in os.walk(out) for f in fs}
+    assert written == {"a/photo.png", "b/photo.png", "photo.png", "deep16.png", "zz_after.png", "colorized.jsonl"}
+    assert "5 written, 2 skipped" in captured.out
+    skipped = [line for line in captured.err.splitlines() if line.startswith("colorize: skipped")]
+    assert len(skipped) == 2 and any("notes.txt: not_an_image" in s for s in skipped) \
+        and any("loop" in s for s in skipped)
+    with open(out / "colorized.jsonl") as f:
+        mapping = {row["input"]: row["output"] for row in map(json.loads, f)}
+    assert mapping[str(inputs / "a" / "photo.jpg")] == str(out / "a" / "photo.png")
+    for name in ("a/photo.png", "deep16.png"):
+        assert Image.open(out / name).size == (48, 40)
+    # a second run into the same folder is refused, not mixed in
+    line = _one_line_error(capsys, ["colorize", "--model", str(generator_dir), str(inputs), "--output", str(out)])
+    assert "not empty" in line
+
+
+def test_same_stem_in_one_folder_keeps_both(tmp_path, capsys, generator_dir):
+    _photo(tmp_path / "in" / "photo.jpg", seed=1, fmt="JPEG")
+    _photo(tmp_path / "in" / "photo.png", seed=2)
+    assert main(["colorize", "--model", str(generator_dir), str(tmp_path / "in"), "--output", str(tmp_path / "o")]) == 0
+    assert sorted(os.listdir(tmp_path / "o")) == ["colorized.jsonl", "photo_jpg.png", "photo_png.png"]
+
+
+def test_user_mistakes_are_one_line_errors(tmp_path, capsys, generator_dir):
+    from colordisc_tf.config import DiscriminatorConfig
+    from colordisc_tf.models import build_discriminator
+    from colordisc_tf.saving import save_discriminator
+
+    _photo(tmp_path / "p.png")
+    line = _one_line_error(capsys, ["colorize", "--model", str(generator_dir), str(tmp_path / "nope"),
+                                    "--output", str(tmp_path / "o")])
+    assert "nope" in line
+    critic = tmp_path / "critic"
+    save_discriminator(build_discriminator(width=8, depth=2), DiscriminatorConfig(width=8, depth=2), str(critic))
+    line = _one_line_error(capsys, ["colorize", "--model", str(critic), str(tmp_path / "p.png"),
+                                    "--output", str(tmp_path / "o")])
+    assert "is not a generator" in line
+    line = _one_line_error(capsys, ["colorize", "--model", str(tmp_path / "p.png"), str(tmp_path / "p.png"),
+                                    "--output", str(tmp_path / "o")])
+    assert "no SavedModel" in line
+    (tmp_path / "file").write_text("x")
+    line = _one_line_error(capsys, ["colorize", "--model", str(generator_dir), str(tmp_path / "p.png"),
+                                    "--output", str(tmp_path / "file")])
+    assert "not a folder" in line
+    (tmp_path / "bad.json").write_text('{"generator": {"steps": 10,}}')
+    line = _one_line_error(capsys, ["run", "--config", str(tmp_path / "bad.json")])
+    assert "bad.json" in line and "invalid JSON" in line
+    with pytest.raises(Exception):  # --debug: the traceback, for bugs
+        main(["colorize", "--model", str(tmp_path / "p.png"), str(tmp_path / "p.png"), "--output",
+              str(tmp_path / "o"), "--debug"])
+
+
+@pytest.mark.parametrize("overrides, key", [
+    ({"finetune": {"steps": -50}}, "finetune.steps"),
+    ({"discriminator": {"batch_size": 0}}, "discriminator.batch_size"),
+    ({"generator": {"crop_size": 128}, "data": ["photos"], "preprocess": {"size": 64}}, "generator.crop_size"),
+    ({"finetune": {"crop_size": 72}}, "finetune.crop_size"),  # demo tiles are 64
+    ({"failure_quantile": 1.5}, "failure_quantile"),
+    ({"prior": {"lam": 2.0}}, "prior.lam"),
+    ({"blessing": {"retrain_critic_seeds": 0}}, "blessing.retrain_critic_seeds"),
+    ({"generator": {"temperature": 0.0}}, "generator.temperature"),
+])
+def test_config_rules_are_checked_at_load_time_naming_the_key(tmp_path, overrides, key):
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(overrides))
+    with pytest.raises(ConfigError) as error:
+        load_config(str(path))
+    assert str(error.value).startswith(f"{path}: {key}: must be"), str(error.value)
+
+
+def test_the_shipped_configs_load():
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for name in ("demo.json", "full.json"):
+        load_config(os.path.join(repo, "pipelines", "configs", name))
+
+
+def test_too_few_photos_stop_the_run_at_the_first_component(tmp_path):
+    from tfx.dsl.components.base.base_beam_executor import BaseBeamExecutor
+    from tfx.types import standard_artifacts
+
+    from components.lab_example_gen import Executor
+
+    for i in range(3):
+        _photo(tmp_path / "three" / f"{i}.png", seed=i)
+    examples = standard_artifacts.Examples()
+    examples.uri = str(tmp_path / "examples")
+    os.makedirs(examples.uri)  # TFX makes the artifact folder first
+    executor = Executor(BaseBeamExecutor.Context(beam_pipeline_args=IN_MEMORY))
+    with pytest.raises(ValueError, match=r"too few photos.*train split \d \(need 20: min_train_photos\)"):
+        executor.Do({}, {"examples": [examples]}, {"input_base": json.dumps([str(tmp_path / "three")]),
+                                                   "config": json.dumps({"size": 32}),
+                                                   "min_photos": json.dumps({"train": 20, "eval": 8})})

@@ -1,0 +1,132 @@
+"""A generator's settings travel with it: one trained at a non-default temperature is
+decoded at that temperature by serving, the CLI, the Colorize component and the
+before/after evaluation, without anyone passing it."""
+
+import io
+import os
+
+import numpy as np
+import pytest
+
+from colordisc_tf.config import DiscriminatorConfig, GeneratorConfig
+from colordisc_tf.models import build_discriminator, build_generator
+
+AB_BINS = np.loadtxt(os.path.join(os.path.dirname(__file__), "..", "colordisc_tf", "data", "ab_bins_313.csv"),
+                     delimiter=",", skiprows=1)
+TEMPERATURE = 0.9  # not the default 0.38: a consumer that re-types the default decodes visibly differently
+
+
+def _planted_generator():
+    """Peaked on a red and a blue bin, so the temperature moves the colours a lot."""
+    import keras
+
+    keras.utils.set_random_seed(1)
+    generator = build_generator(0.0625)
+    head = generator.get_layer("conv8_313")
+    kernel, bias = head.get_weights()
+    bias[:] = 0.0
+    bias[int(np.argmin(np.linalg.norm(AB_BINS - [60, 40], axis=1)))] = 4.0
+    bias[int(np.argmin(np.linalg.norm(AB_BINS - [10, -60], axis=1)))] = 3.4
+    head.set_weights([kernel * 0.2, bias])
+    return generator
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    from colordisc_tf.saving import save_generator
+
+    root = tmp_path_factory.mktemp("travel")
+    config = GeneratorConfig(width=0.0625, serving_size=32, temperature=TEMPERATURE)
+    save_generator(_planted_generator(), config, str(root / "generator"))
+    return root
+
+
+def _decode(root, l_chan, temperature):
+    """The oracle: the saved Keras generator decoded at an explicit temperature."""
+    from colordisc_tf import inference
+    from colordisc_tf.saving import load_generator
+
+    generator, _ = load_generator(str(root / "generator"))
+    return inference.predict_ab(generator, l_chan, temperature).numpy()
+
+
+def _png(size=32):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    pixels = np.clip(np.linspace(40, 210, size)[None, :, None] + rng.normal(0, 15, (size, size, 3)), 0, 255)
+    buf = io.BytesIO()
+    Image.fromarray(pixels.astype(np.uint8)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _mean_ab_error(rgb_png_bytes, l_chan, ab):
+    from PIL import Image
+    from skimage import color as skcolor
+
+    rgb = np.asarray(Image.open(io.BytesIO(rgb_png_bytes)).convert("RGB")) / 255.0
+    return float(np.abs(skcolor.rgb2lab(rgb)[..., 1:] - ab).mean())
+
+
+def test_serving_and_cli_decode_at_the_generators_temperature(saved, tmp_path):
+    import tensorflow as tf
+    from PIL import Image
+    from skimage import color as skcolor
+
+    from colordisc_tf.cli import main
+
+    png = _png()
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "probe.png").write_bytes(png)
+    l_chan = skcolor.rgb2lab(np.asarray(Image.open(io.BytesIO(png))) / 255.0)[None, ..., :1].astype("float32")
+    at_own, at_default = _decode(saved, l_chan, TEMPERATURE)[0], _decode(saved, l_chan, 0.38)[0]
+    assert np.abs(at_own - at_default).mean() > 5  # the two temperatures are far apart here
+
+    serve = tf.saved_model.load(str(saved / "generator" / "serving")).signatures["serving_default"]
+    served = serve(images=tf.constant([png]))["colorized"].numpy()[0]
+    assert _mean_ab_error(served, l_chan, at_own) < 2.0 < _mean_ab_error(served, l_chan, at_default)
+
+    assert main(["colorize", "--model", str(saved / "generator"), str(tmp_path / "in"),
+                 "--output", str(tmp_path / "out")]) == 0
+    written = (tmp_path / "out" / "probe.png").read_bytes()
+    assert _mean_ab_error(written, l_chan, at_own) < 2.0 < _mean_ab_error(written, l_chan, at_default)
+
+
+def test_colorize_component_and_evaluation_decode_at_the_generators_temperature(saved, tiny_data, tmp_path):
+    import tensorflow as tf
+    from tfx.types import artifact_utils, standard_artifacts
+
+    from colordisc_tf import metrics
+    from colordisc_tf.before_after import compare_generators
+    from colordisc_tf.config import BlessingConfig
+    from colordisc_tf.record_format import decode_lab_example, split_file_pattern
+    from colordisc_tf.saving import load_generator
+    from components.colorize import Executor
+
+    examples = standard_artifacts.Examples()
+    examples.uri = tiny_data["examples"]
+    examples.split_names = artifact_utils.encode_split_names(["eval"])
+    model = standard_artifacts.Model()
+    model.uri = str(saved / "generator")
+    colorized = standard_artifacts.Examples()
+    colorized.uri = str(tmp_path / "colorized")
+    Executor().Do({"examples": [examples], "model": [model]}, {"colorized": [colorized]}, {"batch_size": 16})
+
+    files = tf.io.gfile.glob(split_file_pattern(colorized.uri, "eval"))
+    records = [decode_lab_example(r.numpy()) for r in tf.data.TFRecordDataset(files, compression_type="GZIP")]
+    lab = np.stack([r["lab"] for r in records]).astype("float32")
+    at_own, at_default = _decode(saved, lab[..., :1], TEMPERATURE), _decode(saved, lab[..., :1], 0.38)
+    assert np.abs(lab[..., 1:] - at_own).mean() < 1.0 < np.abs(lab[..., 1:] - at_default).mean()
+
+    critic = (build_discriminator(width=8, depth=2), DiscriminatorConfig(width=8, depth=2))
+    generator = load_generator(str(saved / "generator"))
+    assert generator[1].temperature == TEMPERATURE
+    report, _ = compare_generators(generator, generator, critic, tiny_data["examples"], tiny_data["examples"],
+                                   blessing=BlessingConfig(retrain_critic_steps=0))
+    real = [decode_lab_example(r.numpy())["lab"] for r in tf.data.TFRecordDataset(
+        tf.io.gfile.glob(tiny_data["eval"]), compression_type="GZIP")]
+    real = np.stack(real).astype("float32")
+    expected = metrics.auc_raw_accuracy(_decode(saved, real[..., :1], TEMPERATURE), real[..., 1:])
+    wrong = metrics.auc_raw_accuracy(_decode(saved, real[..., :1], 0.38), real[..., 1:])
+    assert report["sets"]["eval_all"]["base"]["auc_raw"] == pytest.approx(expected, abs=1e-3)
+    assert abs(expected - wrong) > 0.1
