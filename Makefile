@@ -10,7 +10,7 @@ STAMP := $(VENV)/.colordisc-installed
 EXTRAS_STAMP := $(VENV)/.colordisc-extras-installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-all venv editable lock clean
+.PHONY: demo test test-all mutate venv editable lock clean
 
 venv: editable
 
@@ -48,6 +48,14 @@ test: editable $(EXTRAS_STAMP)
 
 test-all: editable $(EXTRAS_STAMP)
 	$(PY) -m pytest -q --run-slow $(PYTEST_ARGS)
+
+# Mutation testing of the colour / loss / selection core (tests/mutate.py; ~10 min on 2 cores).
+# mutmut and its own dependencies are a dev tool: installed here, not by the lock.
+MUTMUT := mutmut==3.8.1
+MUTATE_ARGS ?=
+mutate: editable $(EXTRAS_STAMP)
+	$(PY) -m pip install --quiet $(MUTMUT)
+	$(PY) tests/mutate.py $(MUTATE_ARGS)
 
 # Re-resolve the stack into requirements.lock (needs network; see README "Install recipe").
 lock:

@@ -178,4 +178,4 @@ def bless(report: dict, config: BlessingConfig) -> tuple[bool, list[str]]:
         reasons.append(f"critics retrained on each generator's own outputs tell the eval failures' colorizations from "
                        f"the real photos with ROC AUC {base_auc:.3f} (base) -> {tuned_auc:.3f} (fine-tuned), not lower "
                        f"by more than {config.min_retrained_auc_drop:.3f}: the gain exploits the fixed critic")
-    return not reasons, reasons or [f"fool rate +{gain:.3f} on eval failures, AuC change {-drop:+.2f} points"]
+    return not reasons, reasons or [f"fool rate +{gain:.3f} on eval failures, AuC change {0.0 - drop:+.2f} points"]

@@ -207,7 +207,8 @@ def select_failures(rows: list[dict], split: str, quantile: float | None = 0.25,
     if threshold is None:
         if not 0 < quantile <= 1:
             raise ValueError(f"quantile must be in (0, 1], got {quantile}")
-        count = int(np.floor(quantile * len(split_rows)))
+        # (+1e-9: 0.29 * 100 is 28.999999999999996 in floating point, and must select 29)
+        count = int(np.floor(quantile * len(split_rows) + 1e-9))
         if count == 0:
             return []
         cut = scores[count - 1]

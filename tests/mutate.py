@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Mutation testing of the colour / loss / selection core with mutmut 3.
 
-    .venv/bin/python tests/mutate.py                  # every target below
+    make mutate                                       # installs mutmut, runs every target below
+    .venv/bin/python tests/mutate.py                  # the same, mutmut installed
     .venv/bin/python tests/mutate.py color losses     # some of them
     .venv/bin/python tests/mutate.py --list           # the targets
 

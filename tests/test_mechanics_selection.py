@@ -349,3 +349,11 @@ def test_discriminator_error_and_fool_rate_at_the_threshold():
     assert metrics.fool_rate(fake, threshold=0.505) == pytest.approx(1 / 3)
     assert metrics.discriminator_error([0.5], [0.4999]) == 0.0
     assert metrics.discriminator_error([0.4999], [0.5]) == 1.0
+
+
+def test_quantile_count_survives_float_rounding():
+    # 0.29 * 100 == 28.999999999999996 in floating point: the filter must still take 29
+    rows = [{"id": f"p{i:03d}", "source": f"p{i}.png", "split": "train", "fake_score": i / 100} for i in range(100)]
+    for quantile, n in ((0.29, 100), (0.57, 100), (0.58, 100)):
+        chosen = select_failures(rows[:n], "train", quantile=quantile)
+        assert len(chosen) == round(quantile * n), (quantile, len(chosen))
