@@ -69,7 +69,15 @@ class Executor(base_executor.BaseExecutor):
 class BeforeAfterEvaluator(base_component.BaseComponent):
     """Outputs `blessing` (ModelBlessing: blessed 1/0, BLESSED or NOT_BLESSED with the
     reasons) and `report` (index.html, before_after.json, PNGs), copied to
-    report_copy_dir when given."""
+    report_copy_dir when given.
+
+    It trains critics of its own: `blessing.retrain_critic_seeds` fresh critics per
+    generator (base and fine-tuned), `retrain_critic_steps` steps each, on real photos vs
+    that generator's colorizations. They are part of the measurement, not models of the
+    pipeline: nothing downstream uses them, they are rebuilt from the same seeds whenever
+    the evaluation reruns, and ML Metadata caches the evaluation as a whole (same inputs
+    and blessing config: no retraining). So they live in a temporary folder and are not
+    artifacts; their per-seed detection AUCs are in before_after.json."""
 
     SPEC_CLASS = BeforeAfterEvaluatorSpec
     EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(Executor)

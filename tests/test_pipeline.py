@@ -17,7 +17,7 @@ from colordisc_tf.demo_data import write_demo_photos
 from colordisc_tf.record_format import decode_lab_example
 from pipelines.colordisc_pipeline import create_pipeline
 from pipelines.progress import component_progress
-from pipelines.run_summary import report_run
+from pipelines.run_summary import latest_run_outputs, report_run
 
 TINY = {
     "name": "colordisc-tiny",
@@ -273,3 +273,52 @@ def test_report_renders_in_headless_chromium(tiny_run, tmp_path):
     assert pixels.std() > 10  # text, tables and images, not a blank page
     # The images loaded: some pixels are colourful (the prior plot and the grids).
     assert (np.ptp(pixels, axis=-1) > 60).mean() > 0.01
+
+
+def _node_states(root, since: int) -> dict:
+    """{node id: execution state} of the executions after the first `since`."""
+    store = _store(root)
+    states = {}
+    for execution in store.get_executions()[since:]:
+        for context in store.get_contexts_by_execution(execution.id):
+            if store.get_context_types_by_id([context.type_id])[0].name == "node":
+                states[context.name.split(".", 1)[1]] = metadata_store_pb2.Execution.State.Name(
+                    execution.last_known_state)
+    return states
+
+
+def _run_again(root, config, **sections) -> dict:
+    import dataclasses
+
+    since = len(_store(root).get_executions())
+    changed = dataclasses.replace(config, **sections)
+    LocalDagRunner().run(create_pipeline(changed))
+    return _node_states(root, since)
+
+
+UPSTREAM_OF_FINETUNE = {"LabExampleGen", "ColorPrior", "GeneratorTrainer", "Colorize", "PushGenerator",
+                        "DiscriminatorTrainer", "PushDiscriminator", "RealnessEvaluator", "FailureFilter"}
+
+
+def test_cache_reruns_exactly_what_a_config_change_touches_then_starts_from_imported_weights(tiny_run):
+    import dataclasses
+
+    from colordisc_tf.saving import load_generator
+
+    root, config, *_ = tiny_run
+    # (runs last in this module: it adds runs to the store the tests above read)
+    states = _run_again(root, config, finetune=dataclasses.replace(config.finetune, lambda_adv=0.5))
+    assert {n for n, s in states.items() if s == "CACHED"} == UPSTREAM_OF_FINETUNE
+    assert {n for n, s in states.items() if s == "COMPLETE"} == {
+        "FineTuneTrainer", "BeforeAfterEvaluator", "PushGeneratorFinetuned"}
+
+    # A generator from elsewhere (here: the first run's), used as is: "init" + steps 0.
+    first = min(_store(root).get_artifacts_by_type("Model"), key=lambda a: a.id).uri
+    states = _run_again(root, config, generator=dataclasses.replace(config.generator, init=first, steps=0))
+    assert {n for n, s in states.items() if s == "CACHED"} == {"LabExampleGen", "ColorPrior"}
+    assert set(states) == set(UPSTREAM_OF_FINETUNE) | {"FineTuneTrainer", "BeforeAfterEvaluator",
+                                                       "PushGeneratorFinetuned"}
+    used = latest_run_outputs(str(root / "metadata.sqlite"))["GeneratorTrainer"]["model"][0].uri
+    assert used != first
+    for a, b in zip(load_generator(first)[0].get_weights(), load_generator(used)[0].get_weights()):
+        np.testing.assert_array_equal(a, b)  # steps 0: the imported weights, untouched
