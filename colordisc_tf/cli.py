@@ -61,30 +61,44 @@ def _cmd_demo(args) -> int:
     return _cmd_run(args, demo=True)
 
 
-def _cmd_realness(args) -> int:
+def _png_as_preprocess_decodes(path: str) -> bytes:
+    """The file decoded the way `preprocess` decodes it (Pillow: any format it reads, 16-bit,
+    ICC, EXIF), as 8-bit PNG bytes for a serving signature. Raises ImageRejected or OSError."""
     import io
+
+    from PIL import Image
+
+    from colordisc_tf.image_io import decode_image
+
+    with open(path, "rb") as f:
+        rgb = decode_image(f.read())
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _skip_reason(error) -> str:
+    """One line saying why a file was skipped (ImageRejected, OSError or a TF op error)."""
+    text = f"{error.reason}: {error.detail}" if hasattr(error, "reason") else getattr(error, "message", None) or str(error)
+    return text.strip().splitlines()[0]
+
+
+def _cmd_realness(args) -> int:
     import json
 
     import tensorflow as tf
-    from PIL import Image
 
     from colordisc_tf.beam_preprocess import expand_inputs
-    from colordisc_tf.image_io import ImageRejected, decode_image
+    from colordisc_tf.image_io import ImageRejected
 
     score = _load_signature(args.discriminator, "serving_default", "realness", "a critic")
     rows = []
     for path in expand_inputs(args.inputs):
         try:
-            with open(path, "rb") as f:
-                rgb = decode_image(f.read())
-            buf = io.BytesIO()
-            Image.fromarray(rgb).save(buf, "PNG")
-            out = score(images=tf.constant([buf.getvalue()]))
+            out = score(images=tf.constant([_png_as_preprocess_decodes(path)]))
             rows.append({"path": path, "realness": float(out["realness"].numpy()[0])})
-        except ImageRejected as e:
-            rows.append({"path": path, "error": f"{e.reason}: {e.detail}"})
-        except (OSError, tf.errors.OpError) as e:
-            rows.append({"path": path, "error": (getattr(e, "message", None) or str(e)).strip().splitlines()[0]})
+        except (ImageRejected, OSError, tf.errors.OpError) as e:
+            rows.append({"path": path, "error": _skip_reason(e)})
     for row in rows:
         print(f"{row['realness']:.4f}  {row['path']}" if "realness" in row else f"  error  {row['path']}: {row['error']}")
     if args.output:
@@ -190,8 +204,8 @@ def _output_names(paths: list[str], suffix: str = ".png") -> dict[str, str]:
 
 
 def _cmd_colorize(args) -> int:
-    """Each input decoded the way `preprocess` decodes (Pillow: any format it accepts, 16-bit,
-    ICC, EXIF), sent to the serving signature as PNG; a bad file is skipped with its reason."""
+    """Each input decoded the way `preprocess` decodes, sent to the serving signature as PNG;
+    a bad file is skipped with its reason."""
     import json
     from pathlib import Path
 
@@ -209,34 +223,24 @@ def _cmd_colorize(args) -> int:
                 for path, name in written.items():
                     f.write(json.dumps({"input": path, "output": os.path.join(args.output, name)}) + "\n")
     for path, reason in skipped:
-        print(f"colorize: skipped {path}: {reason.strip().splitlines()[0]}", file=sys.stderr)
+        print(f"colorize: skipped {path}: {reason}", file=sys.stderr)
     print(f"colorize: {len(written)} written, {len(skipped)} skipped -> {args.output}"
           + (" (which input is which output: colorized.jsonl)" if written else ""))
     return 0 if written else 1
 
 
 def _colorize_into(out, paths: list[str], names: dict, serve) -> tuple[dict, list]:
-    import io
-
     import tensorflow as tf
-    from PIL import Image
     from tqdm import tqdm
 
-    from colordisc_tf.image_io import ImageRejected, decode_image
+    from colordisc_tf.image_io import ImageRejected
 
     written, skipped = {}, []
     for path in tqdm(paths, desc="colorize", unit="image", disable=None):
         try:
-            with open(path, "rb") as f:
-                rgb = decode_image(f.read())
-            buf = io.BytesIO()
-            Image.fromarray(rgb).save(buf, "PNG")
-            png = serve(images=tf.constant([buf.getvalue()]))["colorized"].numpy()[0]
-        except ImageRejected as e:
-            skipped.append((path, f"{e.reason}: {e.detail}"))
-            continue
-        except (OSError, tf.errors.OpError) as e:
-            skipped.append((path, getattr(e, "message", None) or str(e)))
+            png = serve(images=tf.constant([_png_as_preprocess_decodes(path)]))["colorized"].numpy()[0]
+        except (ImageRejected, OSError, tf.errors.OpError) as e:
+            skipped.append((path, _skip_reason(e)))
             continue
         target = out / names[path]
         target.parent.mkdir(parents=True, exist_ok=True)

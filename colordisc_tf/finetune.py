@@ -25,7 +25,6 @@ gets BackupAndRestore and TensorBoard for free.
 from __future__ import annotations
 
 import logging
-import os
 
 import keras
 from keras import layers, ops
@@ -219,7 +218,6 @@ def finetune_generator(config: FineTuneConfig, generator, discriminator, dataset
     `temperature` (its GeneratorConfig's); returns history."""
     _log.info("fine-tune config:\n%s", describe(config))
     keras.utils.set_random_seed(config.seed)
-    os.makedirs(output_dir, exist_ok=True)
     model = build_adversarial(generator, discriminator, temperature, config.critic_learning_rate > 0)
     model = compile_adversarial(model, config, class_weights)
     return fit_for_steps(model, dataset, steps=config.steps, steps_per_epoch=config.steps_per_epoch,

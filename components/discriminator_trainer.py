@@ -40,7 +40,7 @@ class Executor(TrainerExecutor):
             output_dir=args.model_run_dir, backup_dir=args.backup_dir,
         )
         save_discriminator(model, config, args.model_dir, args.serving_model_dir)
-        return {k: v[-1] for k, v in history.items() if isinstance(v, list) and v}
+        return history
 
 
 class DiscriminatorTrainer(base_component.BaseComponent):

@@ -60,7 +60,7 @@ class Executor(TrainerExecutor):
         save_generator(generator, generator_config, args.model_dir, args.serving_model_dir)
         shutil.copy(os.path.join(args.model_run_dir, "history.json"),
                     os.path.join(args.model_dir, "finetune_history.json"))
-        return {"finetuned": 1, **{k: v[-1] for k, v in history.items() if isinstance(v, list) and v}}
+        return {"finetuned": 1, **history}
 
 
 class FineTuneTrainer(base_component.BaseComponent):

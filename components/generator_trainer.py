@@ -38,7 +38,7 @@ class Executor(TrainerExecutor):
         model, history = train_generator(config, args.train_files, args.eval_files, args.model_run_dir,
                                          prior=prior.prior, weights=prior.weights, backup_dir=args.backup_dir)
         save_generator(model, config, args.model_dir, args.serving_model_dir)
-        return {k: v[-1] for k, v in history.items() if isinstance(v, list) and v}
+        return history
 
 
 class GeneratorTrainer(base_component.BaseComponent):

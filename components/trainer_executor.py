@@ -36,7 +36,8 @@ class TrainerArgs:
 
 class TrainerExecutor(base_executor.BaseExecutor):
     """Subclasses set CONFIG (the config dataclass of `custom_config`) and implement
-    train(args, config) -> {metric: number}, recorded as the model's custom properties."""
+    train(args, config) -> {name: number or per-epoch list}; each number, and each list's
+    last value, becomes a custom property of the model."""
 
     CONFIG: type
 
@@ -66,5 +67,7 @@ class TrainerExecutor(base_executor.BaseExecutor):
             input_uris=input_uris,
         )
         for name, value in (self.train(args, from_dict(self.CONFIG, config_dict)) or {}).items():
+            if isinstance(value, list) and value:
+                value = value[-1]
             if isinstance(value, (int, float)):
                 model.set_float_custom_property(name, float(value))
