@@ -11,7 +11,7 @@ from importlib import resources
 
 import numpy as np
 
-__all__ = ["AB_BINS", "NUM_BINS", "nearest_bin_table", "count_bins", "smooth_prior", "rebalance_weights"]
+__all__ = ["AB_BINS", "NUM_BINS", "nearest_bin", "nearest_bin_table", "count_bins", "smooth_prior", "rebalance_weights"]
 
 
 def _load_bins() -> np.ndarray:
@@ -36,6 +36,19 @@ def nearest_bin_table() -> np.ndarray:
     bins = AB_BINS.astype(np.float32)
     d2 = (ab**2).sum(-1, keepdims=True) - 2 * ab @ bins.T + (bins**2).sum(-1)
     return d2.argmin(-1).astype(np.int16).reshape(256, 256)
+
+
+def nearest_bin(ab, chunk: int = 1 << 16) -> np.ndarray:
+    """float ab (..., 2) -> (...) int64 index of the nearest bin (NumPy, in chunks of pixels)."""
+    ab = np.asarray(ab, dtype=np.float32)
+    flat = ab.reshape(-1, 2)
+    centres = AB_BINS.astype(np.float32)
+    out = np.empty(len(flat), np.int64)
+    for start in range(0, len(flat), chunk):
+        part = flat[start:start + chunk]
+        d2 = np.sum(part * part, 1, keepdims=True) - 2.0 * part @ centres.T + np.sum(centres * centres, 1)
+        out[start:start + chunk] = np.argmin(d2, axis=1)
+    return out.reshape(ab.shape[:-1])
 
 
 def count_bins(ab_i8: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ import dataclasses
 import json
 import typing
 
-from colordisc_tf.constants import ANNEAL_T, DEFAULT_MAX_PIXELS
+from colordisc_tf.constants import ANNEAL_T, DEFAULT_MAX_PIXELS, PRECISIONS
 
 __all__ = [
     "ConfigError",
@@ -105,6 +105,10 @@ def _training_steps(config, min_steps: int = 1) -> None:
     _require(config.learning_rate >= 0, "learning_rate", ">= 0", config.learning_rate)
 
 
+def _precision(config) -> None:
+    _require(config.precision in PRECISIONS, "precision", " or ".join(PRECISIONS), config.precision)
+
+
 def to_dict(config) -> dict:
     return dataclasses.asdict(config)
 
@@ -171,8 +175,10 @@ class GeneratorConfig:
     seed: int = 0
     init: str | None = None  # a generator SavedModel / .keras file to start from (e.g. imported ECCV16)
     jit_compile: bool = False
+    precision: str = "float32"  # or "mixed_bfloat16" (GPUs, bf16 CPUs) or "auto"; saved models stay float32
 
     def __post_init__(self):
+        _precision(self)
         _require(self.width > 0, "width", "> 0", self.width)
         _require(self.head in ("classification", "l2"), "head", "'classification' or 'l2'", self.head)
         _require(self.crop_size >= 8 and self.crop_size % 8 == 0, "crop_size", "a multiple of 8", self.crop_size)
@@ -203,8 +209,10 @@ class DiscriminatorConfig:
     eval_batches: int = 8
     serving_size: int = 64  # the serving model scores images resized to this
     seed: int = 0
+    precision: str = "float32"  # as GeneratorConfig.precision
 
     def __post_init__(self):
+        _precision(self)
         _positive(self, "width", "depth")
         _training_steps(self)
         _require(self.batch_size % 2 == 0, "batch_size", "even (half real, half colorized)", self.batch_size)
@@ -234,8 +242,10 @@ class FineTuneConfig:
     sigma: float = 5.0
     seed: int = 0
     strategy: str = "default"  # TensorFlow backend: "default", "mirrored" (all local GPUs) or "multi_worker_mirrored"
+    precision: str = "float32"  # as GeneratorConfig.precision: both players compute in it
 
     def __post_init__(self):
+        _precision(self)
         _require(self.strategy in ("default", "mirrored", "multi_worker_mirrored"), "strategy",
                  "default, mirrored or multi_worker_mirrored", self.strategy)
         _training_steps(self)

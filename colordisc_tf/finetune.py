@@ -34,6 +34,7 @@ from colordisc_tf.config import FineTuneConfig, describe
 from colordisc_tf.constants import ANNEAL_T
 from colordisc_tf.fit import fit_for_steps
 from colordisc_tf.losses import RebalancedCrossEntropy
+from colordisc_tf.precision import at_precision
 
 __all__ = [
     "AnnealedMeanAb",
@@ -121,6 +122,11 @@ class _FrozenCritic(layers.Layer):
         logits, _ = self.critic.stateless_call(weights, state, lab, training=True)
         return logits
 
+    @property
+    def metrics(self):
+        # A critic compiled on its own would lend the adversarial model its idle "loss" tracker.
+        return []
+
     def compute_output_shape(self, input_shape):
         return self.critic.compute_output_shape(input_shape)
 
@@ -136,6 +142,11 @@ class _LearningCritic(layers.Layer):
     def call(self, real, fake):
         logits = self.critic(ops.concatenate([real, ops.stop_gradient(fake)], axis=0), training=True)
         return tuple(ops.split(logits, 2, axis=0))
+
+    @property
+    def metrics(self):
+        # A critic compiled on its own would lend the adversarial model its idle "loss" tracker.
+        return []
 
     def compute_output_shape(self, real_shape, fake_shape):
         shape = self.critic.compute_output_shape(real_shape)
@@ -218,7 +229,12 @@ def finetune_generator(config: FineTuneConfig, generator, discriminator, dataset
     `temperature` (its GeneratorConfig's); returns history."""
     _log.info("fine-tune config:\n%s", describe(config))
     keras.utils.set_random_seed(config.seed)
-    model = build_adversarial(generator, discriminator, temperature, config.critic_learning_rate > 0)
+    players = [at_precision(generator, config.precision), at_precision(discriminator, config.precision)]
+    model = build_adversarial(*players, temperature, config.critic_learning_rate > 0)
     model = compile_adversarial(model, config, class_weights)
-    return fit_for_steps(model, dataset, steps=config.steps, steps_per_epoch=config.steps_per_epoch,
-                         output_dir=output_dir, backup_dir=backup_dir, callbacks=callbacks)
+    history = fit_for_steps(model, dataset, steps=config.steps, steps_per_epoch=config.steps_per_epoch,
+                            output_dir=output_dir, backup_dir=backup_dir, callbacks=callbacks)
+    for original, trained in zip((generator, discriminator), players):
+        if trained is not original:  # trained in another precision: the caller's models get the weights
+            original.set_weights(trained.get_weights())
+    return history

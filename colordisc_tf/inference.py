@@ -9,7 +9,8 @@ from __future__ import annotations
 import tensorflow as tf
 
 from colordisc_tf import color
-from colordisc_tf.constants import AB_NORM, ANNEAL_T
+from colordisc_tf.constants import ANNEAL_T
+from colordisc_tf.ops import decode_ab
 
 __all__ = ["predict_ab", "colorize_rgb", "decode_to_rgb", "lab_to_uint8_rgb"]
 
@@ -17,12 +18,8 @@ __all__ = ["predict_ab", "colorize_rgb", "decode_to_rgb", "lab_to_uint8_rgb"]
 def predict_ab(model, l_batch, temperature: float = ANNEAL_T, head: str = "classification"):
     """(B, H, W, 1) L -> (B, H, W, 2) ab at the input's resolution."""
     l_batch = tf.convert_to_tensor(l_batch, tf.float32)
-    out = model(l_batch, training=False)
-    if head == "classification":
-        ab_small = color.annealed_mean(tf.nn.softmax(out, axis=-1), T=temperature)
-    else:
-        ab_small = out * AB_NORM
-    return tf.image.resize(ab_small, tf.shape(l_batch)[1:3], method="bilinear")
+    shape = tf.shape(l_batch)
+    return decode_ab(model(l_batch, training=False), (shape[1], shape[2]), temperature, head)
 
 
 def lab_to_uint8_rgb(lab):

@@ -20,7 +20,7 @@ from colordisc_tf import ops as cops
 from colordisc_tf.bins import NUM_BINS
 from colordisc_tf.constants import AB_NORM
 
-__all__ = ["rebalanced_cross_entropy", "RebalancedCrossEntropy", "L2AbLoss", "chroma_mask"]
+__all__ = ["rebalanced_cross_entropy", "RebalancedCrossEntropy", "L2AbLoss", "PatchBCE", "chroma_mask"]
 
 
 def chroma_mask(ab, gray_threshold: float = 5.0):
@@ -71,3 +71,15 @@ class L2AbLoss(keras.losses.Loss):
         factor = ops.shape(y_true)[1] // ops.shape(y_pred)[1]
         target = cops.downsample_ab(y_true, factor) / AB_NORM
         return ops.mean(ops.square(y_pred - target))
+
+
+@keras.saving.register_keras_serializable(package="colordisc")
+class PatchBCE(keras.losses.Loss):
+    """Binary cross entropy of every patch logit against its image's label."""
+
+    def __init__(self, name="patch_bce", **kwargs):
+        super().__init__(name=name, **kwargs)
+
+    def call(self, y_true, y_pred):
+        labels = ops.reshape(ops.cast(y_true, y_pred.dtype), (-1, 1, 1, 1)) * ops.ones_like(y_pred)
+        return ops.mean(ops.binary_crossentropy(labels, y_pred, from_logits=True), axis=(1, 2, 3))

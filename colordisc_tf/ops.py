@@ -11,9 +11,9 @@ import numpy as np
 from keras import ops
 
 from colordisc_tf.bins import AB_BINS, NUM_BINS
-from colordisc_tf.constants import ANNEAL_T
+from colordisc_tf.constants import AB_NORM, ANNEAL_T
 
-__all__ = ["soft_encode", "annealed_mean", "downsample_ab", "nearest_bin"]
+__all__ = ["soft_encode", "annealed_mean", "decode_ab", "downsample_ab", "nearest_bin"]
 
 _BINS = AB_BINS.astype(np.float32)
 
@@ -57,3 +57,16 @@ def annealed_mean(logits_or_probs, T: float = ANNEAL_T, from_logits: bool = True
 def downsample_ab(ab, factor: int = 4):
     """(B, H, W, 2) -> (B, H/factor, W/factor, 2) by area averaging (sides must divide)."""
     return ops.average_pool(ab, pool_size=factor, strides=factor, padding="valid")
+
+
+def decode_ab(output, size, temperature: float = ANNEAL_T, head: str = "classification"):
+    """The generator's output -> ab (B, H, W, 2) at `size` (H, W): annealed mean of the 313
+    logits (or the l2 head's ab / AB_NORM), then bilinear upsampling. The one decode of the
+    SavedModels, bulk colorizing and the jitted JAX colorizer, so all of them agree."""
+    output = ops.cast(output, "float32")
+    ab = annealed_mean(output, temperature) if head == "classification" else output * AB_NORM
+    if all(isinstance(side, int) for side in size):
+        return ops.image.resize(ab, size, interpolation="bilinear")
+    import tensorflow as tf  # a size known only at run time: a TensorFlow graph (SavedModel); same kernel
+
+    return tf.image.resize(ab, size, method="bilinear")

@@ -4,6 +4,7 @@
     <dir>/config.json                              the config it was trained with
     <dir>/serving/ (or Format-Serving/ in TFX)     the TF Serving SavedModel
 
+Models are saved in float32 whatever precision they trained in (colordisc_tf.precision).
 Loading returns (model, config): the settings a consumer needs -- the generator's
 decode temperature and head, the critic's crop and serving size -- travel with the
 model instead of being re-typed by each consumer.
@@ -17,6 +18,7 @@ import os
 import keras
 
 from colordisc_tf.config import ConfigError, DiscriminatorConfig, GeneratorConfig, describe, from_dict
+from colordisc_tf.precision import at_precision
 
 __all__ = ["load_generator", "save_generator", "load_discriminator", "save_discriminator"]
 
@@ -44,11 +46,14 @@ def _load(path: str, keras_file: str, config_class):
     return keras.saving.load_model(model_path, compile=False), config
 
 
-def _save(model: keras.Model, config, model_dir: str, keras_file: str) -> None:
+def _save(model: keras.Model, config, model_dir: str, keras_file: str) -> keras.Model:
+    """Writes the float32 twin of `model` and returns it (for the SavedModel export)."""
+    model = at_precision(model, "float32")
     os.makedirs(model_dir, exist_ok=True)
     model.save(os.path.join(model_dir, keras_file))
     with open(os.path.join(model_dir, "config.json"), "w") as f:
         f.write(describe(config))
+    return model
 
 
 def load_generator(path: str) -> tuple[keras.Model, GeneratorConfig]:
@@ -67,7 +72,7 @@ def save_generator(model: keras.Model, config: GeneratorConfig, model_dir: str, 
     (default model_dir/serving), decoding with config's temperature. Returns serving_dir."""
     from colordisc_tf.export import export_generator
 
-    _save(model, config, model_dir, GENERATOR_FILE)
+    model = _save(model, config, model_dir, GENERATOR_FILE)
     serving_dir = serving_dir or os.path.join(model_dir, "serving")
     return export_generator(model, serving_dir, config.serving_size, config.temperature, config.max_serving_pixels,
                             config.head)
@@ -78,6 +83,6 @@ def save_discriminator(model: keras.Model, config: DiscriminatorConfig, model_di
     """model_dir/discriminator.keras + config.json + the serving SavedModel. Returns serving_dir."""
     from colordisc_tf.export import export_discriminator
 
-    _save(model, config, model_dir, DISCRIMINATOR_FILE)
+    model = _save(model, config, model_dir, DISCRIMINATOR_FILE)
     serving_dir = serving_dir or os.path.join(model_dir, "serving")
     return export_discriminator(model, serving_dir, config.serving_size)

@@ -8,29 +8,18 @@ import os
 import keras
 import numpy as np
 import tensorflow as tf
-from keras import ops
 
 from colordisc_tf import metrics
 from colordisc_tf.config import DiscriminatorConfig, describe
 from colordisc_tf.fit import fit_for_steps
+from colordisc_tf.losses import PatchBCE
 from colordisc_tf.models.discriminator import build_discriminator, realness
+from colordisc_tf.precision import at_precision
 from colordisc_tf.records import lab_dataset
 
 __all__ = ["PatchBCE", "train_discriminator", "score_lab_batches"]
 
 _log = logging.getLogger(__name__)
-
-
-@keras.saving.register_keras_serializable(package="colordisc")
-class PatchBCE(keras.losses.Loss):
-    """Binary cross entropy of every patch logit against its image's label."""
-
-    def __init__(self, name="patch_bce", **kwargs):
-        super().__init__(name=name, **kwargs)
-
-    def call(self, y_true, y_pred):
-        labels = ops.reshape(ops.cast(y_true, y_pred.dtype), (-1, 1, 1, 1)) * ops.ones_like(y_pred)
-        return ops.mean(ops.binary_crossentropy(labels, y_pred, from_logits=True), axis=(1, 2, 3))
 
 
 def _lab(l_chan, ab):
@@ -86,7 +75,7 @@ def train_discriminator(config: DiscriminatorConfig, real_train: str, fake_train
     keras.utils.set_random_seed(config.seed)
     os.makedirs(output_dir, exist_ok=True)
     log_dir = os.path.join(output_dir, "logs")
-    model = build_discriminator(config.width, config.depth, config.global_pool)
+    model = at_precision(build_discriminator(config.width, config.depth, config.global_pool), config.precision)
     model.compile(keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1), loss=PatchBCE())
     callbacks = []
     if real_eval and fake_eval and tf.io.gfile.glob(real_eval):

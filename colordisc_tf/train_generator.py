@@ -12,6 +12,7 @@ from colordisc_tf.config import GeneratorConfig, describe
 from colordisc_tf.fit import fit_for_steps
 from colordisc_tf.losses import L2AbLoss, RebalancedCrossEntropy
 from colordisc_tf.models import build_generator
+from colordisc_tf.precision import at_precision
 from colordisc_tf.records import count_records, lab_dataset
 from colordisc_tf.saving import load_generator
 
@@ -58,6 +59,7 @@ def train_generator(
         model = load_generator(config.init)[0]
     else:
         model = build_generator(config.width, head=config.head)
+    model = at_precision(model, config.precision)
     if config.head == "classification":
         loss = RebalancedCrossEntropy(weights, k=config.k, sigma=config.sigma)
     else:

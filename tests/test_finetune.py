@@ -197,3 +197,22 @@ def test_finetune_trainer_passes_the_base_generator_through_without_failures(tmp
     for a, b in zip(base.get_weights(), passed.get_weights()):
         np.testing.assert_array_equal(a, b)
     assert (tmp_path / "out" / "serving" / "saved_model.pb").exists()
+
+
+def test_a_critic_compiled_on_its_own_does_not_blank_the_reported_loss(tiny_data):
+    """Keras would report the nested critic's idle "loss" tracker (0.0) as the adversarial loss."""
+    import keras
+
+    from colordisc_tf.train_discriminator import PatchBCE
+
+    critic = build_discriminator(width=8, depth=2)
+    critic.compile(keras.optimizers.Adam(1e-3), PatchBCE())
+    l_chan, ab = _batch(tiny_data, n=8)
+    for ttur in (False, True):
+        config = FineTuneConfig(batch_size=8, crop_size=32, critic_learning_rate=1e-3 if ttur else 0.0)
+        model = compile_adversarial(build_adversarial(build_generator(0.0625), critic, train_critic=ttur), config)
+        logs = model.fit(_repeat(l_chan, ab, 8, ttur), steps_per_epoch=2, epochs=1, verbose=0).history
+        parts = logs["logits_loss"][0] + config.lambda_adv * logs["adv_loss"][0]
+        if ttur:
+            parts += logs["critic_real_loss"][0] + logs["critic_fake_loss"][0]
+        assert logs["loss"][0] == pytest.approx(parts, rel=0.05), logs

@@ -395,7 +395,7 @@ def test_squared_distances_agree():
     np.testing.assert_allclose(to_np(cops._squared_distances(ab)), expected, rtol=1e-5, atol=5e-2)
 
 
-def test_nearest_bin_agrees_with_oracle_on_both_backends():
+def test_nearest_bin_agrees_with_oracle_on_both_backends_and_numpy():
     from colordisc_tf import ops as cops
 
     ab = _random_ab(31).reshape(-1, 5, 2)
@@ -403,7 +403,7 @@ def test_nearest_bin_agrees_with_oracle_on_both_backends():
     expected = d2.argmin(-1)
     clear = np.sort(d2, -1)[..., 1] - np.sort(d2, -1)[..., 0] > 0.1
     assert clear.mean() > 0.95
-    for got in (color.nearest_bin(ab), to_np(cops.nearest_bin(ab))):
+    for got in (color.nearest_bin(ab), to_np(cops.nearest_bin(ab)), cbins.nearest_bin(ab, chunk=7)):
         assert got.shape == ab.shape[:-1]
         np.testing.assert_array_equal(got[clear], expected[clear])
         # ambiguous points: whichever bin is chosen is (one of) the nearest

@@ -1,7 +1,6 @@
 """Planted user mistakes and hostile inputs: no silent wrong results, no lost outputs,
 one-line errors (exit code 2) for what the user can fix."""
 
-import io
 import json
 import os
 

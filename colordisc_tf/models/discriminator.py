@@ -15,6 +15,7 @@ import keras
 from keras import layers, ops
 
 from colordisc_tf.constants import AB_NORM, L_CENT
+from colordisc_tf.precision import Float32
 
 __all__ = ["build_discriminator", "realness", "receptive_field"]
 
@@ -51,7 +52,7 @@ def build_discriminator(
     if global_pool:
         x = layers.GlobalAveragePooling2D(keepdims=True, name="pool")(x)
     logits = _sn_conv(x, 1, 1, "patch_logits")
-    return keras.Model(lab, logits, name=name)
+    return keras.Model(lab, Float32(name="logits_float32")(logits), name=name)
 
 
 def realness(patch_logits):
