@@ -205,47 +205,82 @@ def _output_names(paths: list[str], suffix: str = ".png") -> dict[str, str]:
 
 def _cmd_colorize(args) -> int:
     """Each input decoded the way `preprocess` decodes, sent to the serving signature as PNG;
-    a bad file is skipped with its reason."""
+    a bad file is skipped with its reason. With --realness, a critic scores each colorization."""
     import json
     from pathlib import Path
 
     from colordisc_tf.beam_preprocess import expand_inputs, output_folder
 
+    realness = args.realness or args.min_realness is not None
+    if realness and not args.critic:
+        raise UserError("colorize --realness / --min-realness need --critic (a critic's SavedModel)")
+    if args.min_realness is not None and not 0.0 <= args.min_realness <= 1.0:
+        raise UserError(f"--min-realness must be in [0, 1], got {args.min_realness}")
     serve = _load_signature(args.model, "serving_default", "colorized", "a generator")
+    score = _load_signature(args.critic, "serving_default", "realness_map", "a critic") if realness else None
     paths = expand_inputs(args.inputs)
     if not paths:
         raise UserError(f"no files in {' '.join(args.inputs)}")
     names = _output_names(paths)
     with output_folder(args.output, args.overwrite) as staging:
-        written, skipped = _colorize_into(Path(staging), paths, names, serve)
+        written, skipped = _colorize_into(Path(staging), paths, names, serve, score)
         if written:
             with open(Path(staging) / "colorized.jsonl", "w") as f:
-                for path, name in written.items():
-                    f.write(json.dumps({"input": path, "output": os.path.join(args.output, name)}) + "\n")
+                for path, row in written.items():
+                    f.write(json.dumps({"input": path, **{k: (os.path.join(args.output, v) if k in ("output", "overlay")
+                                                              else v) for k, v in row.items()}}) + "\n")
     for path, reason in skipped:
         print(f"colorize: skipped {path}: {reason}", file=sys.stderr)
+    if realness and written:
+        _print_ranking(written, args.output, args.min_realness)
     print(f"colorize: {len(written)} written, {len(skipped)} skipped -> {args.output}"
           + (" (which input is which output: colorized.jsonl)" if written else ""))
     return 0 if written else 1
 
 
-def _colorize_into(out, paths: list[str], names: dict, serve) -> tuple[dict, list]:
+def _print_ranking(written: dict, output: str, min_realness: float | None) -> None:
+    ranked = sorted(written.items(), key=lambda item: item[1]["realness"])
+    if min_realness is None:
+        print("realness, least real first (overlays: red where the critic finds the colours least real):")
+    else:
+        ranked = [item for item in ranked if item[1]["realness"] < min_realness]
+        print(f"{len(ranked)} of {len(written)} colorizations below realness {min_realness}"
+              + (", least real first:" if ranked else ""))
+    for path, row in ranked:
+        print(f"{row['realness']:.3f}  {os.path.join(output, row['output'])}  ({path})")
+
+
+def _colorize_into(out, paths: list[str], names: dict, serve, score=None) -> tuple[dict, list]:
+    """Writes each colorization (and with `score`, a critic's signature, its realness overlay
+    <name>.realness.png); returns ({input: {"output", ["realness", "overlay"]}}, [(input, reason)])."""
+    import io
+
+    import numpy as np
     import tensorflow as tf
+    from PIL import Image
     from tqdm import tqdm
 
     from colordisc_tf.image_io import ImageRejected
+    from colordisc_tf.realness_overlay import realness_overlay
 
     written, skipped = {}, []
     for path in tqdm(paths, desc="colorize", unit="image", disable=None):
         try:
             png = serve(images=tf.constant([_png_as_preprocess_decodes(path)]))["colorized"].numpy()[0]
+            scored = score(images=tf.constant([png])) if score is not None else None
         except (ImageRejected, OSError, tf.errors.OpError) as e:
             skipped.append((path, _skip_reason(e)))
             continue
         target = out / names[path]
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(png)
-        written[path] = names[path]
+        row = {"output": names[path]}
+        if scored is not None:
+            overlay_name = names[path][: -len(".png")] + ".realness.png"
+            rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+            Image.fromarray(realness_overlay(rgb, scored["realness_map"].numpy()[0])).save(out / overlay_name)
+            row.update(realness=round(float(scored["realness"].numpy()[0]), 6), overlay=overlay_name)
+        written[path] = row
     return written, skipped
 
 
@@ -303,6 +338,12 @@ def build_parser() -> argparse.ArgumentParser:
     col.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, folders or patterns")
     col.add_argument("--output", required=True, help="folder for the PNGs (named after the inputs' relative paths)")
     col.add_argument("--overwrite", action="store_true", help="replace a non-empty --output (atomically, on success)")
+    col.add_argument("--critic", default=None, help="a critic's SavedModel, for --realness")
+    col.add_argument("--realness", action="store_true",
+                     help="score each colorization with --critic: realness in colorized.jsonl, a heat-map overlay "
+                     "<name>.realness.png beside it (red: least real), and the images ranked least real first")
+    col.add_argument("--min-realness", type=float, default=None, metavar="X",
+                     help="list only the colorizations the critic scores below X (implies --realness)")
     col.set_defaults(func=_cmd_colorize)
 
     imp = sub.add_parser("import-eccv16", help="Zhang et al.'s released PyTorch weights -> our Keras generator (needs torch)")

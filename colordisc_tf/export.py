@@ -6,6 +6,10 @@ The colorizer's signatures:
         that are not an image, or images over `max_pixels`, fail the request
         with INVALID_ARGUMENT naming the problem; the server keeps running.
     colorize_lab(L: float32 [B, H, W, 1]) -> {"ab": float32 [B, H, W, 2]}
+
+The colorizer with its critic (export_colorizer_with_realness) adds
+    colorize_with_realness(images: tf.string [B]) -> {"colorized": PNG, "realness": float32 [B],
+        "realness_map": PNG heat map at each image's size (red: least real, green: real)}
 """
 
 from __future__ import annotations
@@ -16,7 +20,31 @@ import tensorflow as tf
 from colordisc_tf import color, inference
 from colordisc_tf.constants import ANNEAL_T, DEFAULT_MAX_PIXELS
 
-__all__ = ["export_generator", "export_discriminator"]
+__all__ = ["export_generator", "export_discriminator", "export_colorizer_with_realness"]
+
+
+def _decode_checked(data, max_pixels: int):
+    """Encoded image -> (H, W, 3) uint8; INVALID_ARGUMENT for non-images and oversize ones."""
+    image = tf.io.decode_image(data, channels=3, dtype=tf.uint8, expand_animations=False)
+    shape = tf.shape(image)
+    check = tf.debugging.assert_less_equal(
+        tf.cast(shape[0], tf.int64) * tf.cast(shape[1], tf.int64), tf.constant(max_pixels, tf.int64),
+        message=f"image has more than {max_pixels} pixels (the serving limit)")
+    with tf.control_dependencies([check]):
+        return tf.identity(image)
+
+
+def _critic_lab(rgb_uint8, model_size: int):
+    """(H, W, 3) uint8 -> (model_size, model_size, 3) Lab: what the critic's signatures score."""
+    small = tf.image.resize(tf.cast(rgb_uint8, tf.float32) / 255.0, [model_size, model_size], method="area")
+    return color.rgb_to_lab(tf.clip_by_value(small, 0.0, 1.0))
+
+
+def _critic_scores(critic, lab):
+    from colordisc_tf.models.discriminator import realness
+
+    logits = critic(lab, training=False)
+    return {"realness": realness(logits), "realness_map": tf.sigmoid(logits)[..., 0]}
 
 
 def export_generator(
@@ -30,15 +58,7 @@ def export_generator(
     """Writes the serving SavedModel of `model` to export_dir and returns it."""
 
     def colorize_one(data):
-        image = tf.io.decode_image(data, channels=3, dtype=tf.uint8, expand_animations=False)
-        shape = tf.shape(image)
-        pixels = tf.cast(shape[0], tf.int64) * tf.cast(shape[1], tf.int64)
-        check = tf.debugging.assert_less_equal(
-            pixels, tf.constant(max_pixels, tf.int64),
-            message=f"image has more than {max_pixels} pixels (the serving limit)",
-        )
-        with tf.control_dependencies([check]):
-            rgb = inference.colorize_rgb(model, image, model_size, temperature, head)
+        rgb = inference.colorize_rgb(model, _decode_checked(data, max_pixels), model_size, temperature, head)
         return tf.io.encode_png(rgb)
 
     def serve(images):
@@ -65,21 +85,11 @@ def export_discriminator(model: keras.Model, export_dir: str, model_size: int = 
             each image resized to model_size^2 first, so the maps stack.
         score_lab(lab: float32 [B, H, W, 3]) -> the same outputs on Lab input.
     """
-    from colordisc_tf.models.discriminator import realness
-
     def score(lab):
-        logits = model(lab, training=False)
-        return {"realness": realness(logits), "realness_map": tf.sigmoid(logits)[..., 0]}
+        return _critic_scores(model, lab)
 
     def lab_of(data):
-        image = tf.io.decode_image(data, channels=3, dtype=tf.uint8, expand_animations=False)
-        shape = tf.shape(image)
-        check = tf.debugging.assert_less_equal(
-            tf.cast(shape[0], tf.int64) * tf.cast(shape[1], tf.int64), tf.constant(max_pixels, tf.int64),
-            message=f"image has more than {max_pixels} pixels (the serving limit)")
-        with tf.control_dependencies([check]):
-            small = tf.image.resize(tf.cast(image, tf.float32) / 255.0, [model_size, model_size], method="area")
-        return color.rgb_to_lab(tf.clip_by_value(small, 0.0, 1.0))
+        return _critic_lab(_decode_checked(data, max_pixels), model_size)
 
     def serve(images):
         labs = tf.map_fn(lab_of, tf.reshape(images, [-1]), fn_output_signature=tf.float32)
@@ -89,5 +99,53 @@ def export_discriminator(model: keras.Model, export_dir: str, model_size: int = 
     archive.track(model)
     archive.add_endpoint("serving_default", serve, input_signature=[tf.TensorSpec([None], tf.string, name="images")])
     archive.add_endpoint("score_lab", score, input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32, name="lab")])
+    archive.write_out(export_dir, verbose=False)
+    return export_dir
+
+
+def export_colorizer_with_realness(
+    generator: keras.Model,
+    critic: keras.Model,
+    export_dir: str,
+    model_size: int = 256,
+    critic_size: int = 64,
+    temperature: float = ANNEAL_T,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    head: str = "classification",
+) -> str:
+    """One SavedModel with both models: serving_default as export_generator's, plus
+    colorize_with_realness (the module docstring). The critic scores each colorization
+    the way its own SavedModel would score that PNG (resized to critic_size)."""
+    import numpy as np
+    from matplotlib import colormaps
+
+    heat = tf.constant(np.round(colormaps["RdYlGn"](np.linspace(0, 1, 256))[:, :3] * 255).astype(np.uint8))
+
+    def colorize_one(data):
+        return inference.colorize_rgb(generator, _decode_checked(data, max_pixels), model_size, temperature, head)
+
+    def with_realness(data):
+        rgb = colorize_one(data)
+        scores = _critic_scores(critic, _critic_lab(rgb, critic_size)[None])
+        full = tf.image.resize(scores["realness_map"][0][..., None], tf.shape(rgb)[:2], method="bilinear")[..., 0]
+        heat_map = tf.gather(heat, tf.cast(tf.round(tf.clip_by_value(full, 0.0, 1.0) * 255.0), tf.int32))
+        return tf.io.encode_png(rgb), scores["realness"][0], tf.io.encode_png(heat_map)
+
+    def serve(images):
+        images = tf.reshape(images, [-1])
+        return {"colorized": tf.map_fn(lambda d: tf.io.encode_png(colorize_one(d)), images,
+                                       fn_output_signature=tf.string)}
+
+    def serve_with_realness(images):
+        colorized, score, heat_map = tf.map_fn(with_realness, tf.reshape(images, [-1]),
+                                               fn_output_signature=(tf.string, tf.float32, tf.string))
+        return {"colorized": colorized, "realness": score, "realness_map": heat_map}
+
+    archive = keras.export.ExportArchive()
+    archive.track(generator)
+    archive.track(critic)
+    spec = [tf.TensorSpec([None], tf.string, name="images")]
+    archive.add_endpoint("serving_default", serve, input_signature=spec)
+    archive.add_endpoint("colorize_with_realness", serve_with_realness, input_signature=spec)
     archive.write_out(export_dir, verbose=False)
     return export_dir

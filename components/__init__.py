@@ -13,6 +13,7 @@ from components.failure_filter import FailureFilter
 from components.finetune_trainer import FineTuneTrainer
 from components.generator_trainer import GeneratorTrainer
 from components.lab_example_gen import LabExampleGen
+from components.realness_colorizer import RealnessColorizer
 from components.realness_evaluator import RealnessEvaluator
 
 __all__ = [
@@ -27,5 +28,6 @@ __all__ = [
     "FineTuneTrainer",
     "GeneratorTrainer",
     "LabExampleGen",
+    "RealnessColorizer",
     "RealnessEvaluator",
 ]

@@ -2,7 +2,9 @@
 
 LabExampleGen -> ColorPrior -> GeneratorTrainer -> Colorize -> DiscriminatorTrainer
   -> RealnessEvaluator -> FailureFilter -> FineTuneTrainer -> BeforeAfterEvaluator
-  -> Pushers (generator, discriminator, and the fine-tuned generator when blessed).
+  -> RealnessColorizer (the blessed fine-tuned generator, else the base one, with the critic)
+  -> Pushers (generator, discriminator, the fine-tuned generator when blessed, and the
+     colorizer with realness).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from components import (
     DiscriminatorTrainer,
     FailureFilter,
     FineTuneTrainer,
+    RealnessColorizer,
     GeneratorTrainer,
     LabExampleGen,
     RealnessEvaluator,
@@ -105,13 +108,20 @@ def create_pipeline(config: PipelineConfig) -> pipeline.Pipeline:
         worst=config.worst_cases,
         report_copy_dir=os.path.abspath(config.report_dir) if config.report_dir else "",
     )
+    with_realness = RealnessColorizer(
+        generator=generator.outputs["model"],
+        finetuned=finetune.outputs["model"],
+        blessing=before_after.outputs["blessing"],
+        discriminator=discriminator.outputs["model"],
+    )
     components = [examples_gen, prior, generator, colorize, discriminator, evaluator, failures, finetune,
-                  before_after]
+                  before_after, with_realness]
     if config.push:
         components += [
             _pusher(generator, config, "generator"),
             _pusher(discriminator, config, "discriminator"),
             _pusher(finetune, config, "generator_finetuned", before_after.outputs["blessing"]),
+            _pusher(with_realness, config, "colorizer_with_realness"),
         ]
     return pipeline.Pipeline(
         pipeline_name=config.name,

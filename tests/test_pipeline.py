@@ -105,7 +105,7 @@ def test_run_report_tells_what_the_run_made(tiny_run):
     assert lines["blessing"].startswith("fine-tuned generator " + ("blessed" if report["blessed"] else "NOT blessed"))
     assert report["reasons"][0] in lines["blessing"]
     pushed = [p.strip() for p in lines["pushed"].split(",")]
-    assert len(pushed) == 2 + int(report["blessed"])
+    assert len(pushed) == 3 + int(report["blessed"])  # generator, critic, colorizer with realness (+ fine-tuned)
     for path in pushed:
         assert os.path.exists(os.path.join(path, "saved_model.pb")), path
     assert "smoke test, not a colorizer" in lines["note"]
@@ -133,11 +133,13 @@ def test_colorized_records_keep_the_real_l(tiny_run):
 def test_generator_model_layout(tiny_run):
     root, *_ = tiny_run
     store = _store(root)
-    generator, discriminator, finetuned = sorted(store.get_artifacts_by_type("Model"), key=lambda a: a.id)
+    generator, discriminator, finetuned, with_realness = sorted(store.get_artifacts_by_type("Model"),
+                                                                key=lambda a: a.id)
     for model, keras_file in ((generator, "generator.keras"), (discriminator, "discriminator.keras"),
                               (finetuned, "generator.keras")):
         assert os.path.exists(os.path.join(model.uri, "Format-Serving", "saved_model.pb"))
         assert os.path.exists(os.path.join(model.uri, keras_file))
+    assert os.listdir(with_realness.uri) == ["Format-Serving"]  # a serving model only: both models are in it
     with open(os.path.join(finetuned.uri, "finetune_history.json")) as f:
         history = json.load(f)
     assert history["steps"] == history["critic_steps"] == 10  # TTUR: the critic learned every step too
@@ -224,6 +226,37 @@ def test_pushed_models_have_the_tf_serving_layout_and_answer(tiny_run):
     assert result.stdout.strip().splitlines()[-1] == "(37, 23)"
 
 
+def test_the_pushed_colorizer_with_realness_serves_the_blessed_generator_and_its_critic(tiny_run):
+    import subprocess
+    import sys
+    import textwrap
+
+    from PIL import Image
+
+    root, config, *_ = tiny_run
+    outputs = latest_run_outputs(str(root / "metadata.sqlite"))
+    blessed = outputs["BeforeAfterEvaluator"]["blessing"][0].custom_properties["blessed"].int_value
+    made = outputs["RealnessColorizer"]["model"][0]
+    assert made.custom_properties["generator"].string_value == ("fine-tuned (blessed)" if blessed else "base")
+    base = root / "saved_models" / f"{config.name}_colorizer_with_realness"
+    (version,) = [v for v in os.listdir(base) if v.isdigit()]
+    Image.new("RGB", (37, 23), (90, 120, 30)).save(root / "probe_realness.png")
+    script = textwrap.dedent(f"""
+        import io, json, numpy as np, tensorflow as tf
+        from PIL import Image
+        serve = tf.saved_model.load({str(base / version)!r}).signatures["colorize_with_realness"]
+        out = serve(images=tf.constant([open({str(root / 'probe_realness.png')!r}, "rb").read()]))
+        print(json.dumps({{"size": Image.open(io.BytesIO(out["colorized"].numpy()[0])).size,
+                          "map_size": Image.open(io.BytesIO(out["realness_map"].numpy()[0])).size,
+                          "realness": float(out["realness"].numpy()[0])}}))
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    assert answer["size"] == answer["map_size"] == [37, 23]
+    assert 0.0 <= answer["realness"] <= 1.0
+
+
 def test_before_after_report_and_blessing(tiny_run):
     import json
 
@@ -298,6 +331,7 @@ def _run_again(root, config, **sections) -> dict:
 
 UPSTREAM_OF_FINETUNE = {"LabExampleGen", "ColorPrior", "GeneratorTrainer", "Colorize", "PushGenerator",
                         "DiscriminatorTrainer", "PushDiscriminator", "RealnessEvaluator", "FailureFilter"}
+DOWNSTREAM_OF_BLESSING = {"RealnessColorizer", "PushColorizerWithRealness"}
 
 
 def test_cache_reruns_exactly_what_a_config_change_touches_then_starts_from_imported_weights(tiny_run):
@@ -310,14 +344,14 @@ def test_cache_reruns_exactly_what_a_config_change_touches_then_starts_from_impo
     states = _run_again(root, config, finetune=dataclasses.replace(config.finetune, lambda_adv=0.5))
     assert {n for n, s in states.items() if s == "CACHED"} == UPSTREAM_OF_FINETUNE
     assert {n for n, s in states.items() if s == "COMPLETE"} == {
-        "FineTuneTrainer", "BeforeAfterEvaluator", "PushGeneratorFinetuned"}
+        "FineTuneTrainer", "BeforeAfterEvaluator", "PushGeneratorFinetuned", *DOWNSTREAM_OF_BLESSING}
 
     # A generator from elsewhere (here: the first run's), used as is: "init" + steps 0.
     first = min(_store(root).get_artifacts_by_type("Model"), key=lambda a: a.id).uri
     states = _run_again(root, config, generator=dataclasses.replace(config.generator, init=first, steps=0))
     assert {n for n, s in states.items() if s == "CACHED"} == {"LabExampleGen", "ColorPrior"}
     assert set(states) == set(UPSTREAM_OF_FINETUNE) | {"FineTuneTrainer", "BeforeAfterEvaluator",
-                                                       "PushGeneratorFinetuned"}
+                                                       "PushGeneratorFinetuned", *DOWNSTREAM_OF_BLESSING}
     used = latest_run_outputs(str(root / "metadata.sqlite"))["GeneratorTrainer"]["model"][0].uri
     assert used != first
     for a, b in zip(load_generator(first)[0].get_weights(), load_generator(used)[0].get_weights()):

@@ -121,6 +121,65 @@ def test_colorize_names_outputs_after_inputs_and_skips_bad_files(tmp_path, capsy
     assert "not empty" in line
 
 
+@pytest.fixture(scope="module")
+def critic_dir(tmp_path_factory):
+    from colordisc_tf.config import DiscriminatorConfig
+    from colordisc_tf.models import build_discriminator
+    from colordisc_tf.saving import save_discriminator
+
+    root = tmp_path_factory.mktemp("c")
+    config = DiscriminatorConfig(width=8, depth=2, serving_size=32)
+    save_discriminator(build_discriminator(8, depth=2), config, str(root / "critic"))
+    return root / "critic"
+
+
+def test_colorize_with_realness_scores_ranks_and_overlays(tmp_path, capsys, generator_dir, critic_dir):
+    import tensorflow as tf
+
+    inputs = tmp_path / "in"
+    for seed in range(4):
+        _photo(inputs / f"p{seed}.png", seed=seed, size=(40 + 8 * seed, 36))
+    out = tmp_path / "out"
+    argv = ["colorize", "--model", str(generator_dir), str(inputs), "--output", str(out), "--critic", str(critic_dir)]
+    assert main(argv + ["--realness"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    with open(out / "colorized.jsonl") as f:
+        rows = [json.loads(line) for line in f]
+    critic = tf.saved_model.load(str(critic_dir / "serving")).signatures["serving_default"]
+    for row in rows:
+        # The score is the critic's own on the PNG written, and the overlay has the image's size.
+        png = open(row["output"], "rb").read()
+        assert row["realness"] == pytest.approx(float(critic(images=tf.constant([png]))["realness"][0]), abs=1e-5)
+        assert row["overlay"] == row["output"][: -len(".png")] + ".realness.png"
+        assert Image.open(row["overlay"]).size == Image.open(row["output"]).size
+    ranked = [line.split()[1] for line in printed if line.startswith(("0.", "1."))]
+    assert ranked == [r["output"] for r in sorted(rows, key=lambda r: r["realness"])]
+    cut = sorted(r["realness"] for r in rows)[2]  # exactly two below
+    assert main(argv + ["--min-realness", str(cut), "--overwrite"]) == 0
+    printed = capsys.readouterr().out
+    assert "2 of 4 colorizations below realness" in printed
+    listed = [line.split()[1] for line in printed.splitlines() if line.startswith(("0.", "1."))]
+    assert sorted(listed) == sorted(r["output"] for r in rows if r["realness"] < cut)
+    line = _one_line_error(capsys, argv[:-2] + ["--realness", "--overwrite"])
+    assert "need --critic" in line
+    line = _one_line_error(capsys, argv + ["--min-realness", "1.5", "--overwrite"])
+    assert "--min-realness must be in [0, 1]" in line
+    line = _one_line_error(capsys, argv[:-1] + [str(generator_dir), "--realness", "--overwrite"])
+    assert "is not a critic's SavedModel" in line
+
+
+def test_realness_overlay_is_red_where_unreal_and_green_where_real():
+    from colordisc_tf.realness_overlay import realness_overlay
+
+    gray = np.full((30, 40, 3), 128, np.uint8)
+    overlay = realness_overlay(gray, np.array([[0.0, 0.0, 1.0, 1.0]] * 3))
+    assert overlay.shape == gray.shape and overlay.dtype == np.uint8
+    left, right = overlay[:, :8].astype(int), overlay[:, -8:].astype(int)
+    assert (left[..., 0] > left[..., 1] + 40).all() and (right[..., 1] > right[..., 0] + 40).all()
+    with pytest.raises(ValueError, match="realness_map must be"):
+        realness_overlay(gray, np.zeros(4))
+
+
 def test_same_stem_in_one_folder_keeps_both(tmp_path, capsys, generator_dir):
     _photo(tmp_path / "in" / "photo.jpg", seed=1, fmt="JPEG")
     _photo(tmp_path / "in" / "photo.png", seed=2)

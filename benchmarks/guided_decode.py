@@ -1,0 +1,132 @@
+"""Does realness-guided decoding help? Fixed T = 0.38 vs guided, on the eval split.
+
+Takes a pipeline run's generator, critic (the guide), prior and records (the newest of
+each under --pipeline-root, e.g. after `make demo`). Every eval photo is decoded both
+ways; metrics against the truth: raw / rebalanced AuC, colourfulness vs truth, ΔCF,
+PSNR. The judge is not the guide: for each decoding, `--judges` fresh critics (the
+guide's config, other seeds) are trained on real train photos vs that decoding's train
+colorizations, and their detection AUC on the eval photos is averaged (lower: harder to
+tell from real photos).
+
+    .venv/bin/python benchmarks/guided_decode.py [--pipeline-root pipeline_root] [--judge-steps 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import glob
+import json
+import os
+import sys
+import tempfile
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+
+def newest(root: str, component: str, artifact: str) -> str:
+    runs = glob.glob(os.path.join(root, component, artifact, "*"))
+    if not runs:
+        raise SystemExit(f"no {component}/{artifact} under {root}: run `make demo` first")
+    return max(runs, key=lambda p: int(os.path.basename(p)))
+
+
+def decode_split(generator, critic, pattern: str, output_file: str, temperature: float, guided: bool):
+    """Decodes every record under pattern; writes them (ab replaced) to output_file.
+    Returns (L, ab_true, ab_pred, chosen temperatures)."""
+    import tensorflow as tf
+
+    from colordisc_tf.guided_decode import guided_decode
+    from colordisc_tf.ops import decode_ab
+    from colordisc_tf.record_format import replace_ab
+    from colordisc_tf.records import parse_lab_example
+
+    raw = tf.data.TFRecordDataset(sorted(tf.io.gfile.glob(pattern)), compression_type="GZIP")
+    ls, trues, preds, temps = [], [], [], []
+    os.makedirs(os.path.dirname(output_file), exist_ok=True)
+    with tf.io.TFRecordWriter(output_file, tf.io.TFRecordOptions(compression_type="GZIP")) as writer:
+        for serialized, rec in raw.map(lambda r: (r, parse_lab_example(r))).batch(32):
+            l_chan = rec["l"].numpy()
+            logits = generator(l_chan, training=False)
+            if guided:
+                ab, chosen, _ = guided_decode(logits, l_chan, critic)
+            else:
+                ab, chosen = decode_ab(logits, l_chan.shape[1:3], temperature), np.full(len(l_chan), temperature)
+            ab = np.asarray(ab)
+            for record, ab_one in zip(serialized.numpy(), ab):
+                writer.write(replace_ab(record, ab_one))
+            ls.append(l_chan)
+            trues.append(rec["ab"].numpy())
+            preds.append(ab)
+            temps.append(np.asarray(chosen))
+    return tuple(np.concatenate(x) for x in (ls, trues, preds, temps))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pipeline-root", default="pipeline_root")
+    parser.add_argument("--judges", type=int, default=2, help="fresh critics per decoding (seeds averaged)")
+    parser.add_argument("--judge-steps", type=int, default=300)
+    parser.add_argument("--json", help="write the table here too")
+    args = parser.parse_args(argv)
+
+    from colordisc_tf import inference, metrics
+    from colordisc_tf.models.discriminator import realness
+    from colordisc_tf.prior import load_prior
+    from colordisc_tf.record_format import single_shard_path, split_file_pattern
+    from colordisc_tf.saving import load_discriminator, load_generator
+    from colordisc_tf.train_discriminator import train_discriminator
+
+    root = args.pipeline_root
+    generator, gen_config = load_generator(newest(root, "GeneratorTrainer", "model"))
+    critic, critic_config = load_discriminator(newest(root, "DiscriminatorTrainer", "model"))
+    examples = newest(root, "LabExampleGen", "examples")
+    prior = load_prior(newest(root, "ColorPrior", "color_prior")).prior
+    table = {}
+    with tempfile.TemporaryDirectory() as work:
+        for name, guided in (("fixed T=%.2f" % gen_config.temperature, False), ("guided", True)):
+            out = os.path.join(work, name.split()[0])
+            decoded = {split: decode_split(generator, critic, split_file_pattern(examples, split),
+                                           single_shard_path(out, split), gen_config.temperature, guided)
+                       for split in ("train", "eval")}
+            l_chan, ab_true, ab_pred, temps = decoded["eval"]
+            rgb_pred = inference.decode_to_rgb(l_chan, ab_pred).numpy()
+            rgb_true = inference.decode_to_rgb(l_chan, ab_true).numpy()
+            row = {"images": len(l_chan),
+                   "auc_raw": metrics.auc_raw_accuracy(ab_pred, ab_true),
+                   "auc_rebalanced": metrics.auc_rebalanced(ab_pred, ab_true, prior),
+                   "colorfulness": float(metrics.colorfulness(rgb_pred).mean()),
+                   "colorfulness_truth": float(metrics.colorfulness(rgb_true).mean()),
+                   "delta_cf": float(metrics.delta_colorfulness(rgb_pred, rgb_true).mean()),
+                   "psnr": float(np.mean(np.minimum(metrics.psnr(rgb_pred, rgb_true), 100.0))),
+                   "temperatures": {f"{t:.2f}": int(n) for t, n in zip(*np.unique(temps.round(2), return_counts=True))}}
+            aucs = []
+            for seed in range(args.judges):
+                config = dataclasses.replace(critic_config, steps=args.judge_steps, steps_per_epoch=args.judge_steps,
+                                             seed=critic_config.seed + 1000 + seed)
+                judge, _ = train_discriminator(config, split_file_pattern(examples, "train"),
+                                               single_shard_path(out, "train"), None, None,
+                                               os.path.join(work, f"judge_{name.split()[0]}_{seed}"))
+                real = np.asarray(realness(judge(np.concatenate([l_chan, ab_true], -1), training=False)))
+                fake = np.asarray(realness(judge(np.concatenate([l_chan, ab_pred], -1), training=False)))
+                aucs.append(metrics.roc_auc(real, fake))
+            row["detection_auc_fresh_critics"] = float(np.mean(aucs))
+            row["detection_auc_per_judge"] = aucs
+            table[name] = row
+    keys = ["auc_raw", "auc_rebalanced", "colorfulness", "colorfulness_truth", "delta_cf", "psnr",
+            "detection_auc_fresh_critics"]
+    names = list(table)
+    print(f"\n{'eval split (' + str(table[names[0]]['images']) + ' images)':32s}" + "".join(f"{n:>14s}" for n in names))
+    for key in keys:
+        print(f"{key:32s}" + "".join(f"{table[n][key]:14.3f}" for n in names))
+    print(f"{'temperatures chosen (guided)':32s} {table['guided']['temperatures']}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(table, f, indent=1)
+    return table
+
+
+if __name__ == "__main__":
+    main()
