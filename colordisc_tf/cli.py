@@ -162,16 +162,21 @@ class UserError(Exception):
 
 
 def _load_signature(path: str, name: str, output: str, what: str):
-    """A serving signature that returns `output`, or a UserError saying what the folder holds."""
+    """A serving signature that returns `output`, or a UserError saying what the folder holds.
+    A colorizer's PNG output is "colorized_bytes" ("colorized" in exports before TF Serving's
+    REST naming was followed): asked for "colorized", either is accepted, and the returned
+    function answers under "colorized"."""
     import tensorflow as tf
 
     try:
         signature = tf.saved_model.load(_find_serving_dir(path)).signatures[name]
     except (OSError, ValueError, KeyError) as e:
         raise UserError(f"{path} is not {what}'s SavedModel: {str(e).strip().splitlines()[0]}") from None
-    if output not in signature.structured_outputs:
-        raise UserError(f"{path} is not {what}'s SavedModel (its {name} returns "
-                        f"{sorted(signature.structured_outputs)}, not {output!r})")
+    outputs = signature.structured_outputs
+    if output == "colorized" and "colorized_bytes" in outputs:
+        return lambda **inputs: {("colorized" if k == "colorized_bytes" else k): v for k, v in signature(**inputs).items()}
+    if output not in outputs:
+        raise UserError(f"{path} is not {what}'s SavedModel (its {name} returns {sorted(outputs)}, not {output!r})")
     return signature
 
 
@@ -216,7 +221,11 @@ def _cmd_colorize(args) -> int:
         raise UserError("colorize --realness / --min-realness need --critic (a critic's SavedModel)")
     if args.min_realness is not None and not 0.0 <= args.min_realness <= 1.0:
         raise UserError(f"--min-realness must be in [0, 1], got {args.min_realness}")
-    serve = _load_signature(args.model, "serving_default", "colorized", "a generator")
+    if args.decode == "guided":
+        serve = _load_signature(args.model, "colorize_guided", "colorized",
+                                "a colorizer with realness (saved_models/<name>_colorizer_with_realness)")
+    else:
+        serve = _load_signature(args.model, "serving_default", "colorized", "a generator")
     score = _load_signature(args.critic, "serving_default", "realness_map", "a critic") if realness else None
     paths = expand_inputs(args.inputs)
     if not paths:
@@ -266,7 +275,8 @@ def _colorize_into(out, paths: list[str], names: dict, serve, score=None) -> tup
     written, skipped = {}, []
     for path in tqdm(paths, desc="colorize", unit="image", disable=None):
         try:
-            png = serve(images=tf.constant([_png_as_preprocess_decodes(path)]))["colorized"].numpy()[0]
+            result = serve(images=tf.constant([_png_as_preprocess_decodes(path)]))
+            png = result["colorized"].numpy()[0]
             scored = score(images=tf.constant([png])) if score is not None else None
         except (ImageRejected, OSError, tf.errors.OpError) as e:
             skipped.append((path, _skip_reason(e)))
@@ -275,6 +285,8 @@ def _colorize_into(out, paths: list[str], names: dict, serve, score=None) -> tup
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(png)
         row = {"output": names[path]}
+        if "temperature" in result:  # guided decoding: the temperature the critic picked
+            row["temperature"] = round(float(result["temperature"].numpy()[0]), 4)
         if scored is not None:
             overlay_name = names[path][: -len(".png")] + ".realness.png"
             rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
@@ -338,6 +350,9 @@ def build_parser() -> argparse.ArgumentParser:
     col.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, folders or patterns")
     col.add_argument("--output", required=True, help="folder for the PNGs (named after the inputs' relative paths)")
     col.add_argument("--overwrite", action="store_true", help="replace a non-empty --output (atomically, on success)")
+    col.add_argument("--decode", choices=("annealed", "guided"), default="annealed",
+                     help="annealed: the annealed mean at the generator's temperature (default); guided: the critic "
+                     "picks each image's temperature (needs --model to be saved_models/<name>_colorizer_with_realness)")
     col.add_argument("--critic", default=None, help="a critic's SavedModel, for --realness")
     col.add_argument("--realness", action="store_true",
                      help="score each colorization with --critic: realness in colorized.jsonl, a heat-map overlay "

@@ -1,15 +1,19 @@
 """SavedModel export for TF Serving.
 
 The colorizer's signatures:
-    serving_default(images: tf.string [B]) -> {"colorized": tf.string [B]}
+    serving_default(images: tf.string [B]) -> {"colorized_bytes": tf.string [B]}
         encoded JPEG/PNG/GIF/BMP in, PNG out at each input's own size. Bytes
         that are not an image, or images over `max_pixels`, fail the request
         with INVALID_ARGUMENT naming the problem; the server keeps running.
+        (TF Serving's REST API base64-encodes a string output, {"b64": ...}, only
+        when its name ends in "_bytes"; without it the PNG would go out raw.)
     colorize_lab(L: float32 [B, H, W, 1]) -> {"ab": float32 [B, H, W, 2]}
 
 The colorizer with its critic (export_colorizer_with_realness) adds
-    colorize_with_realness(images: tf.string [B]) -> {"colorized": PNG, "realness": float32 [B],
-        "realness_map": PNG heat map at each image's size (red: least real, green: real)}
+    colorize_with_realness(images: tf.string [B]) -> {"colorized_bytes": PNG, "realness": float32 [B],
+        "realness_map_bytes": PNG heat map at each image's size (red: least real, green: real)}
+    colorize_guided(images: tf.string [B]) -> {"colorized_bytes": PNG, "temperature": float32 [B],
+        "realness": float32 [B]}: realness-guided decoding (classification head only)
 """
 
 from __future__ import annotations
@@ -63,7 +67,7 @@ def export_generator(
 
     def serve(images):
         images = tf.reshape(images, [-1])
-        return {"colorized": tf.map_fn(colorize_one, images, fn_output_signature=tf.string)}
+        return {"colorized_bytes": tf.map_fn(colorize_one, images, fn_output_signature=tf.string)}
 
     def colorize_lab(L):  # noqa: N803 (the signature's input name)
         return {"ab": inference.predict_ab(model, L, temperature, head)}
@@ -133,13 +137,23 @@ def export_colorizer_with_realness(
 
     def serve(images):
         images = tf.reshape(images, [-1])
-        return {"colorized": tf.map_fn(lambda d: tf.io.encode_png(colorize_one(d)), images,
+        return {"colorized_bytes": tf.map_fn(lambda d: tf.io.encode_png(colorize_one(d)), images,
                                        fn_output_signature=tf.string)}
 
     def serve_with_realness(images):
         colorized, score, heat_map = tf.map_fn(with_realness, tf.reshape(images, [-1]),
                                                fn_output_signature=(tf.string, tf.float32, tf.string))
-        return {"colorized": colorized, "realness": score, "realness_map": heat_map}
+        return {"colorized_bytes": colorized, "realness": score, "realness_map_bytes": heat_map}
+
+    def serve_guided(images):
+        def one(data):
+            rgb, temperature_chosen, score = inference.colorize_rgb_guided(
+                generator, critic, _decode_checked(data, max_pixels), model_size, temperature)
+            return tf.io.encode_png(rgb), temperature_chosen, score
+
+        colorized, chosen, score = tf.map_fn(one, tf.reshape(images, [-1]),
+                                             fn_output_signature=(tf.string, tf.float32, tf.float32))
+        return {"colorized_bytes": colorized, "temperature": chosen, "realness": score}
 
     archive = keras.export.ExportArchive()
     archive.track(generator)
@@ -147,5 +161,7 @@ def export_colorizer_with_realness(
     spec = [tf.TensorSpec([None], tf.string, name="images")]
     archive.add_endpoint("serving_default", serve, input_signature=spec)
     archive.add_endpoint("colorize_with_realness", serve_with_realness, input_signature=spec)
+    if head == "classification":  # the l2 head predicts ab directly: nothing to anneal
+        archive.add_endpoint("colorize_guided", serve_guided, input_signature=spec)
     archive.write_out(export_dir, verbose=False)
     return export_dir

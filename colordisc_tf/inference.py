@@ -12,7 +12,7 @@ from colordisc_tf import color
 from colordisc_tf.constants import ANNEAL_T
 from colordisc_tf.ops import decode_ab
 
-__all__ = ["predict_ab", "colorize_rgb", "decode_to_rgb", "lab_to_uint8_rgb"]
+__all__ = ["predict_ab", "colorize_rgb", "colorize_rgb_guided", "decode_to_rgb", "lab_to_uint8_rgb"]
 
 
 def predict_ab(model, l_batch, temperature: float = ANNEAL_T, head: str = "classification"):
@@ -39,6 +39,24 @@ def colorize_rgb(model, rgb_uint8, model_size: int, temperature: float = ANNEAL_
     ab_small = predict_ab(model, l_small, temperature, head)
     ab = tf.image.resize(ab_small, tf.shape(l_full)[:2], method="bilinear")[0]
     return lab_to_uint8_rgb(tf.concat([l_full, ab], axis=-1))
+
+
+def colorize_rgb_guided(model, critic, rgb_uint8, model_size: int, temperature: float = ANNEAL_T):
+    """colorize_rgb with realness-guided decoding (colordisc_tf.guided_decode): the critic,
+    looking at the model_size x model_size decodings, picks the temperature.
+    Returns (rgb uint8, chosen temperature, the critic's realness of the chosen decoding)."""
+    from colordisc_tf.guided_decode import GUIDED_TEMPERATURES, guided_decode
+
+    lab = color.rgb_to_lab(tf.cast(rgb_uint8, tf.float32) / 255.0)
+    l_full = lab[..., :1]
+    l_small = tf.ensure_shape(tf.image.resize(l_full[None], [model_size, model_size], method="area"),
+                              [1, model_size, model_size, 1])
+    temperatures = tuple(sorted(set(GUIDED_TEMPERATURES) | {temperature}))
+    ab_small, chosen, scores = guided_decode(model(l_small, training=False), l_small, critic, temperatures,
+                                             base=temperature)
+    ab = tf.image.resize(ab_small, tf.shape(l_full)[:2], method="bilinear")[0]
+    chosen_realness = tf.reduce_sum(tf.where(tf.constant(temperatures) == chosen[0], scores[0], 0.0))
+    return lab_to_uint8_rgb(tf.concat([l_full, ab], axis=-1)), chosen[0], chosen_realness
 
 
 def decode_to_rgb(l_batch, ab_batch):

@@ -218,7 +218,7 @@ def test_pushed_models_have_the_tf_serving_layout_and_answer(tiny_run):
         import io, numpy as np, tensorflow as tf
         from PIL import Image
         serve = tf.saved_model.load({str(generator_base / versions[0])!r}).signatures["serving_default"]
-        out = serve(images=tf.constant([open({str(root / 'probe.jpg')!r}, "rb").read()]))["colorized"]
+        out = serve(images=tf.constant([open({str(root / 'probe.jpg')!r}, "rb").read()]))["colorized_bytes"]
         print(Image.open(io.BytesIO(out.numpy()[0])).size)
     """)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
@@ -246,8 +246,8 @@ def test_the_pushed_colorizer_with_realness_serves_the_blessed_generator_and_its
         from PIL import Image
         serve = tf.saved_model.load({str(base / version)!r}).signatures["colorize_with_realness"]
         out = serve(images=tf.constant([open({str(root / 'probe_realness.png')!r}, "rb").read()]))
-        print(json.dumps({{"size": Image.open(io.BytesIO(out["colorized"].numpy()[0])).size,
-                          "map_size": Image.open(io.BytesIO(out["realness_map"].numpy()[0])).size,
+        print(json.dumps({{"size": Image.open(io.BytesIO(out["colorized_bytes"].numpy()[0])).size,
+                          "map_size": Image.open(io.BytesIO(out["realness_map_bytes"].numpy()[0])).size,
                           "realness": float(out["realness"].numpy()[0])}}))
     """)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)

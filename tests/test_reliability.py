@@ -168,6 +168,24 @@ def test_colorize_with_realness_scores_ranks_and_overlays(tmp_path, capsys, gene
     assert "is not a critic's SavedModel" in line
 
 
+def test_colorize_guided_needs_the_colorizer_with_realness(tmp_path, capsys, generator_dir, critic_dir):
+    from colordisc_tf.export import export_colorizer_with_realness
+    from colordisc_tf.saving import load_discriminator, load_generator
+
+    both = tmp_path / "both"
+    export_colorizer_with_realness(load_generator(str(generator_dir))[0], load_discriminator(str(critic_dir))[0],
+                                   str(both), model_size=32, critic_size=32)
+    _photo(tmp_path / "in" / "a.png", seed=1)
+    argv = ["colorize", str(tmp_path / "in"), "--output", str(tmp_path / "out"), "--decode", "guided"]
+    assert main(argv + ["--model", str(both)]) == 0
+    with open(tmp_path / "out" / "colorized.jsonl") as f:
+        (row,) = [json.loads(line) for line in f]
+    assert min(abs(row["temperature"] - t) for t in (0.2, 0.3, 0.38, 0.5, 0.6)) < 1e-4
+    assert Image.open(row["output"]).size == (48, 40)
+    line = _one_line_error(capsys, argv + ["--model", str(generator_dir), "--overwrite"])
+    assert "is not a colorizer with realness" in line
+
+
 def test_realness_overlay_is_red_where_unreal_and_green_where_real():
     from colordisc_tf.realness_overlay import realness_overlay
 

@@ -38,10 +38,10 @@ def test_colorize_with_realness_serves_in_a_fresh_process(tmp_path):
         critic = tf.saved_model.load({alone!r}).signatures["serving_default"]
         data = [open({str(tmp_path)!r} + f"/{{n}}.png", "rb").read() for n in ("a", "b")]
         out = both["colorize_with_realness"](images=tf.constant(data))
-        plain = both["serving_default"](images=tf.constant(data))["colorized"].numpy()
+        plain = both["serving_default"](images=tf.constant(data))["colorized_bytes"].numpy()
         rows = []
         for i in range(2):
-            colorized, heat = out["colorized"].numpy()[i], out["realness_map"].numpy()[i]
+            colorized, heat = out["colorized_bytes"].numpy()[i], out["realness_map_bytes"].numpy()[i]
             rows.append({{"shape": np.asarray(Image.open(io.BytesIO(colorized))).shape,
                           "heat_shape": np.asarray(Image.open(io.BytesIO(heat))).shape,
                           "heat_colours": len(np.unique(np.asarray(Image.open(io.BytesIO(heat))).reshape(-1, 3), axis=0)),
@@ -55,7 +55,11 @@ def test_colorize_with_realness_serves_in_a_fresh_process(tmp_path):
                 errors[name] = None
             except tf.errors.InvalidArgumentError as e:
                 errors[name] = e.message
-        print(json.dumps({{"rows": rows, "errors": errors}}))
+        guided = both["colorize_guided"](images=tf.constant(data))
+        guided_rows = [{{"shape": np.asarray(Image.open(io.BytesIO(g))).shape, "temperature": float(t), "realness": float(r)}}
+                       for g, t, r in zip(guided["colorized_bytes"].numpy(), guided["temperature"].numpy(),
+                                          guided["realness"].numpy())]
+        print(json.dumps({{"rows": rows, "errors": errors, "guided": guided_rows}}))
     """)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -68,3 +72,28 @@ def test_colorize_with_realness_serves_in_a_fresh_process(tmp_path):
         assert row["heat_colours"] > 3  # a map, not a flat colour
     assert report["errors"]["garbage"] and "image" in report["errors"]["garbage"].lower()
     assert report["errors"]["big"] and "10000 pixels" in report["errors"]["big"]
+    for row, shape in zip(report["guided"], ([45, 70, 3], [64, 40, 3])):
+        assert row["shape"] == shape
+        assert min(abs(row["temperature"] - t) for t in (0.2, 0.3, 0.38, 0.5, 0.6)) < 1e-4
+        assert 0.0 <= row["realness"] <= 1.0
+
+
+def test_png_outputs_are_named_for_tf_serving_rest(tmp_path):
+    """TF Serving's REST API sends a string output as {"b64": ...} only when its name ends in
+    "_bytes" (json_tensor.cc, IsNamedTensorBytes); otherwise the PNG bytes go out raw."""
+    import tensorflow as tf
+
+    from colordisc_tf.export import export_colorizer_with_realness, export_generator
+
+    generator, critic = build_generator(0.0625), build_discriminator(8, depth=2)
+    exported = [export_generator(generator, str(tmp_path / "g"), model_size=32),
+                export_colorizer_with_realness(generator, critic, str(tmp_path / "both"), model_size=32,
+                                               critic_size=32)]
+    checked = 0
+    for export_dir in exported:
+        for name, signature in tf.saved_model.load(export_dir).signatures.items():
+            for output, spec in signature.structured_outputs.items():
+                if spec.dtype == tf.string:
+                    assert output.endswith("_bytes"), (export_dir, name, output)
+                    checked += 1
+    assert checked == 5  # serving_default (x2), colorize_with_realness (x2), colorize_guided
