@@ -27,15 +27,21 @@ def lab_to_uint8_rgb(lab):
     return tf.cast(tf.round(color.lab_to_rgb(lab) * 255.0), tf.uint8)
 
 
+def _luminance(rgb_uint8, model_size: int):
+    """(H, W, 3) uint8 -> L at full size (H, W, 1) and what the network sees: L area-resized
+    to (1, model_size, model_size, 1)."""
+    l_full = color.rgb_to_lab(tf.cast(rgb_uint8, tf.float32) / 255.0)[..., :1]
+    l_small = tf.image.resize(l_full[None], [model_size, model_size], method="area")
+    return l_full, tf.ensure_shape(l_small, [1, model_size, model_size, 1])
+
+
 def colorize_rgb(model, rgb_uint8, model_size: int, temperature: float = ANNEAL_T, head: str = "classification"):
     """One (H, W, 3) uint8 image -> (H, W, 3) uint8 colorized at its own size.
 
     The network sees L resized to model_size x model_size (as the reference
     does); its ab is upsampled back and recombined with the full-resolution L.
     """
-    lab = color.rgb_to_lab(tf.cast(rgb_uint8, tf.float32) / 255.0)
-    l_full = lab[..., :1]
-    l_small = tf.image.resize(l_full[None], [model_size, model_size], method="area")
+    l_full, l_small = _luminance(rgb_uint8, model_size)
     ab_small = predict_ab(model, l_small, temperature, head)
     ab = tf.image.resize(ab_small, tf.shape(l_full)[:2], method="bilinear")[0]
     return lab_to_uint8_rgb(tf.concat([l_full, ab], axis=-1))
@@ -47,10 +53,7 @@ def colorize_rgb_guided(model, critic, rgb_uint8, model_size: int, temperature: 
     Returns (rgb uint8, chosen temperature, the critic's realness of the chosen decoding)."""
     from colordisc_tf.guided_decode import GUIDED_TEMPERATURES, guided_decode
 
-    lab = color.rgb_to_lab(tf.cast(rgb_uint8, tf.float32) / 255.0)
-    l_full = lab[..., :1]
-    l_small = tf.ensure_shape(tf.image.resize(l_full[None], [model_size, model_size], method="area"),
-                              [1, model_size, model_size, 1])
+    l_full, l_small = _luminance(rgb_uint8, model_size)
     temperatures = tuple(sorted(set(GUIDED_TEMPERATURES) | {temperature}))
     ab_small, chosen, scores = guided_decode(model(l_small, training=False), l_small, critic, temperatures,
                                              base=temperature)

@@ -103,8 +103,8 @@ def _set_policy(config, policy: str):
         return config
     if "class_name" in config and isinstance(config.get("config"), dict):
         inner = dict(config["config"])
-        # InputLayer's dtype is its tensor's dtype, Float32 fixes its own; both stay.
-        if config["class_name"] not in ("InputLayer", "Float32") and "dtype" in inner and config["class_name"] != "Functional":
+        # InputLayer's dtype is its tensor's dtype, Float32 fixes its own, a nested model's is not a layer's.
+        if config["class_name"] not in ("InputLayer", "Float32", "Functional") and "dtype" in inner:
             inner["dtype"] = policy
         return {**config, "config": {k: _set_policy(v, policy) if k != "dtype" else v for k, v in inner.items()}}
     return {k: _set_policy(v, policy) for k, v in config.items()}
