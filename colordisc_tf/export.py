@@ -23,19 +23,9 @@ import tensorflow as tf
 
 from colordisc_tf import color, inference
 from colordisc_tf.constants import ANNEAL_T, DEFAULT_MAX_PIXELS
+from colordisc_tf.serving_input import decode_checked
 
 __all__ = ["export_generator", "export_discriminator", "export_colorizer_with_realness"]
-
-
-def _decode_checked(data, max_pixels: int):
-    """Encoded image -> (H, W, 3) uint8; INVALID_ARGUMENT for non-images and oversize ones."""
-    image = tf.io.decode_image(data, channels=3, dtype=tf.uint8, expand_animations=False)
-    shape = tf.shape(image)
-    check = tf.debugging.assert_less_equal(
-        tf.cast(shape[0], tf.int64) * tf.cast(shape[1], tf.int64), tf.constant(max_pixels, tf.int64),
-        message=f"image has more than {max_pixels} pixels (the serving limit)")
-    with tf.control_dependencies([check]):
-        return tf.identity(image)
 
 
 def _critic_lab(rgb_uint8, model_size: int):
@@ -62,7 +52,7 @@ def export_generator(
     """Writes the serving SavedModel of `model` to export_dir and returns it."""
 
     def colorize_one(data):
-        rgb = inference.colorize_rgb(model, _decode_checked(data, max_pixels), model_size, temperature, head)
+        rgb = inference.colorize_rgb(model, decode_checked(data, max_pixels), model_size, temperature, head)
         return tf.io.encode_png(rgb)
 
     def serve(images):
@@ -93,7 +83,7 @@ def export_discriminator(model: keras.Model, export_dir: str, model_size: int = 
         return _critic_scores(model, lab)
 
     def lab_of(data):
-        return _critic_lab(_decode_checked(data, max_pixels), model_size)
+        return _critic_lab(decode_checked(data, max_pixels), model_size)
 
     def serve(images):
         labs = tf.map_fn(lab_of, tf.reshape(images, [-1]), fn_output_signature=tf.float32)
@@ -126,7 +116,7 @@ def export_colorizer_with_realness(
     heat = tf.constant(np.round(colormaps["RdYlGn"](np.linspace(0, 1, 256))[:, :3] * 255).astype(np.uint8))
 
     def colorize_one(data):
-        return inference.colorize_rgb(generator, _decode_checked(data, max_pixels), model_size, temperature, head)
+        return inference.colorize_rgb(generator, decode_checked(data, max_pixels), model_size, temperature, head)
 
     def with_realness(data):
         rgb = colorize_one(data)
@@ -148,7 +138,7 @@ def export_colorizer_with_realness(
     def serve_guided(images):
         def one(data):
             rgb, temperature_chosen, score = inference.colorize_rgb_guided(
-                generator, critic, _decode_checked(data, max_pixels), model_size, temperature)
+                generator, critic, decode_checked(data, max_pixels), model_size, temperature)
             return tf.io.encode_png(rgb), temperature_chosen, score
 
         colorized, chosen, score = tf.map_fn(one, tf.reshape(images, [-1]),

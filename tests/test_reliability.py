@@ -274,3 +274,43 @@ def test_too_few_photos_stop_the_run_at_the_first_component(tmp_path):
         executor.Do({}, {"examples": [examples]}, {"input_base": json.dumps([str(tmp_path / "three")]),
                                                    "config": json.dumps({"size": 32}),
                                                    "min_photos": json.dumps({"train": 20, "eval": 8})})
+
+
+def _encoded(fmt, size, **save):
+    import io
+
+    buf = io.BytesIO()
+    pixels = np.random.default_rng(1).integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(buf, fmt, **save)
+    return buf.getvalue()
+
+
+FORMATS = [("PNG", {}), ("JPEG", {}), ("JPEG", {"progressive": True}), ("GIF", {}), ("BMP", {})]
+
+
+@pytest.mark.parametrize("fmt,save", FORMATS)
+def test_serving_reads_the_size_from_the_header(fmt, save):
+    import tensorflow as tf
+
+    from colordisc_tf.serving_input import header_pixels
+
+    data = _encoded(fmt, (173, 61), **save)
+    width, height = Image.open(__import__("io").BytesIO(data)).size  # PIL: the oracle
+    assert int(header_pixels(tf.constant(data))) == width * height == 173 * 61
+    assert int(header_pixels(tf.constant(b"not an image"))) == 0
+
+
+@pytest.mark.parametrize("fmt,save", FORMATS)
+def test_serving_refuses_an_oversize_image_before_decoding_it(fmt, save):
+    """An image whose header is over the limit and whose pixel data is cut off: a decode
+    would fail with a decode error, so the size message proves the header was read first."""
+    import tensorflow as tf
+
+    from colordisc_tf.serving_input import decode_checked
+
+    data = _encoded(fmt, (300, 200), **save)
+    truncated = tf.constant(data[: 64 if fmt != "JPEG" else len(data) // 3])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="more than 50000 pixels"):
+        decode_checked(truncated, max_pixels=50_000)
+    whole = decode_checked(tf.constant(data), max_pixels=60_000)  # at the limit: decoded
+    assert whole.shape == (200, 300, 3)
