@@ -67,7 +67,8 @@ def main() -> None:
     import tensorflow  # noqa: F401
     from apache_beam.options.pipeline_options import PipelineOptions
 
-    from colordisc_tf.beam_preprocess import default_beam_args, run_preprocess
+    from colordisc_tf.beam_options import default_beam_args
+    from colordisc_tf.beam_preprocess import run_preprocess
     from colordisc_tf.config import PreprocessConfig
 
     with tempfile.TemporaryDirectory() as tmp:

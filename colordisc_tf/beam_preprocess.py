@@ -25,8 +25,8 @@ import time
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import PipelineOptions
 
+from colordisc_tf.beam_options import default_beam_args, pipeline_options
 from colordisc_tf.config import PreprocessConfig
 from colordisc_tf.image_io import REASONS
 from colordisc_tf.record_format import shard_prefix
@@ -36,7 +36,6 @@ __all__ = [
     "PreprocessConfig",
     "expand_inputs",
     "fingerprint_inputs",
-    "default_beam_args",
     "build_preprocess",
     "run_preprocess",
     "output_folder",
@@ -78,11 +77,6 @@ def fingerprint_inputs(inputs) -> str:
             size, mtime = meta.size_in_bytes, meta.last_updated_in_seconds
         digest.update(f"{path}\0{size}\0{mtime}\n".encode())
     return digest.hexdigest()
-
-
-def default_beam_args() -> list[str]:
-    """Local default: DirectRunner, one worker process per core."""
-    return ["--runner=DirectRunner", "--direct_running_mode=multi_processing", "--direct_num_workers=0"]
 
 
 def _split_of(image_id: str, eval_percent: int) -> str:
@@ -242,7 +236,7 @@ def run_preprocess(
     with output_folder(output_dir, overwrite) as staging:
         _log.info("preprocess: %d inputs -> %s with %s", len(paths), output_dir, beam_args)
         start = time.time()
-        with beam.Pipeline(options=PipelineOptions(beam_args)) as pipeline:
+        with beam.Pipeline(options=pipeline_options(beam_args)) as pipeline:
             build_preprocess(pipeline, paths, staging, config)
             # What the pipeline really ran with (flags that reached it), for the summary.
             options = pipeline.options.get_all_options(drop_default=True, retain_unknown_options=True)
@@ -269,6 +263,7 @@ def output_folder(output_dir: str, overwrite: bool = False):
         except BlockingIOError:
             raise FileExistsError(f"another run is writing to {output_dir} right now ({output_dir}.lock)") from None
         try:
+            _remove_orphans(output_dir)
             if os.path.isdir(output_dir) and os.listdir(output_dir) and not overwrite:
                 raise FileExistsError(f"output {output_dir} is not empty (pass --overwrite to replace it)")
             staging = tempfile.mkdtemp(prefix=os.path.basename(output_dir) + ".partial-",
@@ -287,6 +282,16 @@ def output_folder(output_dir: str, overwrite: bool = False):
                 shutil.rmtree(old, ignore_errors=True)
         finally:
             os.unlink(output_dir + ".lock")
+
+
+def _remove_orphans(output_dir: str) -> None:
+    """Staging and swap folders of an earlier run that was killed (a finished or failed run
+    removes its own). Safe only under the lock: no live run owns them."""
+    parent, name = os.path.split(output_dir)
+    for entry in os.listdir(parent):
+        if entry.startswith((name + ".partial-", name + ".old-")):
+            _log.warning("preprocess: removing %s, left by a killed run", os.path.join(parent, entry))
+            shutil.rmtree(os.path.join(parent, entry), ignore_errors=True)
 
 
 def _jsonable(options: dict) -> dict:

@@ -30,7 +30,8 @@ def _print_preprocess_summary(summary: dict, output: str) -> None:
 
 
 def _cmd_preprocess(args) -> int:
-    from colordisc_tf.beam_preprocess import default_beam_args, expand_inputs, run_preprocess
+    from colordisc_tf.beam_options import default_beam_args
+    from colordisc_tf.beam_preprocess import expand_inputs, run_preprocess
     from colordisc_tf.config import PreprocessConfig
 
     config = PreprocessConfig(

@@ -12,10 +12,10 @@ import os
 
 import apache_beam as beam
 import numpy as np
-from apache_beam.options.pipeline_options import PipelineOptions
 
 # NumPy only (no TensorFlow): Beam workers import this module.
 from colordisc_tf import bins
+from colordisc_tf.beam_options import pipeline_options
 from colordisc_tf.record_format import Example
 
 __all__ = [
@@ -159,7 +159,7 @@ def run_prior(
     """Beam pass over the records under file_pattern; saves and returns the prior."""
     os.makedirs(output_dir, exist_ok=True)
     counts_prefix = os.path.join(output_dir, "_counts")
-    with beam.Pipeline(options=PipelineOptions(beam_args or [])) as pipeline:
+    with beam.Pipeline(options=pipeline_options(beam_args)) as pipeline:
         _ = (
             build_prior_counts(pipeline, file_pattern)
             | "ToJson" >> beam.Map(lambda c: json.dumps(c.tolist()))

@@ -14,8 +14,8 @@ import os
 
 import apache_beam as beam
 import numpy as np
-from apache_beam.options.pipeline_options import PipelineOptions
 
+from colordisc_tf.beam_options import pipeline_options
 from colordisc_tf.record_format import decode_lab_example, single_shard_path, split_file_pattern
 
 __all__ = ["run_scoring", "read_scores", "evaluate_scores", "write_report", "select_failures",
@@ -74,7 +74,7 @@ def run_scoring(model_path: str, real_dir: str, fake_dir: str, output_dir: str, 
     """Beam: pair real and colorized records by id, score both, write scores.jsonl."""
     os.makedirs(output_dir, exist_ok=True)
     prefix = os.path.join(output_dir, "scores")
-    with beam.Pipeline(options=PipelineOptions(list(beam_args or []))) as p:
+    with beam.Pipeline(options=pipeline_options(beam_args)) as p:
         rows = []
         for split in splits:
             grouped = {

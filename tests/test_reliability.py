@@ -314,3 +314,87 @@ def test_serving_refuses_an_oversize_image_before_decoding_it(fmt, save):
         decode_checked(truncated, max_pixels=50_000)
     whole = decode_checked(tf.constant(data), max_pixels=60_000)  # at the limit: decoded
     assert whole.shape == (200, 300, 3)
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+_STARTING_PIPELINE = """
+import apache_beam as beam
+from colordisc_tf.beam_options import pipeline_options
+
+with beam.Pipeline(options=pipeline_options(["--direct_running_mode=multi_processing",
+                                             "--direct_num_workers=2"])) as p:
+    _ = p | beam.Create(range(8)) | beam.Reshuffle() | beam.Map(print)
+"""
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads /proc")
+def test_beam_workers_die_with_a_killed_pipeline_process(tmp_path):
+    """SIGKILL the pipeline process the moment its two workers start (the worst time: they
+    then wait out gRPC's 60 s connection timeouts): they end within seconds."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from colordisc_tf.orphan_reaper import descendants
+
+    run = subprocess.Popen([sys.executable, "-c", _STARTING_PIPELINE],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: set[int] = set()
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and run.poll() is None and len(workers) < 2:
+            workers = {p for p in descendants(run.pid) if _cmdline(p).split()[1:2] == ["-m"]
+                       and "sdk_worker_main" in _cmdline(p)}
+            time.sleep(0.05)
+        assert run.poll() is None and len(workers) == 2, "the workers were never seen"
+        run.send_signal(signal.SIGKILL)
+        run.wait()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_cmdline(p) for p in workers):
+            time.sleep(0.2)
+        assert not [p for p in workers if _cmdline(p)], "Beam workers outlived the pipeline process"
+    finally:
+        run.kill()
+        for p in workers:
+            if "sdk_worker_main" in _cmdline(p):
+                os.kill(p, signal.SIGKILL)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads /proc")
+def test_a_rerun_removes_what_a_killed_preprocess_left(tmp_path):
+    """SIGKILL a preprocess mid-run: its staging folder stays behind; the next run into
+    the same output removes it and writes a whole output."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    for i in range(60):
+        _photo(tmp_path / "in" / f"{i}.jpg", seed=i, size=(640, 480))
+    out = tmp_path / "out"
+    run = subprocess.Popen(
+        [sys.executable, "-m", "colordisc_tf.cli", "preprocess", str(tmp_path / "in"), "--output", str(out),
+         "--size", "64", *IN_MEMORY], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and run.poll() is None:
+            staging = [p for p in tmp_path.iterdir() if ".partial-" in p.name]
+            if staging and any(f for _, _, f in os.walk(staging[0])):
+                break  # records are being written
+            time.sleep(0.1)
+        assert run.poll() is None, "the run ended before it could be killed"
+    finally:
+        run.send_signal(signal.SIGKILL)
+        run.wait()
+    assert [p.name for p in tmp_path.iterdir() if ".partial-" in p.name]  # what the kill left
+    _photo(tmp_path / "one" / "x.png")
+    assert main(["preprocess", str(tmp_path / "one"), "--output", str(out), "--size", "32", *IN_MEMORY]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "one", "out"]
