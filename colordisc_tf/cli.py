@@ -114,11 +114,9 @@ def _cmd_run(args, demo: bool = False) -> int:
     import time
 
     from pipelines.colordisc_pipeline import create_pipeline
-    from pipelines.local_runner import resolved_config, smoke_steps
+    from pipelines.local_runner import resolved_config, run_locally, smoke_steps
     from pipelines.progress import component_progress
     from pipelines.run_summary import report_run
-    from tfx.orchestration.local.local_dag_runner import LocalDagRunner
-
     overrides = {}
     if args.data:
         overrides["data"] = [os.path.abspath(d) for d in args.data]
@@ -134,7 +132,7 @@ def _cmd_run(args, demo: bool = False) -> int:
           f"{len(pipeline.components)} components, root {config.pipeline_root}", flush=True)
     start = time.monotonic()
     with component_progress(pipeline) as progress:
-        LocalDagRunner().run(pipeline)
+        run_locally(pipeline, log=lambda line: print(line, flush=True))
     minutes, seconds = divmod(int(time.monotonic() - start), 60)
     print(f"run: finished in {minutes} min {seconds:02d} s ({len(progress.ran)} components ran, "
           f"{len(progress.from_cache)} from cache)")

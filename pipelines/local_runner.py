@@ -11,6 +11,7 @@ import dataclasses
 import os
 
 from pipelines.colordisc_pipeline import create_pipeline
+from pipelines.stale_executions import pipeline_root_lock, recover
 from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 
 from colordisc_tf.config import PipelineConfig, load_config
@@ -42,6 +43,18 @@ def smoke_steps(config: PipelineConfig) -> PipelineConfig:
     return dataclasses.replace(config, blessing=blessing, **sections)
 
 
+def run_locally(pipeline, log=print) -> None:
+    """LocalDagRunner, one run per pipeline root at a time; what a killed earlier run left
+    (RUNNING executions, half-written folders) is cleaned up first (stale_executions)."""
+    root = pipeline.pipeline_info.pipeline_root
+    with pipeline_root_lock(root):
+        recovered = recover(pipeline.metadata_connection_config, pipeline.pipeline_info.pipeline_name, root)
+        if recovered.executions:
+            log(f"run: an earlier run was killed: marked {', '.join(recovered.executions)} FAILED in ML Metadata, "
+                f"removed {len(recovered.removed)} half-written folders")
+        LocalDagRunner().run(pipeline)
+
+
 # The tfx CLI runs this file.
 if __name__ == "__main__":
-    LocalDagRunner().run(create_pipeline(resolved_config()))
+    run_locally(create_pipeline(resolved_config()))
