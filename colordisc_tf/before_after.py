@@ -79,21 +79,26 @@ def score_generator(generator, pattern: str, critics: dict, prior=None, batch_si
     ab_pred, ab_true, l_chan = np.concatenate(preds), np.concatenate(trues), np.concatenate(ls)
     rgb_pred = inference.decode_to_rgb(l_chan, ab_pred).numpy()
     rgb_true = inference.decode_to_rgb(l_chan, ab_true).numpy()
-    result = {
-        "images": len(ids),
-        "auc_raw": metrics.auc_raw_accuracy(ab_pred, ab_true),
-        "colorfulness": float(metrics.colorfulness(rgb_pred).mean()),
-        "colorfulness_truth": float(metrics.colorfulness(rgb_true).mean()),
-        "delta_cf": float(metrics.delta_colorfulness(rgb_pred, rgb_true).mean()),
-        "psnr": float(np.mean(np.minimum(metrics.psnr(rgb_pred, rgb_true), 100.0))),
+    per_image_values = {
+        "colorfulness": metrics.colorfulness(rgb_pred),
+        "colorfulness_truth": metrics.colorfulness(rgb_true),
+        "delta_cf": metrics.delta_colorfulness(rgb_pred, rgb_true),
+        "psnr": np.minimum(metrics.psnr(rgb_pred, rgb_true), 100.0),
     }
+    result = {"images": len(ids), "auc_raw": metrics.auc_raw_accuracy(ab_pred, ab_true)}
+    for key, values in per_image_values.items():
+        result[key], result[f"{key}_ci"] = float(np.mean(values)), metrics.bootstrap_ci(np.mean, values)
     if prior is not None:
         result["auc_rebalanced"] = metrics.auc_rebalanced(ab_pred, ab_true, prior)
     all_scores = {name: np.concatenate(s) for name, s in scores.items()}
     for name, s in all_scores.items():
+        real = np.concatenate(real_scores[name])
         result[f"fool_rate_{name}"] = metrics.fool_rate(s)
+        result[f"fool_rate_{name}_ci"] = metrics.proportion_ci(int(np.sum(s >= 0.5)), s.size)
         result[f"mean_realness_{name}"] = float(s.mean())
-        result[f"detection_auc_{name}"] = metrics.roc_auc(np.concatenate(real_scores[name]), s)
+        result[f"mean_realness_{name}_ci"] = metrics.bootstrap_ci(np.mean, s)
+        result[f"detection_auc_{name}"] = metrics.roc_auc(real, s)
+        result[f"detection_auc_{name}_ci"] = metrics.bootstrap_ci(metrics.roc_auc, real, s)  # paired by image
     first = next(iter(all_scores.values()))
     per_image = {i: (float(first[n]), np.concatenate([l_chan[n], ab_pred[n]], -1)) for n, i in enumerate(ids)}
     return result, per_image
@@ -120,11 +125,15 @@ def train_fresh_critics(base_critic_config, generator, real_dir: str, steps: int
 
 
 def _average_retrained(result: dict, count: int) -> dict:
-    """metric_retrained = mean of metric_retrained_<i> over the retrained critics (kept too)."""
+    """metric_retrained = mean of metric_retrained_<i> over the retrained critics (kept too);
+    its _ci is the mean of theirs (the spread over images, not over critic seeds)."""
     for metric in ("fool_rate", "mean_realness", "detection_auc"):
         per_critic = [result[f"{metric}_retrained_{i}"] for i in range(count) if f"{metric}_retrained_{i}" in result]
         if per_critic:
             result[f"{metric}_retrained"] = float(np.mean(per_critic))
+        intervals = [result.get(f"{metric}_retrained_{i}_ci") for i in range(count)]
+        if intervals and all(intervals):
+            result[f"{metric}_retrained_ci"] = np.mean(intervals, axis=0).tolist()
     return result
 
 

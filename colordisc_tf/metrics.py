@@ -6,6 +6,9 @@
 - Colourfulness (Hasler & Süsstrunk 2003) on 0..255 sRGB, and ΔCF.
 - PSNR.
 - Discriminator: ROC AUC, error rate at 0.5, fool rate.
+- 95 % confidence intervals: Wilson for proportions (fool rate, error), a percentile
+  bootstrap over images for means and ROC AUC (scipy.stats). On a dozen eval photos a
+  fool rate of 1/3 is anything from 0.14 to 0.61: the report says so.
 """
 
 from __future__ import annotations
@@ -22,7 +25,11 @@ __all__ = [
     "roc_auc",
     "discriminator_error",
     "fool_rate",
+    "proportion_ci",
+    "bootstrap_ci",
 ]
+
+CONFIDENCE = 0.95
 
 
 def accuracy_curve(ab_pred, ab_true, max_threshold: int = 150, weights=None):
@@ -140,3 +147,28 @@ def discriminator_error(real_scores, fake_scores, threshold: float = 0.5) -> flo
 def fool_rate(fake_scores, threshold: float = 0.5) -> float:
     """Share of generated images the discriminator calls real."""
     return float(np.mean(np.asarray(fake_scores).ravel() >= threshold))
+
+
+def proportion_ci(successes: int, n: int, confidence: float = CONFIDENCE) -> list[float] | None:
+    """Wilson score interval of successes/n (None when n is 0)."""
+    from scipy.stats import binomtest
+
+    if n == 0:
+        return None
+    ci = binomtest(int(successes), int(n)).proportion_ci(confidence, method="wilson")
+    return [float(ci.low), float(ci.high)]
+
+
+def bootstrap_ci(statistic, *samples, confidence: float = CONFIDENCE, resamples: int = 2000,
+                 seed: int = 0) -> list[float] | None:
+    """Percentile-bootstrap interval of statistic(*samples), resampling the images (the
+    samples' shared first axis: paired). None below 2 images, where there is nothing to
+    resample."""
+    from scipy.stats import bootstrap
+
+    samples = [np.asarray(s, np.float64) for s in samples]
+    if len(samples[0]) < 2:
+        return None
+    result = bootstrap(samples, statistic, paired=True, vectorized=False, n_resamples=resamples,
+                       confidence_level=confidence, method="percentile", rng=np.random.default_rng(seed))
+    return [float(result.confidence_interval.low), float(result.confidence_interval.high)]

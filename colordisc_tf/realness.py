@@ -115,8 +115,11 @@ def evaluate_scores(rows: list[dict], split: str = "eval") -> dict:
         "split": split,
         "images": len(rows),
         "error": metrics.discriminator_error(real, fake),
+        "error_ci": metrics.proportion_ci(int(np.sum(real < 0.5) + np.sum(fake >= 0.5)), real.size + fake.size),
         "roc_auc": metrics.roc_auc(real, fake),
+        "roc_auc_ci": metrics.bootstrap_ci(metrics.roc_auc, real, fake),  # paired by image
         "fool_rate": metrics.fool_rate(fake),
+        "fool_rate_ci": metrics.proportion_ci(int(np.sum(fake >= 0.5)), fake.size),
         "mean_real_score": float(real.mean()),
         "mean_fake_score": float(fake.mean()),
         "mean_cf_real": float(np.mean([r["cf_real"] for r in rows])),

@@ -1,5 +1,6 @@
-"""The run's static HTML report: before/after table, realness histogram, colour
-prior, and gray | base | fine-tuned | truth grids of the worst cases."""
+"""The run's static HTML report: before/after table (with each set's image count and 95 %
+intervals under the values: see metrics), realness histogram, colour prior, and
+gray | base | fine-tuned | truth grids of the worst cases."""
 
 from __future__ import annotations
 
@@ -27,14 +28,25 @@ _ROWS = [
 ]
 
 
+def _cell(metrics: dict, key: str, fmt: str) -> str:
+    """value, and its 95 % interval under it when the metric has one."""
+    if key not in metrics:
+        return "–"
+    ci = metrics.get(f"{key}_ci")
+    interval = f"<br><small>[{fmt.format(ci[0])}, {fmt.format(ci[1])}]</small>" if ci else ""
+    return fmt.format(metrics[key]) + interval
+
+
 def _table(sets: dict) -> str:
     out = []
     for set_name, models in sets.items():
-        out.append(f"<h3>{html.escape(set_name)}</h3><table><tr><th></th><th>base</th><th>fine-tuned</th></tr>")
+        count = models["base"].get("images", 0)
+        out.append(f"<h3>{html.escape(set_name)} ({count:.0f} images)</h3>"
+                   "<table><tr><th></th><th>base</th><th>fine-tuned</th></tr>")
         for key, label, fmt in _ROWS:
             if key not in models["base"] and key not in models["tuned"]:
                 continue
-            cells = [fmt.format(models[m][key]) if key in models[m] else "–" for m in ("base", "tuned")]
+            cells = [_cell(models[m], key, fmt) for m in ("base", "tuned")]
             out.append(f"<tr><td>{html.escape(label)}</td><td>{cells[0]}</td><td>{cells[1]}</td></tr>")
         out.append("</table>")
     return "\n".join(out)

@@ -47,6 +47,12 @@ def latest_run_outputs(metadata_path: str) -> dict[str, dict[str, list]]:
     return outputs
 
 
+def _with_ci(metrics: dict, key: str, fmt: str) -> str:
+    """"0.917 [0.83, 0.98]": the value and its 95 % interval, when there is one."""
+    ci = metrics.get(f"{key}_ci")
+    return format(metrics[key], fmt) + (f" [{format(ci[0], fmt)}, {format(ci[1], fmt)}]" if ci else "")
+
+
 def _read_json(path: str) -> dict | None:
     try:
         with open(path) as f:
@@ -78,16 +84,17 @@ def report_run(config: PipelineConfig, demo: bool = False) -> list[str]:
     scores = _first(outputs, "RealnessEvaluator", "scores")
     critic = _read_json(os.path.join(scores.uri, "report", "metrics.json")) if scores else None
     if critic and critic.get("images"):
-        lines.append(f"critic:       on {critic['images']} held-out photos: error {critic['error']:.1%}, "
-                     f"ROC AUC {critic['roc_auc']:.3f}, fool rate {critic['fool_rate']:.1%}")
+        lines.append(f"critic:       on {critic['images']} held-out photos: error {_with_ci(critic, 'error', '.1%')}, "
+                     f"ROC AUC {_with_ci(critic, 'roc_auc', '.3f')}, fool rate {_with_ci(critic, 'fool_rate', '.1%')}")
     before_after = _read_json(os.path.join(report.uri, "before_after.json")) if report else None
     if before_after:
         failures = before_after["sets"]["eval_failures"]
         base, tuned = failures.get("base", {}), failures.get("tuned", {})
         if "detection_auc_retrained" in base and "detection_auc_retrained" in tuned:
             lines.append(f"fine-tuning:  on {base['images']} eval failure cases, retrained critics' detection AUC "
-                         f"{base['detection_auc_retrained']:.3f} (base) -> {tuned['detection_auc_retrained']:.3f} "
-                         f"(fine-tuned); lower is harder to tell from real")
+                         f"{_with_ci(base, 'detection_auc_retrained', '.3f')} (base) -> "
+                         f"{_with_ci(tuned, 'detection_auc_retrained', '.3f')} (fine-tuned); lower is harder to tell "
+                         f"from real; [95 % intervals]")
         verdict = "blessed" if before_after["blessed"] else "NOT blessed"
         lines.append(f"blessing:     fine-tuned generator {verdict}: {'; '.join(before_after['reasons'])}")
     pushed = []

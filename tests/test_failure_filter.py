@@ -52,6 +52,24 @@ def test_evaluate_scores_against_direct_computation():
     assert result["fool_rate"] == pytest.approx(np.mean(fake >= 0.5))
     assert result["error"] == pytest.approx((np.sum(real < 0.5) + np.sum(fake >= 0.5)) / 100)
     assert set(result["spearman_fake_score_vs"]) == {"cf_fake", "delta_cf", "chroma_fake", "auc"}
+    from colordisc_tf import metrics
+
+    assert result["fool_rate_ci"] == metrics.proportion_ci(int(np.sum(fake >= 0.5)), 50)
+    lo, hi = result["roc_auc_ci"]
+    assert lo <= result["roc_auc"] <= hi and hi - lo > 0.01  # 50 pairs: not a point
+
+
+def test_report_shows_each_sets_count_and_intervals(tmp_path):
+    from colordisc_tf.report import write_html_report
+
+    base = {"images": 9, "fool_rate_fixed": 1 / 3, "fool_rate_fixed_ci": [0.1206, 0.6458], "psnr": 21.5}
+    tuned = {"images": 9, "fool_rate_fixed": 5 / 9, "fool_rate_fixed_ci": [0.2667, 0.8112], "psnr": 21.0}
+    report = {"blessed": False, "reasons": ["r"], "sets": {"eval_failures": {"base": base, "tuned": tuned}}}
+    with open(write_html_report(report, {}, str(tmp_path), str(tmp_path / "out"), {})) as f:
+        page = f.read()
+    assert "eval_failures (9 images)" in page
+    assert "33.3%<br><small>[12.1%, 64.6%]</small>" in page and "55.6%<br><small>[26.7%, 81.1%]</small>" in page
+    assert "<td>21.50</td>" in page  # no interval given: none shown
 
 
 def test_blessing_rules():

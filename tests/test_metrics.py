@@ -103,3 +103,38 @@ def test_shape_mismatch_is_rejected():
         metrics.auc_raw_accuracy(np.zeros((4, 2)), np.zeros((5, 2)))
     with pytest.raises(ValueError, match="shape"):
         metrics.psnr(np.zeros((4, 4, 3)), np.zeros((4, 5, 3)))
+
+
+@pytest.mark.parametrize("k,n", [(0, 5), (3, 9), (9, 9), (40, 100)])
+def test_proportion_ci_is_wilson(k, n):
+    z = 1.959963984540054  # the 97.5 % normal quantile
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    np.testing.assert_allclose(metrics.proportion_ci(k, n), [centre - half, centre + half], atol=1e-9)
+    assert metrics.proportion_ci(0, 0) is None
+
+
+def test_bootstrap_ci_of_a_mean_matches_the_t_interval_and_narrows_with_n():
+    from scipy.stats import t
+
+    rng = np.random.default_rng(3)
+    widths = []
+    for n in (12, 200):
+        x = rng.normal(5.0, 2.0, n)
+        lo, hi = metrics.bootstrap_ci(np.mean, x)
+        half = t.ppf(0.975, n - 1) * x.std(ddof=1) / np.sqrt(n)
+        assert lo < x.mean() < hi
+        assert abs((hi - lo) / (2 * half) - 1) < 0.25  # percentile bootstrap ~ t interval (a bit narrower)
+        widths.append(hi - lo)
+    assert widths[1] < widths[0] / 3
+    assert metrics.bootstrap_ci(np.mean, [1.0]) is None
+
+
+def test_bootstrap_ci_of_roc_auc_resamples_pairs():
+    rng = np.random.default_rng(4)
+    real, fake = rng.normal(1.0, 1.0, 40), rng.normal(0.0, 1.0, 40)
+    lo, hi = metrics.bootstrap_ci(metrics.roc_auc, real, fake)
+    assert lo < metrics.roc_auc(real, fake) < hi and 0.0 <= lo and hi <= 1.0
+    assert metrics.bootstrap_ci(metrics.roc_auc, real + 10, fake) == [1.0, 1.0]  # always separable
+    assert metrics.bootstrap_ci(metrics.roc_auc, real, fake) == metrics.bootstrap_ci(metrics.roc_auc, real, fake)

@@ -95,13 +95,16 @@ def test_run_report_tells_what_the_run_made(tiny_run):
     assert os.path.samefile(lines["report"], os.path.join(config.report_dir, "index.html"))
     with open(os.path.join(_latest(store, "RealnessScores").uri, "report", "metrics.json")) as f:
         critic = json.load(f)
-    assert f"on {critic['images']} held-out photos: error {critic['error']:.1%}, ROC AUC {critic['roc_auc']:.3f}" \
-        in lines["critic"]
+    error_ci, auc_ci = critic["error_ci"], critic["roc_auc_ci"]
+    assert f"on {critic['images']} held-out photos: error {critic['error']:.1%} [{error_ci[0]:.1%}, {error_ci[1]:.1%}], " \
+           f"ROC AUC {critic['roc_auc']:.3f} [{auc_ci[0]:.3f}, {auc_ci[1]:.3f}]" in lines["critic"]
     with open(os.path.join(_latest(store, "ColorizationReport").uri, "before_after.json")) as f:
         report = json.load(f)
     failures = report["sets"]["eval_failures"]
-    assert f"{failures['base']['detection_auc_retrained']:.3f} (base) -> " \
-           f"{failures['tuned']['detection_auc_retrained']:.3f} (fine-tuned)" in lines["fine-tuning"]
+    (base_lo, base_hi), (tuned_lo, tuned_hi) = (failures[m]["detection_auc_retrained_ci"] for m in ("base", "tuned"))
+    assert f"{failures['base']['detection_auc_retrained']:.3f} [{base_lo:.3f}, {base_hi:.3f}] (base) -> " \
+           f"{failures['tuned']['detection_auc_retrained']:.3f} [{tuned_lo:.3f}, {tuned_hi:.3f}] (fine-tuned)" \
+        in lines["fine-tuning"]
     assert lines["blessing"].startswith("fine-tuned generator " + ("blessed" if report["blessed"] else "NOT blessed"))
     assert report["reasons"][0] in lines["blessing"]
     pushed = [p.strip() for p in lines["pushed"].split(",")]
