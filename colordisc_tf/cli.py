@@ -162,9 +162,9 @@ class UserError(Exception):
 
 def _load_signature(path: str, name: str, output: str, what: str):
     """A serving signature that returns `output`, or a UserError saying what the folder holds.
-    A colorizer's PNG output is "colorized_bytes" ("colorized" in exports before TF Serving's
-    REST naming was followed): asked for "colorized", either is accepted, and the returned
-    function answers under "colorized"."""
+    Asked for "colorized", a signature that answers "colorized_bytes" (the REST name, which
+    exports of 2026-11-28 used in serving_default and colorize_guided) is accepted too, and
+    the returned function answers under "colorized"."""
     import tensorflow as tf
 
     try:

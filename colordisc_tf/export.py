@@ -1,15 +1,17 @@
 """SavedModel export for TF Serving.
 
 The colorizer's signatures:
-    serving_default(images: tf.string [B]) -> {"colorized_bytes": tf.string [B]}
+    serving_default(images: tf.string [B]) -> {"colorized": tf.string [B]}
         encoded JPEG/PNG/GIF/BMP in, PNG out at each input's own size. Bytes
-        that are not an image, or images over `max_pixels`, fail the request
-        with INVALID_ARGUMENT naming the problem; the server keeps running.
-        (TF Serving's REST API base64-encodes a string output, {"b64": ...}, only
-        when its name ends in "_bytes"; without it the PNG would go out raw.)
+        that are not an image, or images over `max_pixels` (read from the header
+        before decoding), fail the request with INVALID_ARGUMENT naming the
+        problem; the server keeps running. The names are the design card's.
+    serving_rest(images) -> {"colorized_bytes": ...}: the same for TF Serving's REST API,
+        which base64-encodes a string output ({"b64": ...}) only when its name ends in
+        "_bytes" (it would send serving_default's PNG as raw bytes).
     colorize_lab(L: float32 [B, H, W, 1]) -> {"ab": float32 [B, H, W, 2]}
 
-The colorizer with its critic (export_colorizer_with_realness) adds
+The colorizer with its critic (export_colorizer_with_realness) has both and adds
     colorize_with_realness(images: tf.string [B]) -> {"colorized_bytes": PNG, "realness": float32 [B],
         "realness_map_bytes": PNG heat map at each image's size (red: least real, green: real)}
     colorize_guided(images: tf.string [B]) -> {"colorized_bytes": PNG, "temperature": float32 [B],
@@ -26,6 +28,14 @@ from colordisc_tf.constants import ANNEAL_T, DEFAULT_MAX_PIXELS
 from colordisc_tf.serving_input import decode_checked
 
 __all__ = ["export_generator", "export_discriminator", "export_colorizer_with_realness"]
+
+
+def _add_serving_endpoints(archive, serve) -> None:
+    """serving_default (-> "colorized") and its REST twin serving_rest (-> "colorized_bytes")."""
+    spec = [tf.TensorSpec([None], tf.string, name="images")]
+    archive.add_endpoint("serving_default", serve, input_signature=spec)
+    archive.add_endpoint("serving_rest", lambda images: {"colorized_bytes": serve(images)["colorized"]},
+                         input_signature=spec)
 
 
 def _critic_lab(rgb_uint8, model_size: int):
@@ -57,14 +67,14 @@ def export_generator(
 
     def serve(images):
         images = tf.reshape(images, [-1])
-        return {"colorized_bytes": tf.map_fn(colorize_one, images, fn_output_signature=tf.string)}
+        return {"colorized": tf.map_fn(colorize_one, images, fn_output_signature=tf.string)}
 
     def colorize_lab(L):  # noqa: N803 (the signature's input name)
         return {"ab": inference.predict_ab(model, L, temperature, head)}
 
     archive = keras.export.ExportArchive()
     archive.track(model)
-    archive.add_endpoint("serving_default", serve, input_signature=[tf.TensorSpec([None], tf.string, name="images")])
+    _add_serving_endpoints(archive, serve)
     archive.add_endpoint(
         "colorize_lab", colorize_lab, input_signature=[tf.TensorSpec([None, None, None, 1], tf.float32, name="L")]
     )
@@ -127,7 +137,7 @@ def export_colorizer_with_realness(
 
     def serve(images):
         images = tf.reshape(images, [-1])
-        return {"colorized_bytes": tf.map_fn(lambda d: tf.io.encode_png(colorize_one(d)), images,
+        return {"colorized": tf.map_fn(lambda d: tf.io.encode_png(colorize_one(d)), images,
                                        fn_output_signature=tf.string)}
 
     def serve_with_realness(images):
@@ -149,7 +159,7 @@ def export_colorizer_with_realness(
     archive.track(generator)
     archive.track(critic)
     spec = [tf.TensorSpec([None], tf.string, name="images")]
-    archive.add_endpoint("serving_default", serve, input_signature=spec)
+    _add_serving_endpoints(archive, serve)
     archive.add_endpoint("colorize_with_realness", serve_with_realness, input_signature=spec)
     if head == "classification":  # the l2 head predicts ab directly: nothing to anneal
         archive.add_endpoint("colorize_guided", serve_guided, input_signature=spec)

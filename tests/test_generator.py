@@ -171,7 +171,9 @@ def test_export_round_trip_in_a_fresh_process(tmp_path):
         loaded = tf.saved_model.load({export_dir!r})
         serve = loaded.signatures["serving_default"]
         data = open({str(tmp_path / 'a.png')!r}, "rb").read()
-        out = serve(images=tf.constant([data, data]))["colorized_bytes"].numpy()
+        out = serve(images=tf.constant([data, data]))["colorized"].numpy()
+        rest = loaded.signatures["serving_rest"](images=tf.constant([data]))["colorized_bytes"].numpy()
+        assert rest[0] == out[0], "serving_rest answers what serving_default does"
         shapes = [np.asarray(Image.open(io.BytesIO(o))).shape for o in out]
         errors = {{}}
         for name, payload in (("garbage", b"not an image at all"), ("big", open({str(tmp_path / 'big.png')!r}, "rb").read())):
@@ -202,7 +204,7 @@ def test_serving_output_keeps_the_input_luminance(tmp_path):
 
     export_dir = export_generator(build_generator(0.0625), str(tmp_path / "s"), model_size=32)
     data = _png(40, 56, seed=3)
-    out = tf.saved_model.load(export_dir).signatures["serving_default"](images=tf.constant([data]))["colorized_bytes"]
+    out = tf.saved_model.load(export_dir).signatures["serving_default"](images=tf.constant([data]))["colorized"]
     colorized = np.asarray(Image.open(io.BytesIO(out.numpy()[0])))
     original = np.asarray(Image.open(io.BytesIO(data)))
     l_in = color.rgb_to_lab(original.astype(np.float32) / 255)[..., 0]

@@ -143,7 +143,7 @@ def test_generator_serving_equals_the_keras_models_decode(tmp_path):
     export_generator(generator, str(tmp_path / "g"), model_size=size)  # default temperature
     png, pixels = _probe_png(size)
     served = tf.saved_model.load(str(tmp_path / "g")).signatures["serving_default"](images=tf.constant([png]))
-    served = np.asarray(Image.open(io.BytesIO(served["colorized_bytes"].numpy()[0])).convert("RGB"), dtype=np.float64)
+    served = np.asarray(Image.open(io.BytesIO(served["colorized"].numpy()[0])).convert("RGB"), dtype=np.float64)
 
     l_chan = skcolor.rgb2lab(pixels / 255.0)[..., :1].astype("float32")
 

@@ -221,7 +221,7 @@ def test_pushed_models_have_the_tf_serving_layout_and_answer(tiny_run):
         import io, numpy as np, tensorflow as tf
         from PIL import Image
         serve = tf.saved_model.load({str(generator_base / versions[0])!r}).signatures["serving_default"]
-        out = serve(images=tf.constant([open({str(root / 'probe.jpg')!r}, "rb").read()]))["colorized_bytes"]
+        out = serve(images=tf.constant([open({str(root / 'probe.jpg')!r}, "rb").read()]))["colorized"]
         print(Image.open(io.BytesIO(out.numpy()[0])).size)
     """)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)

@@ -38,7 +38,7 @@ def test_colorize_with_realness_serves_in_a_fresh_process(tmp_path):
         critic = tf.saved_model.load({alone!r}).signatures["serving_default"]
         data = [open({str(tmp_path)!r} + f"/{{n}}.png", "rb").read() for n in ("a", "b")]
         out = both["colorize_with_realness"](images=tf.constant(data))
-        plain = both["serving_default"](images=tf.constant(data))["colorized_bytes"].numpy()
+        plain = both["serving_default"](images=tf.constant(data))["colorized"].numpy()
         rows = []
         for i in range(2):
             colorized, heat = out["colorized_bytes"].numpy()[i], out["realness_map_bytes"].numpy()[i]
@@ -80,7 +80,9 @@ def test_colorize_with_realness_serves_in_a_fresh_process(tmp_path):
 
 def test_png_outputs_are_named_for_tf_serving_rest(tmp_path):
     """TF Serving's REST API sends a string output as {"b64": ...} only when its name ends in
-    "_bytes" (json_tensor.cc, IsNamedTensorBytes); otherwise the PNG bytes go out raw."""
+    "_bytes" (json_tensor.cc, IsNamedTensorBytes); otherwise the PNG bytes go out raw. Every
+    signature but serving_default (whose "colorized" the design card fixes) follows it, and
+    serving_rest is serving_default for REST."""
     import tensorflow as tf
 
     from colordisc_tf.export import export_colorizer_with_realness, export_generator
@@ -91,9 +93,11 @@ def test_png_outputs_are_named_for_tf_serving_rest(tmp_path):
                                                critic_size=32)]
     checked = 0
     for export_dir in exported:
-        for name, signature in tf.saved_model.load(export_dir).signatures.items():
+        signatures = tf.saved_model.load(export_dir).signatures
+        assert list(signatures["serving_default"].structured_outputs) == ["colorized"]
+        for name, signature in signatures.items():
             for output, spec in signature.structured_outputs.items():
-                if spec.dtype == tf.string:
+                if spec.dtype == tf.string and name != "serving_default":
                     assert output.endswith("_bytes"), (export_dir, name, output)
                     checked += 1
-    assert checked == 5  # serving_default (x2), colorize_with_realness (x2), colorize_guided
+    assert checked == 5  # serving_rest (x2), colorize_with_realness (x2), colorize_guided

@@ -83,7 +83,7 @@ def test_serving_and_cli_decode_at_the_generators_temperature(saved, tmp_path):
     assert np.abs(at_own - at_default).mean() > 5  # the two temperatures are far apart here
 
     serve = tf.saved_model.load(str(saved / "generator" / "serving")).signatures["serving_default"]
-    served = serve(images=tf.constant([png]))["colorized_bytes"].numpy()[0]
+    served = serve(images=tf.constant([png]))["colorized"].numpy()[0]
     assert _mean_ab_error(served, l_chan, at_own) < 2.0 < _mean_ab_error(served, l_chan, at_default)
 
     assert main(["colorize", "--model", str(saved / "generator"), str(tmp_path / "in"),
