@@ -229,7 +229,8 @@ RESUME_SCRIPT = textwrap.dedent("""
 """)
 
 
-@pytest.mark.parametrize("trainer", ["finetune", "generator"])
+# The fine-tune variant is slow (~50 s); test_finetune's killed TTUR resume covers its step counts.
+@pytest.mark.parametrize("trainer", [pytest.param("finetune", marks=pytest.mark.slow), "generator"])
 def test_killed_training_resumes_to_the_weights_of_an_uninterrupted_run(tiny_data, tmp_path, trainer):
     # Run outside the repository (and with it last on the path), so that a copy of the
     # package put first on PYTHONPATH -- a mutant -- is the one imported.

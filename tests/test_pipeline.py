@@ -337,6 +337,7 @@ UPSTREAM_OF_FINETUNE = {"LabExampleGen", "ColorPrior", "GeneratorTrainer", "Colo
 DOWNSTREAM_OF_BLESSING = {"RealnessColorizer", "PushColorizerWithRealness"}
 
 
+@pytest.mark.slow  # ~2 min on 2 cores: re-runs the pipeline twice more
 def test_cache_reruns_exactly_what_a_config_change_touches_then_starts_from_imported_weights(tiny_run):
     import dataclasses
 

@@ -56,6 +56,7 @@ def test_a_bf16_copy_computes_in_bf16_keeps_the_weights_and_returns_float32(buil
     np.testing.assert_array_equal(np.asarray(back(x)), ref)
 
 
+@pytest.mark.slow  # ~70 s on 2 cores (bf16 is emulated on most CPUs); the bf16 copy tests above stay fast
 def test_a_bf16_generator_trains_and_exports_float32(tiny_data, tmp_path):
     import tensorflow as tf
 
