@@ -10,8 +10,8 @@ GPU host), numpy, and this repository's colordisc_tf/ folder on PYTHONPATH.
     KERAS_BACKEND=jax PYTHONPATH=. python benchmarks/finetune_gpu.py run --data demo_crops.npz
 
 `run` times the same step on every platform JAX sees (gpu, then cpu), each in a fresh
-process, and prints steps/s and the ratio. `--critic-lr 4e-4` times the TTUR step
-(critic learning too) instead of the fixed-critic one.
+process, and prints steps/s and the ratio. `--discriminator-lr 4e-4` times the TTUR step
+(discriminator learning too) instead of the fixed-discriminator one.
 """
 
 import argparse
@@ -45,12 +45,12 @@ def one_platform(args):
     data = np.load(args.data)
     l_chan, ab = data["L"], data["ab"]
     batch = args.batch
-    config = FineTuneConfig(batch_size=batch, crop_size=l_chan.shape[1], critic_learning_rate=args.critic_lr)
+    config = FineTuneConfig(batch_size=batch, crop_size=l_chan.shape[1], discriminator_learning_rate=args.discriminator_lr)
     model = build_adversarial(build_generator(args.width), build_discriminator(args.d_width),
-                              train_critic=args.critic_lr > 0)
+                              train_discriminator=args.discriminator_lr > 0)
     model = compile_adversarial(model, config)
     idx = np.arange(batch) % len(l_chan)
-    x, y = adversarial_batch(l_chan[idx], ab[idx], args.critic_lr > 0)
+    x, y = adversarial_batch(l_chan[idx], ab[idx], args.discriminator_lr > 0)
     for _ in range(3):  # compile + warm-up
         model.train_on_batch(x, y)
     start = time.perf_counter()
@@ -68,7 +68,7 @@ def run(args):
         env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": platform}
         cmd = [sys.executable, __file__, "_one", "--data", args.data, "--steps", str(args.steps),
                "--batch", str(args.batch), "--width", str(args.width), "--d-width", str(args.d_width),
-               "--critic-lr", str(args.critic_lr)]
+               "--discriminator-lr", str(args.discriminator_lr)]
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
         if proc.returncode != 0:
             print(f"{platform}: not available ({proc.stderr.strip().splitlines()[-1] if proc.stderr else proc.returncode})")
@@ -77,7 +77,7 @@ def run(args):
         results.append(result)
         print(f"{platform:5s} {result['device']}: {result['steps_per_s']:.2f} steps/s "
               f"(batch {args.batch}, generator width {args.width}, "
-              f"{'TTUR' if args.critic_lr > 0 else 'fixed critic'})")
+              f"{'TTUR' if args.discriminator_lr > 0 else 'fixed discriminator'})")
     if len(results) == 2:
         print(f"GPU / CPU: {results[0]['steps_per_s'] / results[1]['steps_per_s']:.1f}x")
 
@@ -97,7 +97,7 @@ def main():
         r.add_argument("--batch", type=int, default=16)
         r.add_argument("--width", type=float, default=1.0)
         r.add_argument("--d-width", type=int, default=64)
-        r.add_argument("--critic-lr", type=float, default=0.0, help="> 0: time the TTUR step (critic learning too)")
+        r.add_argument("--discriminator-lr", type=float, default=0.0, help="> 0: time the TTUR step (discriminator learning too)")
     args = parser.parse_args()
     {"pack": pack, "run": run, "_one": one_platform}[args.cmd](args)
 

@@ -1,14 +1,14 @@
 """The whole method at the full config's settings, on one GPU, on real photos (JAX backend, no TensorFlow).
 
     generator (ECCV16 width 1.0, 176² crops, batch 40, rebalanced soft-encoded CE)
-      -> colorize every photo -> PatchGAN critic (width 64, 70x70 patches)
-      -> failure filter (the train colorizations the critic finds least real: lowest quartile)
+      -> colorize every photo -> PatchGAN discriminator (width 64, 70x70 patches)
+      -> failure filter (the train colorizations the discriminator finds least real: lowest quartile)
       -> TTUR adversarial fine-tune on failures + ordinary crops (both players learn)
-      -> held-out photos: critic error / ROC AUC, fool rate, detection AUC of fresh critics
+      -> held-out photos: discriminator error / ROC AUC, fool rate, detection AUC of fresh discriminators
          base -> fine-tuned, raw / rebalanced AuC, colourfulness vs truth, ΔCF, PSNR
       -> a grid of the worst held-out failures: gray, base, fine-tuned, truth
 
-Settings come from pipelines/configs/full.json (the model sizes, crops, batches, critic,
+Settings come from pipelines/configs/full.json (the model sizes, crops, batches, discriminator,
 TTUR rates, lambda_adv, failure quantile, mix of ordinary crops); what cannot fit in a few
 minutes is cut and said so in the output: each phase trains for a wall-clock budget
 instead of the config's step count, and the generator's learning rate is raised (its
@@ -69,7 +69,7 @@ def load_photos(folder: str, eval_percent: int):
 class DeviceCrops:
     """Random crops (and horizontal flips) cut on the device from photos uploaded once: the
     host only splits random keys, so the data never stalls the GPU (cutting 176-px crops in
-    NumPy held the critic to 18 steps/s in the first run)."""
+    NumPy held the discriminator to 18 steps/s in the first run)."""
 
     def __init__(self, lab: np.ndarray, crop: int, seed: int):
         import jax
@@ -161,24 +161,24 @@ def colorize_all(model, l_chan, temperature: float, batch: int = 32):
     return np.concatenate(out)
 
 
-def critic_scores(critic, lab, batch: int = 32):
+def discriminator_scores(discriminator, lab, batch: int = 32):
     import jax
 
     from colordisc_tf.models.discriminator import realness
 
-    trainable = [v.value for v in critic.trainable_variables]
-    non_trainable = [v.value for v in critic.non_trainable_variables]
+    trainable = [v.value for v in discriminator.trainable_variables]
+    non_trainable = [v.value for v in discriminator.non_trainable_variables]
 
     @jax.jit
     def score(x):
-        logits, _ = critic.stateless_call(trainable, non_trainable, x, training=False)
+        logits, _ = discriminator.stateless_call(trainable, non_trainable, x, training=False)
         return realness(logits)
 
     return np.concatenate([np.asarray(score(lab[i:i + batch])) for i in range(0, len(lab), batch)])
 
 
-def train_critic(config, real, fake, seconds, seed):
-    """A PatchGAN critic on random crops: half real Lab, half colorized Lab of the same photos."""
+def train_discriminator(config, real, colorized, seconds, seed):
+    """A PatchGAN discriminator on random crops: half real Lab, half colorized Lab of the same photos."""
     import keras
 
     from colordisc_tf.losses import PatchBCE
@@ -186,19 +186,19 @@ def train_critic(config, real, fake, seconds, seed):
     from colordisc_tf.precision import at_precision
 
     keras.utils.set_random_seed(seed)
-    critic = at_precision(build_discriminator(config.width, config.depth, config.global_pool), config.precision)
-    critic.compile(keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1), PatchBCE(), jit_compile=True)
+    discriminator = at_precision(build_discriminator(config.width, config.depth, config.global_pool), config.precision)
+    discriminator.compile(keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1), PatchBCE(), jit_compile=True)
     import jax.numpy as jnp
 
-    real_crops, fake_crops = DeviceCrops(real, config.crop_size, seed), DeviceCrops(fake, config.crop_size, seed + 1)
+    real_crops, colorized_crops = DeviceCrops(real, config.crop_size, seed), DeviceCrops(colorized, config.crop_size, seed + 1)
     half = config.batch_size // 2
     labels = jnp.asarray(np.concatenate([np.ones(half), np.zeros(half)]).astype("float32"))
 
     def batches():
         while True:
-            yield jnp.concatenate([real_crops(half), fake_crops(half)]), labels
+            yield jnp.concatenate([real_crops(half), colorized_crops(half)]), labels
 
-    return critic, timed_fit(critic, batches(), seconds)
+    return discriminator, timed_fit(discriminator, batches(), seconds)
 
 
 def rgb(lab):
@@ -264,7 +264,7 @@ def main(argv=None):
     os.makedirs(args.out, exist_ok=True)
     import jax
 
-    jax.config.update("jax_compilation_cache_dir", "/tmp/jax_cache")  # fresh critics reuse the compile
+    jax.config.update("jax_compilation_cache_dir", "/tmp/jax_cache")  # fresh discriminators reuse the compile
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
     import keras
 
@@ -279,7 +279,7 @@ def main(argv=None):
     gen_cfg = dataclasses.replace(config.generator, precision=args.precision, learning_rate=args.generator_lr)
     dis_cfg = dataclasses.replace(config.discriminator, precision=args.precision)
     ft_cfg = dataclasses.replace(config.finetune, precision=args.precision)
-    share = {"generator": 0.42, "critic": 0.12, "finetune": 0.26, "fresh_critics": 0.2}
+    share = {"generator": 0.42, "discriminator": 0.12, "finetune": 0.26, "fresh_discriminators": 0.2}
     if args.smoke:
         gen_cfg = dataclasses.replace(gen_cfg, width=0.0625, crop_size=32, batch_size=4)
         dis_cfg = dataclasses.replace(dis_cfg, width=8, crop_size=32, batch_size=8)
@@ -331,31 +331,31 @@ def main(argv=None):
     stats = timed_fit(generator, gen_batches(), budget["generator"], steps_per_epoch=100)
     phase("generator", **stats, crops_per_s=stats["steps_per_s"] * gen_cfg.batch_size)
 
-    # 2. Colorize every tile; the critic learns real vs colorized on the train photos.
+    # 2. Colorize every tile; the discriminator learns real vs colorized on the train photos.
     t = time.perf_counter()
     T = gen_cfg.temperature
-    fake_tr = np.concatenate([l_tr, colorize_all(generator, l_tr, T)], -1)
-    fake_ev_base = np.concatenate([l_ev, colorize_all(generator, l_ev, T)], -1)
+    colorized_tr = np.concatenate([l_tr, colorize_all(generator, l_tr, T)], -1)
+    colorized_ev_base = np.concatenate([l_ev, colorize_all(generator, l_ev, T)], -1)
     real_tr, real_ev = np.concatenate([l_tr, ab_tr], -1), np.concatenate([l_ev, ab_ev], -1)
-    phase("colorize", seconds=time.perf_counter() - t, tiles=len(fake_tr) + len(fake_ev_base),
-          tiles_per_s=(len(fake_tr) + len(fake_ev_base)) / (time.perf_counter() - t))
-    critic, stats = train_critic(dis_cfg, real_tr, fake_tr, budget["critic"], dis_cfg.seed)
-    real_s, fake_s = critic_scores(critic, real_ev), critic_scores(critic, fake_ev_base)
-    phase("critic", **stats, heldout_error=metrics.discriminator_error(real_s, fake_s),
-          heldout_roc_auc=metrics.roc_auc(real_s, fake_s), heldout_real=len(real_s), heldout_colorized=len(fake_s))
+    phase("colorize", seconds=time.perf_counter() - t, tiles=len(colorized_tr) + len(colorized_ev_base),
+          tiles_per_s=(len(colorized_tr) + len(colorized_ev_base)) / (time.perf_counter() - t))
+    discriminator, stats = train_discriminator(dis_cfg, real_tr, colorized_tr, budget["discriminator"], dis_cfg.seed)
+    real_s, colorized_s = discriminator_scores(discriminator, real_ev), discriminator_scores(discriminator, colorized_ev_base)
+    phase("discriminator", **stats, heldout_error=metrics.discriminator_error(real_s, colorized_s),
+          heldout_roc_auc=metrics.roc_auc(real_s, colorized_s), heldout_real=len(real_s), heldout_colorized=len(colorized_s))
 
-    # 3. Failure filter: the train colorizations the critic finds least real.
-    train_scores = critic_scores(critic, fake_tr)
+    # 3. Failure filter: the train colorizations the discriminator finds least real.
+    train_scores = discriminator_scores(discriminator, colorized_tr)
     cut = float(np.quantile(train_scores, config.failure_quantile))
     failures = np.flatnonzero(train_scores <= cut)
     phase("failure_filter", quantile=config.failure_quantile, threshold=cut, failures=len(failures),
           of=len(train_scores))
 
-    # 4. TTUR fine-tune on failures mixed with ordinary crops; the critic learns alongside.
-    critic_weights = [w.copy() for w in critic.get_weights()]
+    # 4. TTUR fine-tune on failures mixed with ordinary crops; the discriminator learns alongside.
+    discriminator_weights = [w.copy() for w in discriminator.get_weights()]
     keras.utils.set_random_seed(ft_cfg.seed)
-    ttur = ft_cfg.critic_learning_rate > 0
-    model = compile_adversarial(build_adversarial(generator, critic, T, train_critic=ttur), ft_cfg, weights)
+    ttur = ft_cfg.discriminator_learning_rate > 0
+    model = compile_adversarial(build_adversarial(generator, discriminator, T, train_discriminator=ttur), ft_cfg, weights)
     import jax.numpy as jnp
 
     ft_crops = DeviceCrops(real_tr, ft_cfg.crop_size, ft_cfg.seed)
@@ -369,38 +369,38 @@ def main(argv=None):
 
     stats = timed_fit(model, ft_batches(), budget["finetune"])
     phase("finetune", **stats, crops_per_s=stats["steps_per_s"] * ft_cfg.batch_size, ttur=ttur)
-    fake_ev_tuned = np.concatenate([l_ev, colorize_all(generator, l_ev, T)], -1)
-    fake_tr_tuned = np.concatenate([l_tr, colorize_all(generator, l_tr, T)], -1)
-    critic.set_weights(critic_weights)  # the base critic judges both generators
+    colorized_ev_finetuned = np.concatenate([l_ev, colorize_all(generator, l_ev, T)], -1)
+    colorized_tr_finetuned = np.concatenate([l_tr, colorize_all(generator, l_tr, T)], -1)
+    discriminator.set_weights(discriminator_weights)  # the base discriminator judges both generators
 
     # 5. Held-out comparison.
-    base_s, tuned_s = critic_scores(critic, fake_ev_base), critic_scores(critic, fake_ev_tuned)
+    base_s, tuned_s = discriminator_scores(discriminator, colorized_ev_base), discriminator_scores(discriminator, colorized_ev_finetuned)
     worst = np.argsort(base_s)[:max(1, int(round(len(base_s) * config.failure_quantile)))]
     results = {}
-    for name, fake, scores in (("base", fake_ev_base, base_s), ("finetuned", fake_ev_tuned, tuned_s)):
-        results[name] = {**image_metrics(fake, real_ev, prior), "fool_rate": metrics.fool_rate(scores),
+    for name, colorized, scores in (("base", colorized_ev_base, base_s), ("finetuned", colorized_ev_finetuned, tuned_s)):
+        results[name] = {**image_metrics(colorized, real_ev, prior), "fool_rate": metrics.fool_rate(scores),
                          "mean_realness": float(scores.mean()),
                          "fool_rate_on_eval_failures": metrics.fool_rate(scores[worst]),
-                         "critic_error": metrics.discriminator_error(real_s, scores),
-                         "critic_roc_auc": metrics.roc_auc(real_s, scores)}
+                         "discriminator_error": metrics.discriminator_error(real_s, scores),
+                         "discriminator_roc_auc": metrics.roc_auc(real_s, scores)}
     report["heldout"] = results
     phase("heldout_metrics", eval_failures=len(worst))
 
-    # 6. Fresh critics, one per generator, trained the same way on its own train colorizations:
-    # how well can a new critic still tell that generator's held-out colorizations from photos?
-    per = budget["fresh_critics"] / 2
-    for name, fake_train, fake_eval in (("base", fake_tr, fake_ev_base), ("finetuned", fake_tr_tuned, fake_ev_tuned)):
-        fresh, stats = train_critic(dis_cfg, real_tr, fake_train, per, dis_cfg.seed + 100)
-        r, f = critic_scores(fresh, real_ev), critic_scores(fresh, fake_eval)
-        results[name].update(detection_auc_fresh_critic=metrics.roc_auc(r, f),
-                             detection_auc_fresh_critic_eval_failures=metrics.roc_auc(r, f[worst]),
-                             fresh_critic_steps=stats["steps"])
-        phase(f"fresh_critic_{name}", **stats)
+    # 6. Fresh discriminators, one per generator, trained the same way on its own train colorizations:
+    # how well can a new discriminator still tell that generator's held-out colorizations from photos?
+    per = budget["fresh_discriminators"] / 2
+    for name, colorized_train, colorized_eval in (("base", colorized_tr, colorized_ev_base), ("finetuned", colorized_tr_finetuned, colorized_ev_finetuned)):
+        fresh, stats = train_discriminator(dis_cfg, real_tr, colorized_train, per, dis_cfg.seed + 100)
+        r, f = discriminator_scores(fresh, real_ev), discriminator_scores(fresh, colorized_eval)
+        results[name].update(detection_auc_fresh_discriminator=metrics.roc_auc(r, f),
+                             detection_auc_fresh_discriminator_eval_failures=metrics.roc_auc(r, f[worst]),
+                             fresh_discriminator_steps=stats["steps"])
+        phase(f"fresh_discriminator_{name}", **stats)
 
     # 7. The worst held-out failures, before and after.
     show = worst[:6]
     grid({"gray": rgb(np.concatenate([l_ev[show], 0 * ab_ev[show]], -1)),
-          "base": rgb(fake_ev_base[show]), "fine-tuned": rgb(fake_ev_tuned[show]), "truth": rgb(real_ev[show])},
+          "base": rgb(colorized_ev_base[show]), "fine-tuned": rgb(colorized_ev_finetuned[show]), "truth": rgb(real_ev[show])},
          os.path.join(args.out, "worst_failures.png"))
     report["grid"] = {"file": "worst_failures.png", "tiles": [names_ev[i] for i in show],
                       "base_realness": [float(base_s[i]) for i in show],
@@ -413,14 +413,14 @@ def main(argv=None):
 
 def _print_table(report):
     heldout = report["heldout"]
-    keys = ["critic_error", "critic_roc_auc", "fool_rate", "fool_rate_on_eval_failures", "detection_auc_fresh_critic",
-            "detection_auc_fresh_critic_eval_failures", "auc_raw", "auc_rebalanced", "colorfulness",
+    keys = ["discriminator_error", "discriminator_roc_auc", "fool_rate", "fool_rate_on_eval_failures", "detection_auc_fresh_discriminator",
+            "detection_auc_fresh_discriminator_eval_failures", "auc_raw", "auc_rebalanced", "colorfulness",
             "colorfulness_truth", "delta_cf", "psnr"]
     print(f"\n{'held-out (' + str(report['phases']['data']['eval_tiles']) + ' tiles)':44s} {'base':>9s} {'fine-tuned':>11s}")
     for key in keys:
         b, t = heldout["base"].get(key, float("nan")), heldout["finetuned"].get(key, float("nan"))
         print(f"{key:44s} {b:9.3f} {t:11.3f}")
-    for name in ("generator", "critic", "finetune"):
+    for name in ("generator", "discriminator", "finetune"):
         p = report["phases"][name]
         print(f"{name:12s} {p['steps']:6d} steps  {p['steps_per_s']:7.2f} steps/s  peak so far {p['peak_gib_so_far']:.1f} GiB")
     print(f"total {report['total_s']:.0f} s")

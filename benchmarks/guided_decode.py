@@ -1,9 +1,9 @@
 """Does realness-guided decoding help? Fixed T = 0.38 vs guided, on the eval split.
 
-Takes a pipeline run's generator, critic (the guide), prior and records (the newest of
+Takes a pipeline run's generator, discriminator (the guide), prior and records (the newest of
 each under --pipeline-root, e.g. after `make demo`). Every eval photo is decoded both
 ways; metrics against the truth: raw / rebalanced AuC, colourfulness vs truth, ΔCF,
-PSNR. The judge is not the guide: for each decoding, `--judges` fresh critics (the
+PSNR. The judge is not the guide: for each decoding, `--judges` fresh discriminators (the
 guide's config, other seeds) are trained on real train photos vs that decoding's train
 colorizations, and their detection AUC on the eval photos is averaged (lower: harder to
 tell from real photos).
@@ -33,7 +33,7 @@ def newest(root: str, component: str, artifact: str) -> str:
     return max(runs, key=lambda p: int(os.path.basename(p)))
 
 
-def decode_split(generator, critic, pattern: str, output_file: str, temperature: float, guided: bool):
+def decode_split(generator, discriminator, pattern: str, output_file: str, temperature: float, guided: bool):
     """Decodes every record under pattern; writes them (ab replaced) to output_file.
     Returns (L, ab_true, ab_pred, chosen temperatures)."""
     import tensorflow as tf
@@ -51,7 +51,7 @@ def decode_split(generator, critic, pattern: str, output_file: str, temperature:
             l_chan = rec["l"].numpy()
             logits = generator(l_chan, training=False)
             if guided:
-                ab, chosen, _ = guided_decode(logits, l_chan, critic)
+                ab, chosen, _ = guided_decode(logits, l_chan, discriminator)
             else:
                 ab, chosen = decode_ab(logits, l_chan.shape[1:3], temperature), np.full(len(l_chan), temperature)
             ab = np.asarray(ab)
@@ -67,7 +67,7 @@ def decode_split(generator, critic, pattern: str, output_file: str, temperature:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pipeline-root", default="pipeline_root")
-    parser.add_argument("--judges", type=int, default=2, help="fresh critics per decoding (seeds averaged)")
+    parser.add_argument("--judges", type=int, default=2, help="fresh discriminators per decoding (seeds averaged)")
     parser.add_argument("--judge-steps", type=int, default=300)
     parser.add_argument("--json", help="write the table here too")
     args = parser.parse_args(argv)
@@ -81,14 +81,14 @@ def main(argv=None):
 
     root = args.pipeline_root
     generator, gen_config = load_generator(newest(root, "GeneratorTrainer", "model"))
-    critic, critic_config = load_discriminator(newest(root, "DiscriminatorTrainer", "model"))
+    discriminator, discriminator_config = load_discriminator(newest(root, "DiscriminatorTrainer", "model"))
     examples = newest(root, "LabExampleGen", "examples")
-    prior = load_prior(newest(root, "ColorPrior", "color_prior")).prior
+    prior = load_prior(newest(root, "ColorPriorGen", "color_prior")).prior
     table = {}
     with tempfile.TemporaryDirectory() as work:
         for name, guided in (("fixed T=%.2f" % gen_config.temperature, False), ("guided", True)):
             out = os.path.join(work, name.split()[0])
-            decoded = {split: decode_split(generator, critic, split_file_pattern(examples, split),
+            decoded = {split: decode_split(generator, discriminator, split_file_pattern(examples, split),
                                            single_shard_path(out, split), gen_config.temperature, guided)
                        for split in ("train", "eval")}
             l_chan, ab_true, ab_pred, temps = decoded["eval"]
@@ -104,19 +104,19 @@ def main(argv=None):
                    "temperatures": {f"{t:.2f}": int(n) for t, n in zip(*np.unique(temps.round(2), return_counts=True))}}
             aucs = []
             for seed in range(args.judges):
-                config = dataclasses.replace(critic_config, steps=args.judge_steps, steps_per_epoch=args.judge_steps,
-                                             seed=critic_config.seed + 1000 + seed)
+                config = dataclasses.replace(discriminator_config, steps=args.judge_steps, steps_per_epoch=args.judge_steps,
+                                             seed=discriminator_config.seed + 1000 + seed)
                 judge, _ = train_discriminator(config, split_file_pattern(examples, "train"),
                                                single_shard_path(out, "train"), None, None,
                                                os.path.join(work, f"judge_{name.split()[0]}_{seed}"))
                 real = np.asarray(realness(judge(np.concatenate([l_chan, ab_true], -1), training=False)))
-                fake = np.asarray(realness(judge(np.concatenate([l_chan, ab_pred], -1), training=False)))
-                aucs.append(metrics.roc_auc(real, fake))
-            row["detection_auc_fresh_critics"] = float(np.mean(aucs))
+                colorized = np.asarray(realness(judge(np.concatenate([l_chan, ab_pred], -1), training=False)))
+                aucs.append(metrics.roc_auc(real, colorized))
+            row["detection_auc_fresh_discriminators"] = float(np.mean(aucs))
             row["detection_auc_per_judge"] = aucs
             table[name] = row
     keys = ["auc_raw", "auc_rebalanced", "colorfulness", "colorfulness_truth", "delta_cf", "psnr",
-            "detection_auc_fresh_critics"]
+            "detection_auc_fresh_discriminators"]
     names = list(table)
     print(f"\n{'eval split (' + str(table[names[0]]['images']) + ' images)':32s}" + "".join(f"{n:>14s}" for n in names))
     for key in keys:

@@ -1,26 +1,26 @@
 """Before/after evaluation of the fine-tuned generator against the base one.
 
 On (a) the held-out eval-split failure cases and (b) the whole eval split, for
-each generator: fool rate against the fixed critic, fool rate against a critic
+each generator: fool rate against the fixed discriminator, fool rate against a discriminator
 retrained on that generator's own train-split outputs (so a gain is not just
-fooling a fixed critic), raw and rebalanced AuC, colourfulness, ΔCF and PSNR.
+fooling a fixed discriminator), raw and rebalanced AuC, colourfulness, ΔCF and PSNR.
 
-The retrained critics are symmetric: the same number per generator (seeds
+The retrained discriminators are symmetric: the same number per generator (seeds
 averaged), same seeds, same budget, each from scratch on real photos vs that
 generator's colorizations. (Scoring the
-base generator with a critic trained on the fine-tuned outputs would flatter the
-base: that critic never saw its mistakes.)
+base generator with a discriminator trained on the fine-tuned outputs would flatter the
+base: that discriminator never saw its mistakes.)
 
-Per critic, also its detection AUC: the ROC AUC with which it tells the real photos
+Per discriminator, also its detection AUC: the ROC AUC with which it tells the real photos
 from this generator's colorizations of them (0.5: cannot tell). Unlike the fool
-rate it needs no threshold and no calibration, so it compares two critics fairly,
+rate it needs no threshold and no calibration, so it compares two discriminators fairly,
 and on a handful of failure cases it moves in finer steps than "k of 9 fooled".
 
 A blessing when the fine-tuned model, on the failure cases, raises the fool rate
-against the fixed critic AND is harder to detect for its own retrained critic than
+against the fixed discriminator AND is harder to detect for its own retrained discriminator than
 the base is for its own (lower detection AUC), without losing more than
 `max_auc_drop` points of raw AuC, nor `max_rebalanced_auc_drop` points of rebalanced
-AuC (the one that rewards rare, vivid colours: a generator can please critics by
+AuC (the one that rewards rare, vivid colours: a generator can please discriminators by
 toning colours down), on the whole eval split.
 """
 
@@ -39,7 +39,7 @@ from colordisc_tf.constants import ANNEAL_T
 from colordisc_tf.models.discriminator import realness
 from colordisc_tf.record_format import single_shard_path, split_file_pattern
 
-__all__ = ["bless", "compare_generators", "score_generator", "train_fresh_critics"]
+__all__ = ["bless", "compare_generators", "score_generator", "train_fresh_discriminators"]
 
 _log = logging.getLogger(__name__)
 
@@ -57,19 +57,19 @@ def _batches(pattern: str, batch_size: int):
         yield [i.decode() for i in rec["id"].numpy()], rec["l"].numpy(), rec["ab"].numpy()
 
 
-def score_generator(generator, pattern: str, critics: dict, prior=None, batch_size: int = 32,
+def score_generator(generator, pattern: str, discriminators: dict, prior=None, batch_size: int = 32,
                     temperature: float = ANNEAL_T) -> tuple[dict, dict]:
     """Metrics of one generator on the records under pattern, and per-image
-    {id: (fixed-critic score, predicted Lab)} for the report's grids."""
+    {id: (fixed-discriminator score, predicted Lab)} for the report's grids."""
     ids, preds, trues, ls = [], [], [], []
-    scores, real_scores = {name: [] for name in critics}, {name: [] for name in critics}
+    scores, real_scores = {name: [] for name in discriminators}, {name: [] for name in discriminators}
     for batch_ids, l_chan, ab_true in _batches(pattern, batch_size):
         ab_pred = inference.predict_ab(generator, l_chan, temperature).numpy()
         lab_pred = np.concatenate([l_chan, ab_pred], axis=-1)
         lab_true = np.concatenate([l_chan, ab_true], axis=-1)
-        for name, critic in critics.items():
-            scores[name].append(np.asarray(realness(critic(lab_pred, training=False))))
-            real_scores[name].append(np.asarray(realness(critic(lab_true, training=False))))
+        for name, discriminator in discriminators.items():
+            scores[name].append(np.asarray(realness(discriminator(lab_pred, training=False))))
+            real_scores[name].append(np.asarray(realness(discriminator(lab_true, training=False))))
         ids += batch_ids
         preds.append(ab_pred)
         trues.append(ab_true)
@@ -104,62 +104,62 @@ def score_generator(generator, pattern: str, critics: dict, prior=None, batch_si
     return result, per_image
 
 
-def train_fresh_critics(base_critic_config, generator, real_dir: str, steps: int, work_dir: str, count: int = 1,
+def train_fresh_discriminators(base_discriminator_config, generator, real_dir: str, steps: int, work_dir: str, count: int = 1,
                         generator_config: GeneratorConfig = GeneratorConfig()):
-    """`count` fresh critics (seeds base_critic_config.seed, +1, ...) trained on real train
+    """`count` fresh discriminators (seeds base_discriminator_config.seed, +1, ...) trained on real train
     photos vs this generator's colorizations of them (decoded as its config says)."""
     from colordisc_tf.bulk_colorize import colorize_records
     from colordisc_tf.train_discriminator import train_discriminator
 
-    fake = single_shard_path(os.path.join(work_dir, "colorized"), "train")
-    colorize_records(generator, split_file_pattern(real_dir, "train"), fake,
+    colorized = single_shard_path(os.path.join(work_dir, "colorized"), "train")
+    colorize_records(generator, split_file_pattern(real_dir, "train"), colorized,
                      temperature=generator_config.temperature, head=generator_config.head)
-    critics = []
+    discriminators = []
     for i in range(count):
-        config = dataclasses.replace(base_critic_config, steps=steps, steps_per_epoch=steps,
-                                     seed=base_critic_config.seed + i)
-        critic, _ = train_discriminator(config, split_file_pattern(real_dir, "train"), fake, None, None,
-                                        os.path.join(work_dir, f"critic_{i}"))
-        critics.append(critic)
-    return critics
+        config = dataclasses.replace(base_discriminator_config, steps=steps, steps_per_epoch=steps,
+                                     seed=base_discriminator_config.seed + i)
+        discriminator, _ = train_discriminator(config, split_file_pattern(real_dir, "train"), colorized, None, None,
+                                        os.path.join(work_dir, f"discriminator_{i}"))
+        discriminators.append(discriminator)
+    return discriminators
 
 
 def _average_retrained(result: dict, count: int) -> dict:
-    """metric_retrained = mean of metric_retrained_<i> over the retrained critics (kept too);
-    its _ci is the mean of theirs (the spread over images, not over critic seeds)."""
+    """metric_retrained = mean of metric_retrained_<i> over the retrained discriminators (kept too);
+    its _ci is the mean of theirs (the spread over images, not over discriminator seeds)."""
     for metric in ("fool_rate", "mean_realness", "detection_auc"):
-        per_critic = [result[f"{metric}_retrained_{i}"] for i in range(count) if f"{metric}_retrained_{i}" in result]
-        if per_critic:
-            result[f"{metric}_retrained"] = float(np.mean(per_critic))
+        per_discriminator = [result[f"{metric}_retrained_{i}"] for i in range(count) if f"{metric}_retrained_{i}" in result]
+        if per_discriminator:
+            result[f"{metric}_retrained"] = float(np.mean(per_discriminator))
         intervals = [result.get(f"{metric}_retrained_{i}_ci") for i in range(count)]
         if intervals and all(intervals):
             result[f"{metric}_retrained_ci"] = np.mean(intervals, axis=0).tolist()
     return result
 
 
-def compare_generators(base, tuned, critic, real_dir: str, failures_dir: str, prior=None,
+def compare_generators(base, finetuned, discriminator, real_dir: str, failures_dir: str, prior=None,
                        blessing: BlessingConfig = BlessingConfig()):
-    """base, tuned: (generator, GeneratorConfig), critic: (critic, DiscriminatorConfig), as
+    """base, finetuned: (generator, GeneratorConfig), discriminator: (discriminator, DiscriminatorConfig), as
     colordisc_tf.saving loads them: each generator is decoded with its own temperature.
-    Returns {"sets": {set: {"base": metrics, "tuned": metrics}}, "blessed": bool,
+    Returns {"sets": {set: {"base": metrics, "finetuned": metrics}}, "blessed": bool,
     "reasons": [...]} plus per-image data of the eval failures for the report."""
-    generators = {"base": base, "tuned": tuned}
-    critic, critic_config = critic
-    critics = {name: {"fixed": critic} for name in generators}
+    generators = {"base": base, "finetuned": finetuned}
+    discriminator, discriminator_config = discriminator
+    discriminators = {name: {"fixed": discriminator} for name in generators}
     with tempfile.TemporaryDirectory() as work:
-        if blessing.retrain_critic_steps:
+        if blessing.retrain_discriminator_steps:
             for name, (model, config) in generators.items():
-                retrained = train_fresh_critics(critic_config, model, real_dir, blessing.retrain_critic_steps,
-                                                os.path.join(work, name), blessing.retrain_critic_seeds, config)
-                critics[name].update({f"retrained_{i}": c for i, c in enumerate(retrained)})
+                retrained = train_fresh_discriminators(discriminator_config, model, real_dir, blessing.retrain_discriminator_steps,
+                                                os.path.join(work, name), blessing.retrain_discriminator_seeds, config)
+                discriminators[name].update({f"retrained_{i}": c for i, c in enumerate(retrained)})
         sets = {"eval_failures": split_file_pattern(failures_dir, "eval"), "eval_all": split_file_pattern(real_dir, "eval")}
         report, images = {"sets": {}}, {}
         for set_name, pattern in sets.items():
             report["sets"][set_name] = {}
             for model_name, (model, config) in generators.items():
-                result, per_image = score_generator(model, pattern, critics[model_name], prior,
+                result, per_image = score_generator(model, pattern, discriminators[model_name], prior,
                                                     temperature=config.temperature)
-                report["sets"][set_name][model_name] = _average_retrained(result, blessing.retrain_critic_seeds)
+                report["sets"][set_name][model_name] = _average_retrained(result, blessing.retrain_discriminator_seeds)
                 if set_name == "eval_failures":
                     images[model_name] = per_image
     report["blessed"], report["reasons"] = bless(report, blessing)
@@ -171,20 +171,20 @@ def bless(report: dict, config: BlessingConfig) -> tuple[bool, list[str]]:
     reasons = []
     if not failures["base"].get("images"):
         return False, ["no eval-split failure cases to compare on"]
-    gain = failures["tuned"]["fool_rate_fixed"] - failures["base"]["fool_rate_fixed"]
+    gain = failures["finetuned"]["fool_rate_fixed"] - failures["base"]["fool_rate_fixed"]
     if gain <= config.min_fool_rate_gain:
         reasons.append(f"fool rate on eval failures did not rise by more than {config.min_fool_rate_gain:.3f} "
-                       f"({failures['base']['fool_rate_fixed']:.3f} -> {failures['tuned']['fool_rate_fixed']:.3f})")
-    drop = whole["base"]["auc_raw"] - whole["tuned"]["auc_raw"]
+                       f"({failures['base']['fool_rate_fixed']:.3f} -> {failures['finetuned']['fool_rate_fixed']:.3f})")
+    drop = whole["base"]["auc_raw"] - whole["finetuned"]["auc_raw"]
     if drop > config.max_auc_drop:
         reasons.append(f"raw AuC on the eval split dropped {drop:.2f} points (> {config.max_auc_drop})")
-    rebalanced_drop = whole["base"].get("auc_rebalanced", 0.0) - whole["tuned"].get("auc_rebalanced", 0.0)
+    rebalanced_drop = whole["base"].get("auc_rebalanced", 0.0) - whole["finetuned"].get("auc_rebalanced", 0.0)
     if rebalanced_drop > config.max_rebalanced_auc_drop:
         reasons.append(f"rebalanced AuC on the eval split dropped {rebalanced_drop:.2f} points "
                        f"(> {config.max_rebalanced_auc_drop}): the fine-tuned colours are duller")
-    base_auc, tuned_auc = (failures[m].get("detection_auc_retrained") for m in ("base", "tuned"))
+    base_auc, tuned_auc = (failures[m].get("detection_auc_retrained") for m in ("base", "finetuned"))
     if tuned_auc is not None and base_auc - tuned_auc <= config.min_retrained_auc_drop:
-        reasons.append(f"critics retrained on each generator's own outputs tell the eval failures' colorizations from "
+        reasons.append(f"discriminators retrained on each generator's own outputs tell the eval failures' colorizations from "
                        f"the real photos with ROC AUC {base_auc:.3f} (base) -> {tuned_auc:.3f} (fine-tuned), not lower "
-                       f"by more than {config.min_retrained_auc_drop:.3f}: the gain exploits the fixed critic")
+                       f"by more than {config.min_retrained_auc_drop:.3f}: the gain exploits the fixed discriminator")
     return not reasons, reasons or [f"fool rate +{gain:.3f} on eval failures, AuC change {0.0 - drop:+.2f} points"]

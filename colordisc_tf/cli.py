@@ -92,7 +92,7 @@ def _cmd_realness(args) -> int:
     from colordisc_tf.beam_preprocess import expand_inputs
     from colordisc_tf.image_io import ImageRejected
 
-    score = _load_signature(args.discriminator, "serving_default", "realness", "a critic")
+    score = _load_signature(args.discriminator, "serving_default", "realness", "a discriminator")
     rows = []
     for path in expand_inputs(args.inputs):
         try:
@@ -138,7 +138,7 @@ def _cmd_run(args, demo: bool = False) -> int:
           f"{len(progress.from_cache)} from cache)")
     for line in report_run(config, demo=demo):
         print(f"  {line}")
-    print(f"  artifacts:    {config.pipeline_root}; TensorBoard: tensorboard --logdir {config.pipeline_root}")
+    print(f"  artifacts:     {config.pipeline_root}; TensorBoard: tensorboard --logdir {config.pipeline_root}")
     return 0
 
 
@@ -209,15 +209,15 @@ def _output_names(paths: list[str], suffix: str = ".png") -> dict[str, str]:
 
 def _cmd_colorize(args) -> int:
     """Each input decoded the way `preprocess` decodes, sent to the serving signature as PNG;
-    a bad file is skipped with its reason. With --realness, a critic scores each colorization."""
+    a bad file is skipped with its reason. With --realness, a discriminator scores each colorization."""
     import json
     from pathlib import Path
 
     from colordisc_tf.beam_preprocess import expand_inputs, output_folder
 
     realness = args.realness or args.min_realness is not None
-    if realness and not args.critic:
-        raise UserError("colorize --realness / --min-realness need --critic (a critic's SavedModel)")
+    if realness and not args.discriminator:
+        raise UserError("colorize --realness / --min-realness need --discriminator (a discriminator's SavedModel)")
     if args.min_realness is not None and not 0.0 <= args.min_realness <= 1.0:
         raise UserError(f"--min-realness must be in [0, 1], got {args.min_realness}")
     if args.decode == "guided":
@@ -225,7 +225,7 @@ def _cmd_colorize(args) -> int:
                                 "a colorizer with realness (saved_models/<name>_colorizer_with_realness)")
     else:
         serve = _load_signature(args.model, "serving_default", "colorized", "a generator")
-    score = _load_signature(args.critic, "serving_default", "realness_map", "a critic") if realness else None
+    score = _load_signature(args.discriminator, "serving_default", "realness_map", "a discriminator") if realness else None
     paths = expand_inputs(args.inputs)
     if not paths:
         raise UserError(f"no files in {' '.join(args.inputs)}")
@@ -249,7 +249,7 @@ def _cmd_colorize(args) -> int:
 def _print_ranking(written: dict, output: str, min_realness: float | None) -> None:
     ranked = sorted(written.items(), key=lambda item: item[1]["realness"])
     if min_realness is None:
-        print("realness, least real first (overlays: red where the critic finds the colours least real):")
+        print("realness, least real first (overlays: red where the discriminator finds the colours least real):")
     else:
         ranked = [item for item in ranked if item[1]["realness"] < min_realness]
         print(f"{len(ranked)} of {len(written)} colorizations below realness {min_realness}"
@@ -259,7 +259,7 @@ def _print_ranking(written: dict, output: str, min_realness: float | None) -> No
 
 
 def _colorize_into(out, paths: list[str], names: dict, serve, score=None) -> tuple[dict, list]:
-    """Writes each colorization (and with `score`, a critic's signature, its realness overlay
+    """Writes each colorization (and with `score`, a discriminator's signature, its realness overlay
     <name>.realness.png); returns ({input: {"output", ["realness", "overlay"]}}, [(input, reason)])."""
     import io
 
@@ -284,7 +284,7 @@ def _colorize_into(out, paths: list[str], names: dict, serve, score=None) -> tup
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(png)
         row = {"output": names[path]}
-        if "temperature" in result:  # guided decoding: the temperature the critic picked
+        if "temperature" in result:  # guided decoding: the temperature the discriminator picked
             row["temperature"] = round(float(result["temperature"].numpy()[0]), 4)
         if scored is not None:
             overlay_name = names[path][: -len(".png")] + ".realness.png"
@@ -350,14 +350,14 @@ def build_parser() -> argparse.ArgumentParser:
     col.add_argument("--output", required=True, help="folder for the PNGs (named after the inputs' relative paths)")
     col.add_argument("--overwrite", action="store_true", help="replace a non-empty --output (atomically, on success)")
     col.add_argument("--decode", choices=("annealed", "guided"), default="annealed",
-                     help="annealed: the annealed mean at the generator's temperature (default); guided: the critic "
+                     help="annealed: the annealed mean at the generator's temperature (default); guided: the discriminator "
                      "picks each image's temperature (needs --model to be saved_models/<name>_colorizer_with_realness)")
-    col.add_argument("--critic", default=None, help="a critic's SavedModel, for --realness")
+    col.add_argument("--discriminator", default=None, help="a discriminator's SavedModel, for --realness")
     col.add_argument("--realness", action="store_true",
-                     help="score each colorization with --critic: realness in colorized.jsonl, a heat-map overlay "
+                     help="score each colorization with --discriminator: realness in colorized.jsonl, a heat-map overlay "
                      "<name>.realness.png beside it (red: least real), and the images ranked least real first")
     col.add_argument("--min-realness", type=float, default=None, metavar="X",
-                     help="list only the colorizations the critic scores below X (implies --realness)")
+                     help="list only the colorizations the discriminator scores below X (implies --realness)")
     col.set_defaults(func=_cmd_colorize)
 
     imp = sub.add_parser("import-eccv16", help="Zhang et al.'s released PyTorch weights -> our Keras generator (needs torch)")

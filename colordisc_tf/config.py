@@ -65,6 +65,14 @@ def _check_type(name: str, value, annotation):
     return value
 
 
+# Keys of configs written before 2026-11-28, when "critic" became "discriminator" everywhere.
+RENAMED_KEYS = {
+    "critic_learning_rate": "discriminator_learning_rate",
+    "retrain_critic_steps": "retrain_discriminator_steps",
+    "retrain_critic_seeds": "retrain_discriminator_seeds",
+}
+
+
 def from_dict(cls, data: dict | None, prefix: str = ""):
     """Build dataclass `cls` from a dict; unknown keys and wrong types raise ConfigError."""
     if data is None:
@@ -76,6 +84,9 @@ def from_dict(cls, data: dict | None, prefix: str = ""):
     hints = typing.get_type_hints(cls)
     fields = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - fields)
+    renamed = [f"{prefix}{k} is now {prefix}{RENAMED_KEYS[k]}" for k in unknown if RENAMED_KEYS.get(k) in fields]
+    if renamed:
+        raise ConfigError(f"renamed config key(s): {'; '.join(renamed)} (one name per concept: issue 11)")
     if unknown:
         raise ConfigError(f"unknown config key(s) {[prefix + k for k in unknown]}; known: {sorted(fields)}")
     values = {k: _check_type(prefix + k, v, hints[k]) for k, v in data.items()}
@@ -194,7 +205,7 @@ class GeneratorConfig:
 
 @dataclasses.dataclass(frozen=True)
 class DiscriminatorConfig:
-    """The realness critic and its training. Defaults: a CPU-sized demo."""
+    """The realness discriminator and its training. Defaults: a CPU-sized demo."""
 
     width: int = 32  # channels of the first conv (64 in pix2pix)
     depth: int = 3  # stride-2 convs: 3 gives the 70x70 PatchGAN
@@ -233,9 +244,9 @@ class FineTuneConfig:
     batch_size: int = 16
     crop_size: int = 56
     learning_rate: float = 1e-4
-    # 0: the critic stays fixed. > 0: it learns alongside the generator at this rate (TTUR,
+    # 0: the discriminator stays fixed. > 0: it learns alongside the generator at this rate (TTUR,
     # usually faster than the generator's, e.g. 4x).
-    critic_learning_rate: float = 0.0
+    discriminator_learning_rate: float = 0.0
     lambda_adv: float = 0.1  # weight of the non-saturating GAN loss next to the CE anchor
     mix_ordinary: float = 0.5  # share of ordinary train examples mixed in against forgetting (0: failures only)
     k: int = 5
@@ -249,8 +260,8 @@ class FineTuneConfig:
         _require(self.strategy in ("default", "mirrored", "multi_worker_mirrored"), "strategy",
                  "default, mirrored or multi_worker_mirrored", self.strategy)
         _training_steps(self)
-        _require(self.critic_learning_rate >= 0, "critic_learning_rate", ">= 0 (0 keeps the critic fixed)",
-                 self.critic_learning_rate)
+        _require(self.discriminator_learning_rate >= 0, "discriminator_learning_rate",
+                 ">= 0 (0 keeps the discriminator fixed)", self.discriminator_learning_rate)
         _require(self.lambda_adv >= 0, "lambda_adv", ">= 0", self.lambda_adv)
         _require(0 <= self.mix_ordinary < 1, "mix_ordinary", "in [0, 1)", self.mix_ordinary)
         _require(self.crop_size >= 8 and self.crop_size % 8 == 0, "crop_size", "a multiple of 8", self.crop_size)
@@ -265,19 +276,20 @@ class BlessingConfig:
     min_fool_rate_gain: float = 0.0  # fine-tuned fool rate on eval failures must exceed base by more than this
     max_auc_drop: float = 1.0  # and raw AuC on the whole eval split may drop at most this many points
     max_rebalanced_auc_drop: float = 1.0  # and rebalanced AuC (vivid colours) at most this many
-    # and critics retrained on each generator's own outputs must tell the fine-tuned colorizations of
+    # and discriminators retrained on each generator's own outputs must tell the fine-tuned colorizations of
     # the eval failures from the real photos worse than the base ones: detection AUC lower by more than this
     min_retrained_auc_drop: float = 0.0
-    retrain_critic_steps: int = 200  # steps of each retrained critic (0: skip them and this check)
-    # retrained critics per generator (seeds critic seed, +1, ...); their metrics are averaged: on a
-    # handful of failure cases one critic's detection AUC moves by ~0.05 with the seed alone
-    retrain_critic_seeds: int = 1
+    retrain_discriminator_steps: int = 200  # steps of each retrained discriminator (0: skip them and this check)
+    # retrained discriminators per generator (seeds discriminator seed, +1, ...); their metrics are averaged: on a
+    # handful of failure cases one discriminator's detection AUC moves by ~0.05 with the seed alone
+    retrain_discriminator_seeds: int = 1
 
     def __post_init__(self):
         _require(self.max_auc_drop >= 0, "max_auc_drop", ">= 0", self.max_auc_drop)
         _require(self.max_rebalanced_auc_drop >= 0, "max_rebalanced_auc_drop", ">= 0", self.max_rebalanced_auc_drop)
-        _require(self.retrain_critic_steps >= 0, "retrain_critic_steps", ">= 0", self.retrain_critic_steps)
-        _positive(self, "retrain_critic_seeds")
+        _require(self.retrain_discriminator_steps >= 0, "retrain_discriminator_steps", ">= 0",
+                 self.retrain_discriminator_steps)
+        _positive(self, "retrain_discriminator_seeds")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -295,7 +307,7 @@ class PipelineConfig:
     preprocess: PreprocessConfig = dataclasses.field(default_factory=PreprocessConfig)
     prior: PriorConfig = dataclasses.field(default_factory=PriorConfig)
     generator: GeneratorConfig = dataclasses.field(default_factory=GeneratorConfig)
-    # LabExampleGen fails the run below these (a critic "0 % error" on 1 eval photo says nothing)
+    # LabExampleGen fails the run below these (a discriminator "0 % error" on 1 eval photo says nothing)
     min_train_photos: int = 20
     min_eval_photos: int = 8
     colorize_batch_size: int = 32

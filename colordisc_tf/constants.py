@@ -2,7 +2,7 @@
 
 Zhang et al. 2016: L in [0, 100] is fed to the network centred and scaled,
 (L - L_CENT) / L_NORM; ab in about [-110, 110] (AB_NORM scales the regression head and
-the critic's input); the annealed mean decodes at temperature ANNEAL_T.
+the discriminator's input); the annealed mean decodes at temperature ANNEAL_T.
 """
 
 L_CENT = 50.0

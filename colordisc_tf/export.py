@@ -11,7 +11,7 @@ The colorizer's signatures:
         "_bytes" (it would send serving_default's PNG as raw bytes).
     colorize_lab(L: float32 [B, H, W, 1]) -> {"ab": float32 [B, H, W, 2]}
 
-The colorizer with its critic (export_colorizer_with_realness) has both and adds
+The colorizer with its discriminator (export_colorizer_with_realness) has both and adds
     colorize_with_realness(images: tf.string [B]) -> {"colorized_bytes": PNG, "realness": float32 [B],
         "realness_map_bytes": PNG heat map at each image's size (red: least real, green: real)}
     colorize_guided(images: tf.string [B]) -> {"colorized_bytes": PNG, "temperature": float32 [B],
@@ -38,16 +38,16 @@ def _add_serving_endpoints(archive, serve) -> None:
                          input_signature=spec)
 
 
-def _critic_lab(rgb_uint8, model_size: int):
-    """(H, W, 3) uint8 -> (model_size, model_size, 3) Lab: what the critic's signatures score."""
+def _discriminator_lab(rgb_uint8, model_size: int):
+    """(H, W, 3) uint8 -> (model_size, model_size, 3) Lab: what the discriminator's signatures score."""
     small = tf.image.resize(tf.cast(rgb_uint8, tf.float32) / 255.0, [model_size, model_size], method="area")
     return color.rgb_to_lab(tf.clip_by_value(small, 0.0, 1.0))
 
 
-def _critic_scores(critic, lab):
+def _discriminator_scores(discriminator, lab):
     from colordisc_tf.models.discriminator import realness
 
-    logits = critic(lab, training=False)
+    logits = discriminator(lab, training=False)
     return {"realness": realness(logits), "realness_map": tf.sigmoid(logits)[..., 0]}
 
 
@@ -90,10 +90,10 @@ def export_discriminator(model: keras.Model, export_dir: str, model_size: int = 
         score_lab(lab: float32 [B, H, W, 3]) -> the same outputs on Lab input.
     """
     def score(lab):
-        return _critic_scores(model, lab)
+        return _discriminator_scores(model, lab)
 
     def lab_of(data):
-        return _critic_lab(decode_checked(data, max_pixels), model_size)
+        return _discriminator_lab(decode_checked(data, max_pixels), model_size)
 
     def serve(images):
         labs = tf.map_fn(lab_of, tf.reshape(images, [-1]), fn_output_signature=tf.float32)
@@ -109,17 +109,17 @@ def export_discriminator(model: keras.Model, export_dir: str, model_size: int = 
 
 def export_colorizer_with_realness(
     generator: keras.Model,
-    critic: keras.Model,
+    discriminator: keras.Model,
     export_dir: str,
     model_size: int = 256,
-    critic_size: int = 64,
+    discriminator_size: int = 64,
     temperature: float = ANNEAL_T,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     head: str = "classification",
 ) -> str:
     """One SavedModel with both models: serving_default as export_generator's, plus
-    colorize_with_realness (the module docstring). The critic scores each colorization
-    the way its own SavedModel would score that PNG (resized to critic_size)."""
+    colorize_with_realness (the module docstring). The discriminator scores each colorization
+    the way its own SavedModel would score that PNG (resized to discriminator_size)."""
     import numpy as np
     from matplotlib import colormaps
 
@@ -130,7 +130,7 @@ def export_colorizer_with_realness(
 
     def with_realness(data):
         rgb = colorize_one(data)
-        scores = _critic_scores(critic, _critic_lab(rgb, critic_size)[None])
+        scores = _discriminator_scores(discriminator, _discriminator_lab(rgb, discriminator_size)[None])
         full = tf.image.resize(scores["realness_map"][0][..., None], tf.shape(rgb)[:2], method="bilinear")[..., 0]
         heat_map = tf.gather(heat, tf.cast(tf.round(tf.clip_by_value(full, 0.0, 1.0) * 255.0), tf.int32))
         return tf.io.encode_png(rgb), scores["realness"][0], tf.io.encode_png(heat_map)
@@ -148,7 +148,7 @@ def export_colorizer_with_realness(
     def serve_guided(images):
         def one(data):
             rgb, temperature_chosen, score = inference.colorize_rgb_guided(
-                generator, critic, decode_checked(data, max_pixels), model_size, temperature)
+                generator, discriminator, decode_checked(data, max_pixels), model_size, temperature)
             return tf.io.encode_png(rgb), temperature_chosen, score
 
         colorized, chosen, score = tf.map_fn(one, tf.reshape(images, [-1]),
@@ -157,7 +157,7 @@ def export_colorizer_with_realness(
 
     archive = keras.export.ExportArchive()
     archive.track(generator)
-    archive.track(critic)
+    archive.track(discriminator)
     spec = [tf.TensorSpec([None], tf.string, name="images")]
     _add_serving_endpoints(archive, serve)
     archive.add_endpoint("colorize_with_realness", serve_with_realness, input_signature=spec)

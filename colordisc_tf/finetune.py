@@ -1,4 +1,4 @@
-"""Adversarial fine-tuning of the colorizer against a fixed realness critic.
+"""Adversarial fine-tuning of the colorizer against a fixed realness discriminator.
 
     L --generator--> logits --annealed mean (differentiable)--> ab/4 --x4 bilinear--> ab
     [L, ab] --discriminator (frozen)--> patch logits
@@ -6,13 +6,13 @@
     loss = rebalanced CE(logits, true ab)            (the anchor)
          + lambda_adv * mean softplus(-patch logits)  (non-saturating GAN loss: "look real")
 
-With `critic_learning_rate` > 0 the critic keeps learning too (two time-scale
+With `discriminator_learning_rate` > 0 the discriminator keeps learning too (two time-scale
 update rule, Heusel et al. 2017): the same step adds its own loss
 
-         mean softplus(-D([L, true ab])) + mean softplus(D(stop_gradient([L, fake ab])))
+         mean softplus(-D([L, true ab])) + mean softplus(D(stop_gradient([L, colorized ab])))
 
 and a MultiOptimizer gives its variables their own Adam at their own rate. The
-generator's adversarial term calls the critic with its weights behind
+generator's adversarial term calls the discriminator with its weights behind
 stop_gradient, so each loss reaches only its own player. Both players update
 simultaneously from one forward pass (the TTUR paper's setting; DeOldify instead
 alternates whole phases).
@@ -70,7 +70,7 @@ class AnnealedMeanAb(layers.Layer):
 @keras.saving.register_keras_serializable(package="colordisc")
 class NonSaturatingLoss(keras.losses.Loss):
     """-log sigmoid(patch logit) (target "real") or -log(1 - sigmoid(logit)) (target
-    "fake"), averaged over patches; y_true is unused."""
+    "colorized"), averaged over patches; y_true is unused."""
 
     def __init__(self, target_real: bool = True, name="adv", **kwargs):
         super().__init__(name=name, **kwargs)
@@ -100,106 +100,106 @@ def distribution_scope(strategy: str = "default"):
     return tf.distribute.MultiWorkerMirroredStrategy().scope()
 
 
-class _FrozenCritic(layers.Layer):
-    """The critic as the generator sees it: gradients reach the image, never the critic.
+class _FrozenDiscriminator(layers.Layer):
+    """The discriminator as the generator sees it: gradients reach the image, never the discriminator.
 
-    Fixed critic: called in inference mode always (a functional call's training=False
+    Fixed discriminator: called in inference mode always (a functional call's training=False
     is overridden by fit, and SpectralNormalization would then rewrite its kernels
-    each step: the critic would drift). Learning critic: called statelessly on
+    each step: the discriminator would drift). Learning discriminator: called statelessly on
     stop_gradient copies of its weights, in training mode so spectral normalisation
     divides by sigma on the fly the same way on every backend; whatever the call
     would assign is dropped with the stateless scope."""
 
-    def __init__(self, critic, **kwargs):
+    def __init__(self, discriminator, **kwargs):
         super().__init__(**kwargs)
-        self.critic = critic
+        self.discriminator = discriminator
 
     def call(self, lab):
-        if not self.critic.trainable:
-            return self.critic(lab, training=False)
-        weights = [ops.stop_gradient(v.value) for v in self.critic.trainable_variables]
-        state = [v.value for v in self.critic.non_trainable_variables]
-        logits, _ = self.critic.stateless_call(weights, state, lab, training=True)
+        if not self.discriminator.trainable:
+            return self.discriminator(lab, training=False)
+        weights = [ops.stop_gradient(v.value) for v in self.discriminator.trainable_variables]
+        state = [v.value for v in self.discriminator.non_trainable_variables]
+        logits, _ = self.discriminator.stateless_call(weights, state, lab, training=True)
         return logits
 
     @property
     def metrics(self):
-        # A critic compiled on its own would lend the adversarial model its idle "loss" tracker.
+        # A discriminator compiled on its own would lend the adversarial model its idle "loss" tracker.
         return []
 
     def compute_output_shape(self, input_shape):
-        return self.critic.compute_output_shape(input_shape)
+        return self.discriminator.compute_output_shape(input_shape)
 
 
-class _LearningCritic(layers.Layer):
-    """The critic's own step: real and (gradient-stopped) colorized Lab in one batch,
+class _LearningDiscriminator(layers.Layer):
+    """The discriminator's own step: real and (gradient-stopped) colorized Lab in one batch,
     so spectral normalisation runs one power iteration per step."""
 
-    def __init__(self, critic, **kwargs):
+    def __init__(self, discriminator, **kwargs):
         super().__init__(**kwargs)
-        self.critic = critic
+        self.discriminator = discriminator
 
-    def call(self, real, fake):
-        logits = self.critic(ops.concatenate([real, ops.stop_gradient(fake)], axis=0), training=True)
+    def call(self, real, colorized):
+        logits = self.discriminator(ops.concatenate([real, ops.stop_gradient(colorized)], axis=0), training=True)
         return tuple(ops.split(logits, 2, axis=0))
 
     @property
     def metrics(self):
-        # A critic compiled on its own would lend the adversarial model its idle "loss" tracker.
+        # A discriminator compiled on its own would lend the adversarial model its idle "loss" tracker.
         return []
 
-    def compute_output_shape(self, real_shape, fake_shape):
-        shape = self.critic.compute_output_shape(real_shape)
+    def compute_output_shape(self, real_shape, colorized_shape):
+        shape = self.discriminator.compute_output_shape(real_shape)
         return shape, shape
 
 
 def build_adversarial(generator: keras.Model, discriminator: keras.Model, temperature: float = ANNEAL_T,
-                      train_critic: bool = False) -> keras.Model:
-    """Inputs {"L"} (+ {"ab"}, the true colours, when the critic trains). Outputs
-    "logits" (generator), "adv" (critic's patch logits of the colorization, for the
-    generator) and, when the critic trains, "critic_real" / "critic_fake"."""
-    discriminator.trainable = train_critic
+                      train_discriminator: bool = False) -> keras.Model:
+    """Inputs {"L"} (+ {"ab"}, the true colours, when the discriminator trains). Outputs
+    "logits" (generator), "adv" (discriminator's patch logits of the colorization, for the
+    generator) and, when the discriminator trains, "discriminator_real" / "discriminator_colorized"."""
+    discriminator.trainable = train_discriminator
     l_in = keras.Input(shape=(None, None, 1), name="L")
     logits = generator(l_in)
     ab = AnnealedMeanAb(temperature, name="annealed_mean")(logits)
     ab = layers.UpSampling2D(4, interpolation="bilinear", name="ab_full")(ab)
-    fake = layers.Concatenate(name="lab")([l_in, ab])
+    colorized = layers.Concatenate(name="lab")([l_in, ab])
     inputs = {"L": l_in}
-    outputs = {"logits": logits, "adv": _FrozenCritic(discriminator, name="critic")(fake)}
-    if train_critic:
+    outputs = {"logits": logits, "adv": _FrozenDiscriminator(discriminator, name="discriminator")(colorized)}
+    if train_discriminator:
         inputs["ab"] = keras.Input(shape=(None, None, 2), name="ab")
         real = layers.Concatenate(name="real_lab")([l_in, inputs["ab"]])
-        outputs["critic_real"], outputs["critic_fake"] = _LearningCritic(discriminator, name="critic_step")(real, fake)
+        outputs["discriminator_real"], outputs["discriminator_colorized"] = _LearningDiscriminator(discriminator, name="discriminator_step")(real, colorized)
     return keras.Model(inputs, outputs, name="adversarial")
 
 
-def adversarial_batch(l_chan, ab, train_critic: bool = False):
+def adversarial_batch(l_chan, ab, train_discriminator: bool = False):
     """(L, true ab) -> the (inputs, targets) that build_adversarial's model trains on;
     the GAN losses ignore their targets, which only carry the batch size."""
     dummy = ab[:, 0, 0, 0] * 0  # slicing, not ops.zeros: works inside tf.data maps under any backend
     x, y = {"L": l_chan}, {"logits": ab, "adv": dummy}
-    if train_critic:
+    if train_discriminator:
         x["ab"] = ab
-        y.update(critic_real=dummy, critic_fake=dummy)
+        y.update(discriminator_real=dummy, discriminator_colorized=dummy)
     return x, y
 
 
 def compile_adversarial(model: keras.Model, config: FineTuneConfig, class_weights=None) -> keras.Model:
-    """Adam for the generator; when the model has a learning critic, a second Adam at
-    critic_learning_rate for the critic's variables (and nothing else)."""
+    """Adam for the generator; when the model has a learning discriminator, a second Adam at
+    discriminator_learning_rate for the discriminator's variables (and nothing else)."""
     optimizer = keras.optimizers.Adam(config.learning_rate, beta_1=0.5)
     losses = {"logits": RebalancedCrossEntropy(class_weights, k=config.k, sigma=config.sigma),
               "adv": NonSaturatingLoss()}
     weights = {"logits": 1.0, "adv": config.lambda_adv}
-    if "critic_real" in model.output:
-        critic_ids = {id(v) for v in model.get_layer("critic_step").critic.trainable_variables}
-        critic_optimizer = keras.optimizers.Adam(config.critic_learning_rate, beta_1=0.5, name="critic_adam")
+    if "discriminator_real" in model.output:
+        discriminator_ids = {id(v) for v in model.get_layer("discriminator_step").discriminator.trainable_variables}
+        discriminator_optimizer = keras.optimizers.Adam(config.discriminator_learning_rate, beta_1=0.5, name="discriminator_adam")
         generator_optimizer = optimizer
         optimizer = keras.optimizers.MultiOptimizer(
-            lambda v: critic_optimizer if id(v) in critic_ids else generator_optimizer)
-        losses.update(critic_real=NonSaturatingLoss(name="critic_real"),
-                      critic_fake=NonSaturatingLoss(target_real=False, name="critic_fake"))
-        weights.update(critic_real=1.0, critic_fake=1.0)
+            lambda v: discriminator_optimizer if id(v) in discriminator_ids else generator_optimizer)
+        losses.update(discriminator_real=NonSaturatingLoss(name="discriminator_real"),
+                      discriminator_colorized=NonSaturatingLoss(target_real=False, name="discriminator_colorized"))
+        weights.update(discriminator_real=1.0, discriminator_colorized=1.0)
     model.compile(optimizer=optimizer, loss=losses, loss_weights=weights)
     return model
 
@@ -217,20 +217,20 @@ def finetune_dataset(failure_pattern: str, ordinary_pattern: str | None, config:
         ordinary = lab_dataset(ordinary_pattern, 1, seed=config.seed + 1, **kwargs).unbatch()
         ds = tf.data.Dataset.sample_from_datasets(
             [failures, ordinary], [1 - config.mix_ordinary, config.mix_ordinary], seed=config.seed)
-    train_critic = config.critic_learning_rate > 0
+    train_discriminator = config.discriminator_learning_rate > 0
     return ds.batch(config.batch_size, drop_remainder=True).map(
-        lambda l_chan, ab: adversarial_batch(l_chan, ab, train_critic)).prefetch(2)
+        lambda l_chan, ab: adversarial_batch(l_chan, ab, train_discriminator)).prefetch(2)
 
 
 def finetune_generator(config: FineTuneConfig, generator, discriminator, dataset, output_dir: str,
                        class_weights=None, backup_dir: str | None = None, callbacks=(), temperature: float = ANNEAL_T):
-    """Fine-tune `generator` (and, with critic_learning_rate > 0, `discriminator`) in
+    """Fine-tune `generator` (and, with discriminator_learning_rate > 0, `discriminator`) in
     place on `dataset` (see finetune_dataset), decoding at the generator's own
     `temperature` (its GeneratorConfig's); returns history."""
     _log.info("fine-tune config:\n%s", describe(config))
     keras.utils.set_random_seed(config.seed)
     players = [at_precision(generator, config.precision), at_precision(discriminator, config.precision)]
-    model = build_adversarial(*players, temperature, config.critic_learning_rate > 0)
+    model = build_adversarial(*players, temperature, config.discriminator_learning_rate > 0)
     model = compile_adversarial(model, config, class_weights)
     history = fit_for_steps(model, dataset, steps=config.steps, steps_per_epoch=config.steps_per_epoch,
                             output_dir=output_dir, backup_dir=backup_dir, callbacks=callbacks)

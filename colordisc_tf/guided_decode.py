@@ -1,11 +1,11 @@
-"""Realness-guided decoding: the critic picks each image's annealing temperature.
+"""Realness-guided decoding: the discriminator picks each image's annealing temperature.
 
 The generator predicts a distribution over the 313 ab bins per pixel; the annealed mean
 at T = 0.38 is the paper's fixed compromise between the mean (T = 1: desaturated) and
 the mode (T -> 0: vivid, patchy). Here every image is decoded at a few temperatures and
-the critic scores each decoding; the image keeps the one it finds most real. A prior
+the discriminator scores each decoding; the image keeps the one it finds most real. A prior
 keeps the base temperature unless another beats it by more than `margin` in realness,
-so ties and near-ties (a critic that cannot tell) leave the paper's decoding unchanged.
+so ties and near-ties (a discriminator that cannot tell) leave the paper's decoding unchanged.
 No retraining; keras.ops only (any backend).
 """
 
@@ -23,9 +23,9 @@ __all__ = ["GUIDED_TEMPERATURES", "guided_decode"]
 GUIDED_TEMPERATURES = (0.2, 0.3, ANNEAL_T, 0.5, 0.6)
 
 
-def guided_decode(logits, l_chan, critic, temperatures=GUIDED_TEMPERATURES, base: float = ANNEAL_T,
+def guided_decode(logits, l_chan, discriminator, temperatures=GUIDED_TEMPERATURES, base: float = ANNEAL_T,
                   margin: float = 0.02):
-    """logits (B, h, w, 313), L (B, H, W, 1), a critic (Lab -> patch logits) ->
+    """logits (B, h, w, 313), L (B, H, W, 1), a discriminator (Lab -> patch logits) ->
     (ab (B, H, W, 2), chosen temperature (B,), realness of every candidate (B, K)).
 
     Per image: the candidate with the highest realness, where every candidate but `base`
@@ -38,7 +38,7 @@ def guided_decode(logits, l_chan, critic, temperatures=GUIDED_TEMPERATURES, base
     size = tuple(int(s) for s in l_chan.shape[1:3])
     l_chan = ops.cast(l_chan, "float32")
     candidates = ops.stack([decode_ab(logits, size, t) for t in temperatures], axis=1)  # (B, K, H, W, 2)
-    scores = ops.stack([realness(critic(ops.concatenate([l_chan, candidates[:, k]], axis=-1), training=False))
+    scores = ops.stack([realness(discriminator(ops.concatenate([l_chan, candidates[:, k]], axis=-1), training=False))
                         for k in range(len(temperatures))], axis=1)  # (B, K)
     penalty = ops.convert_to_tensor([0.0 if t == base else margin for t in temperatures], dtype="float32")
     choice = ops.argmax(scores - penalty, axis=1)

@@ -47,15 +47,15 @@ def colorize_rgb(model, rgb_uint8, model_size: int, temperature: float = ANNEAL_
     return lab_to_uint8_rgb(tf.concat([l_full, ab], axis=-1))
 
 
-def colorize_rgb_guided(model, critic, rgb_uint8, model_size: int, temperature: float = ANNEAL_T):
-    """colorize_rgb with realness-guided decoding (colordisc_tf.guided_decode): the critic,
+def colorize_rgb_guided(model, discriminator, rgb_uint8, model_size: int, temperature: float = ANNEAL_T):
+    """colorize_rgb with realness-guided decoding (colordisc_tf.guided_decode): the discriminator,
     looking at the model_size x model_size decodings, picks the temperature.
-    Returns (rgb uint8, chosen temperature, the critic's realness of the chosen decoding)."""
+    Returns (rgb uint8, chosen temperature, the discriminator's realness of the chosen decoding)."""
     from colordisc_tf.guided_decode import GUIDED_TEMPERATURES, guided_decode
 
     l_full, l_small = _luminance(rgb_uint8, model_size)
     temperatures = tuple(sorted(set(GUIDED_TEMPERATURES) | {temperature}))
-    ab_small, chosen, scores = guided_decode(model(l_small, training=False), l_small, critic, temperatures,
+    ab_small, chosen, scores = guided_decode(model(l_small, training=False), l_small, discriminator, temperatures,
                                              base=temperature)
     ab = tf.image.resize(ab_small, tf.shape(l_full)[:2], method="bilinear")[0]
     chosen_realness = tf.reduce_sum(tf.where(tf.constant(temperatures) == chosen[0], scores[0], 0.0))

@@ -137,16 +137,16 @@ def roc_auc(scores_positive, scores_negative) -> float:
     return float(u / (pos.size * neg.size))
 
 
-def discriminator_error(real_scores, fake_scores, threshold: float = 0.5) -> float:
-    """Share of images misclassified at `threshold` (real below it, fake at or above)."""
+def discriminator_error(real_scores, colorized_scores, threshold: float = 0.5) -> float:
+    """Share of images misclassified at `threshold` (real below it, colorized at or above)."""
     real = np.asarray(real_scores).ravel()
-    fake = np.asarray(fake_scores).ravel()
-    return float((np.sum(real < threshold) + np.sum(fake >= threshold)) / (real.size + fake.size))
+    colorized = np.asarray(colorized_scores).ravel()
+    return float((np.sum(real < threshold) + np.sum(colorized >= threshold)) / (real.size + colorized.size))
 
 
-def fool_rate(fake_scores, threshold: float = 0.5) -> float:
+def fool_rate(colorized_scores, threshold: float = 0.5) -> float:
     """Share of generated images the discriminator calls real."""
-    return float(np.mean(np.asarray(fake_scores).ravel() >= threshold))
+    return float(np.mean(np.asarray(colorized_scores).ravel() >= threshold))
 
 
 def proportion_ci(successes: int, n: int, confidence: float = CONFIDENCE) -> list[float] | None:

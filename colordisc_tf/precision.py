@@ -1,7 +1,7 @@
 """Training precision: float32, or Keras' mixed_bfloat16 (bf16 compute, float32 weights).
 
 Every model of the project ends in a `Float32` layer, so whatever a model computes in,
-its outputs -- the 313 logits, the critic's patch logits -- are float32, and the losses,
+its outputs -- the 313 logits, the discriminator's patch logits -- are float32, and the losses,
 softmax, annealed mean and metrics downstream run in float32. Precision is a training
 setting, not a property of the artifact: `at_precision(model, "float32")` is what
 `colordisc_tf.saving` writes, so saved models and SavedModels take and return float32

@@ -2,8 +2,8 @@
 report, and the failure-case filter. No TFX here (see components/).
 
 Scores file (`scores.jsonl`), one row per photo and split:
-    id, source, split, real_score, fake_score, fake_map (patch realness of the
-    colorization), cf_real, cf_fake, delta_cf, chroma_real, chroma_fake, auc
+    id, source, split, real_score, colorized_score, colorized_map (patch realness of the
+    colorization), cf_real, cf_colorized, delta_cf, chroma_real, chroma_colorized, auc
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ __all__ = ["run_scoring", "read_scores", "evaluate_scores", "write_report", "sel
            "write_failure_examples", "STAT_NAMES"]
 
 _log = logging.getLogger(__name__)
-STAT_NAMES = ("cf_fake", "delta_cf", "chroma_fake", "auc")
+STAT_NAMES = ("cf_colorized", "delta_cf", "chroma_colorized", "auc")
 
 
 class _ScoreBatch(beam.DoFn):
-    """[(id, {"real": [rec], "fake": [rec]}), ...] -> score rows. Loads the model once per worker."""
+    """[(id, {"real": [rec], "colorized": [rec]}), ...] -> score rows. Loads the model once per worker."""
 
     def __init__(self, model_path: str, split: str):
         self._model_path, self._split = model_path, split
@@ -40,28 +40,28 @@ class _ScoreBatch(beam.DoFn):
         from colordisc_tf import color, metrics
         from colordisc_tf.models.discriminator import realness
 
-        pairs = [(key, g["real"][0], g["fake"][0]) for key, g in batch if g["real"] and g["fake"]]
+        pairs = [(key, g["real"][0], g["colorized"][0]) for key, g in batch if g["real"] and g["colorized"]]
         if not pairs:
             return
         real = np.stack([decode_lab_example(r)["lab"] for _, r, _ in pairs])
-        fake_recs = [decode_lab_example(f) for _, _, f in pairs]
-        fake = np.stack([r["lab"] for r in fake_recs])
+        colorized_recs = [decode_lab_example(f) for _, _, f in pairs]
+        colorized = np.stack([r["lab"] for r in colorized_recs])
         real_logits = np.asarray(self._model(real, training=False))
-        fake_logits = np.asarray(self._model(fake, training=False))
-        real_scores, fake_scores = np.asarray(realness(real_logits)), np.asarray(realness(fake_logits))
-        fake_maps = 1.0 / (1.0 + np.exp(-fake_logits[..., 0]))
-        rgb_real, rgb_fake = color.lab_to_rgb(real), color.lab_to_rgb(fake)
-        cf_real, cf_fake = metrics.colorfulness(rgb_real), metrics.colorfulness(rgb_fake)
+        colorized_logits = np.asarray(self._model(colorized, training=False))
+        real_scores, colorized_scores = np.asarray(realness(real_logits)), np.asarray(realness(colorized_logits))
+        colorized_maps = 1.0 / (1.0 + np.exp(-colorized_logits[..., 0]))
+        rgb_real, rgb_colorized = color.lab_to_rgb(real), color.lab_to_rgb(colorized)
+        cf_real, cf_colorized = metrics.colorfulness(rgb_real), metrics.colorfulness(rgb_colorized)
         for i, (key, _, _) in enumerate(pairs):
             yield {
-                "id": key, "source": fake_recs[i]["source"], "split": self._split,
-                "real_score": float(real_scores[i]), "fake_score": float(fake_scores[i]),
-                "fake_map": np.round(fake_maps[i], 4).tolist(),
-                "cf_real": float(cf_real[i]), "cf_fake": float(cf_fake[i]),
-                "delta_cf": float(abs(cf_fake[i] - cf_real[i])),
+                "id": key, "source": colorized_recs[i]["source"], "split": self._split,
+                "real_score": float(real_scores[i]), "colorized_score": float(colorized_scores[i]),
+                "colorized_map": np.round(colorized_maps[i], 4).tolist(),
+                "cf_real": float(cf_real[i]), "cf_colorized": float(cf_colorized[i]),
+                "delta_cf": float(abs(cf_colorized[i] - cf_real[i])),
                 "chroma_real": float(np.hypot(real[i, ..., 1], real[i, ..., 2]).mean()),
-                "chroma_fake": float(np.hypot(fake[i, ..., 1], fake[i, ..., 2]).mean()),
-                "auc": metrics.auc_raw_accuracy(fake[i, ..., 1:], real[i, ..., 1:]),
+                "chroma_colorized": float(np.hypot(colorized[i, ..., 1], colorized[i, ..., 2]).mean()),
+                "auc": metrics.auc_raw_accuracy(colorized[i, ..., 1:], real[i, ..., 1:]),
             }
 
 
@@ -69,7 +69,7 @@ def _id_of(serialized: bytes):
     return decode_lab_example(serialized)["id"], serialized
 
 
-def run_scoring(model_path: str, real_dir: str, fake_dir: str, output_dir: str, splits=("train", "eval"),
+def run_scoring(model_path: str, real_dir: str, colorized_dir: str, output_dir: str, splits=("train", "eval"),
                 batch_size: int = 32, beam_args=None) -> str:
     """Beam: pair real and colorized records by id, score both, write scores.jsonl."""
     os.makedirs(output_dir, exist_ok=True)
@@ -80,7 +80,7 @@ def run_scoring(model_path: str, real_dir: str, fake_dir: str, output_dir: str, 
             grouped = {
                 kind: p | f"Read{kind}{split}" >> beam.io.ReadFromTFRecord(split_file_pattern(d, split))
                 | f"Key{kind}{split}" >> beam.Map(_id_of)
-                for kind, d in (("real", real_dir), ("fake", fake_dir))
+                for kind, d in (("real", real_dir), ("colorized", colorized_dir))
             }
             rows.append(
                 grouped
@@ -110,20 +110,20 @@ def evaluate_scores(rows: list[dict], split: str = "eval") -> dict:
     if not rows:
         return {"split": split, "images": 0}
     real = np.array([r["real_score"] for r in rows])
-    fake = np.array([r["fake_score"] for r in rows])
+    colorized = np.array([r["colorized_score"] for r in rows])
     result = {
         "split": split,
         "images": len(rows),
-        "error": metrics.discriminator_error(real, fake),
-        "error_ci": metrics.proportion_ci(int(np.sum(real < 0.5) + np.sum(fake >= 0.5)), real.size + fake.size),
-        "roc_auc": metrics.roc_auc(real, fake),
-        "roc_auc_ci": metrics.bootstrap_ci(metrics.roc_auc, real, fake),  # paired by image
-        "fool_rate": metrics.fool_rate(fake),
-        "fool_rate_ci": metrics.proportion_ci(int(np.sum(fake >= 0.5)), fake.size),
+        "error": metrics.discriminator_error(real, colorized),
+        "error_ci": metrics.proportion_ci(int(np.sum(real < 0.5) + np.sum(colorized >= 0.5)), real.size + colorized.size),
+        "roc_auc": metrics.roc_auc(real, colorized),
+        "roc_auc_ci": metrics.bootstrap_ci(metrics.roc_auc, real, colorized),  # paired by image
+        "fool_rate": metrics.fool_rate(colorized),
+        "fool_rate_ci": metrics.proportion_ci(int(np.sum(colorized >= 0.5)), colorized.size),
         "mean_real_score": float(real.mean()),
-        "mean_fake_score": float(fake.mean()),
+        "mean_colorized_score": float(colorized.mean()),
         "mean_cf_real": float(np.mean([r["cf_real"] for r in rows])),
-        "mean_cf_fake": float(np.mean([r["cf_fake"] for r in rows])),
+        "mean_cf_colorized": float(np.mean([r["cf_colorized"] for r in rows])),
         "mean_delta_cf": float(np.mean([r["delta_cf"] for r in rows])),
         "mean_auc": float(np.mean([r["auc"] for r in rows])),
     }
@@ -131,14 +131,14 @@ def evaluate_scores(rows: list[dict], split: str = "eval") -> dict:
         corr = {}
         for stat in STAT_NAMES:
             values = np.array([r[stat] for r in rows])
-            rho = spearmanr(fake, values).statistic if np.ptp(values) > 0 and np.ptp(fake) > 0 else float("nan")
+            rho = spearmanr(colorized, values).statistic if np.ptp(values) > 0 and np.ptp(colorized) > 0 else float("nan")
             corr[stat] = None if not np.isfinite(rho) else float(rho)
-        result["spearman_fake_score_vs"] = corr
+        result["spearman_colorized_score_vs"] = corr
     return result
 
 
 def write_report(rows: list[dict], output_dir: str, worst: int = 8, split: str = "eval", real_dir: str | None = None,
-                 fake_dir: str | None = None) -> dict:
+                 colorized_dir: str | None = None) -> dict:
     """metrics.json, histogram.png and worst_<i>.png (gray | colorized | realness map | truth)."""
     import matplotlib
 
@@ -155,37 +155,37 @@ def write_report(rows: list[dict], output_dir: str, worst: int = 8, split: str =
     fig, ax = plt.subplots(figsize=(6, 3.5), constrained_layout=True)
     bins = np.linspace(0, 1, 26)
     ax.hist([r["real_score"] for r in split_rows], bins, alpha=0.6, label="real photos")
-    ax.hist([r["fake_score"] for r in split_rows], bins, alpha=0.6, label="colorized")
+    ax.hist([r["colorized_score"] for r in split_rows], bins, alpha=0.6, label="colorized")
     ax.axvline(0.5, color="k", lw=0.8, ls="--")
     ax.set(xlabel="realness", ylabel="images", title=f"{split}: error {result['error']:.1%}, AUC {result['roc_auc']:.3f}")
     ax.legend()
     fig.savefig(os.path.join(output_dir, "histogram.png"), dpi=110)
     plt.close(fig)
-    if real_dir and fake_dir:
-        _worst_overlays(sorted(split_rows, key=lambda r: r["fake_score"])[:worst], real_dir, fake_dir, split, output_dir)
+    if real_dir and colorized_dir:
+        _worst_overlays(sorted(split_rows, key=lambda r: r["colorized_score"])[:worst], real_dir, colorized_dir, split, output_dir)
     return result
 
 
-def _worst_overlays(rows, real_dir, fake_dir, split, output_dir):
+def _worst_overlays(rows, real_dir, colorized_dir, split, output_dir):
     import matplotlib.pyplot as plt
 
     from colordisc_tf import color
     from colordisc_tf.records import read_records_by_id
 
     ids = {r["id"] for r in rows}
-    real, fake = read_records_by_id(real_dir, split, ids), read_records_by_id(fake_dir, split, ids)
+    real, colorized = read_records_by_id(real_dir, split, ids), read_records_by_id(colorized_dir, split, ids)
     for i, row in enumerate(rows):
-        lab_real, lab_fake = real[row["id"]][1]["lab"], fake[row["id"]][1]["lab"]
+        lab_real, lab_colorized = real[row["id"]][1]["lab"], colorized[row["id"]][1]["lab"]
         gray = lab_real.copy()
         gray[..., 1:] = 0
         fig, axes = plt.subplots(1, 4, figsize=(10, 2.9), constrained_layout=True)
-        panels = [(color.lab_to_rgb(gray), "input (gray)"), (color.lab_to_rgb(lab_fake), f"colorized {row['fake_score']:.2f}"),
+        panels = [(color.lab_to_rgb(gray), "input (gray)"), (color.lab_to_rgb(lab_colorized), f"colorized {row['colorized_score']:.2f}"),
                   (None, "realness map"), (color.lab_to_rgb(lab_real), f"truth {row['real_score']:.2f}")]
         for ax, (img, title) in zip(axes, panels):
             if img is None:
-                ax.imshow(color.lab_to_rgb(lab_fake))
-                h, w = lab_fake.shape[:2]
-                ax.imshow(np.array(row["fake_map"]), cmap="RdYlGn", vmin=0, vmax=1, alpha=0.55,
+                ax.imshow(color.lab_to_rgb(lab_colorized))
+                h, w = lab_colorized.shape[:2]
+                ax.imshow(np.array(row["colorized_map"]), cmap="RdYlGn", vmin=0, vmax=1, alpha=0.55,
                           extent=(0, w, h, 0), interpolation="nearest")
             else:
                 ax.imshow(img)
@@ -203,10 +203,10 @@ def select_failures(rows: list[dict], split: str, quantile: float | None = 0.25,
     Returns manifest rows (id, source, split, score, rank), rank 1 = least real."""
     if (quantile is None) == (threshold is None):
         raise ValueError("give exactly one of quantile and threshold")
-    split_rows = sorted((r for r in rows if r["split"] == split), key=lambda r: (r["fake_score"], r["id"]))
+    split_rows = sorted((r for r in rows if r["split"] == split), key=lambda r: (r["colorized_score"], r["id"]))
     if not split_rows:
         return []
-    scores = np.array([r["fake_score"] for r in split_rows])
+    scores = np.array([r["colorized_score"] for r in split_rows])
     if threshold is None:
         if not 0 < quantile <= 1:
             raise ValueError(f"quantile must be in (0, 1], got {quantile}")
@@ -215,10 +215,10 @@ def select_failures(rows: list[dict], split: str, quantile: float | None = 0.25,
         if count == 0:
             return []
         cut = scores[count - 1]
-        chosen = [r for r in split_rows if r["fake_score"] <= cut]
+        chosen = [r for r in split_rows if r["colorized_score"] <= cut]
     else:
-        chosen = [r for r in split_rows if r["fake_score"] < threshold]
-    return [{"id": r["id"], "source": r["source"], "split": split, "score": r["fake_score"], "rank": i + 1}
+        chosen = [r for r in split_rows if r["colorized_score"] < threshold]
+    return [{"id": r["id"], "source": r["source"], "split": split, "score": r["colorized_score"], "rank": i + 1}
             for i, r in enumerate(chosen)]
 
 

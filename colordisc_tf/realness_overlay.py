@@ -1,4 +1,4 @@
-"""A critic's per-patch realness map drawn over the image it scored: red where the
+"""A discriminator's per-patch realness map drawn over the image it scored: red where the
 colorization looks least real, green where it looks real (colordisc colorize --realness)."""
 
 from __future__ import annotations

@@ -14,11 +14,11 @@ __all__ = ["write_html_report"]
 
 _ROWS = [
     ("images", "images", "{:.0f}"),
-    ("fool_rate_fixed", "fool rate, fixed critic", "{:.1%}"),
-    ("fool_rate_retrained", "fool rate, critic retrained on its own outputs", "{:.1%}"),
-    ("mean_realness_fixed", "mean realness, fixed critic", "{:.3f}"),
-    ("detection_auc_fixed", "real-vs-colorized ROC AUC, fixed critic (0.5: can't tell)", "{:.3f}"),
-    ("detection_auc_retrained", "real-vs-colorized ROC AUC, critic retrained on its own outputs", "{:.3f}"),
+    ("fool_rate_fixed", "fool rate, fixed discriminator", "{:.1%}"),
+    ("fool_rate_retrained", "fool rate, discriminator retrained on its own outputs", "{:.1%}"),
+    ("mean_realness_fixed", "mean realness, fixed discriminator", "{:.3f}"),
+    ("detection_auc_fixed", "real-vs-colorized ROC AUC, fixed discriminator (0.5: can't tell)", "{:.3f}"),
+    ("detection_auc_retrained", "real-vs-colorized ROC AUC, discriminator retrained on its own outputs", "{:.3f}"),
     ("auc_raw", "AuC raw (%)", "{:.2f}"),
     ("auc_rebalanced", "AuC rebalanced (%)", "{:.2f}"),
     ("colorfulness", "colourfulness", "{:.1f}"),
@@ -44,9 +44,9 @@ def _table(sets: dict) -> str:
         out.append(f"<h3>{html.escape(set_name)} ({count:.0f} images)</h3>"
                    "<table><tr><th></th><th>base</th><th>fine-tuned</th></tr>")
         for key, label, fmt in _ROWS:
-            if key not in models["base"] and key not in models["tuned"]:
+            if key not in models["base"] and key not in models["finetuned"]:
                 continue
-            cells = [_cell(models[m], key, fmt) for m in ("base", "tuned")]
+            cells = [_cell(models[m], key, fmt) for m in ("base", "finetuned")]
             out.append(f"<tr><td>{html.escape(label)}</td><td>{cells[0]}</td><td>{cells[1]}</td></tr>")
         out.append("</table>")
     return "\n".join(out)
@@ -61,7 +61,7 @@ def _grid(images: dict, failures_dir: str, path: str, worst: int) -> int:
     from colordisc_tf import color
     from colordisc_tf.records import read_records_by_id
 
-    base, tuned = images.get("base", {}), images.get("tuned", {})
+    base, finetuned = images.get("base", {}), images.get("finetuned", {})
     ids = sorted(base, key=lambda i: base[i][0])[:worst]
     if not ids:
         return 0
@@ -71,7 +71,7 @@ def _grid(images: dict, failures_dir: str, path: str, worst: int) -> int:
         gray = truth[key].copy()
         gray[..., 1:] = 0
         panels = [(gray, "gray"), (base[key][1], f"base {base[key][0]:.2f}"),
-                  (tuned[key][1], f"fine-tuned {tuned[key][0]:.2f}"), (truth[key], "truth")]
+                  (finetuned[key][1], f"fine-tuned {finetuned[key][0]:.2f}"), (truth[key], "truth")]
         for ax, (lab, title) in zip(row, panels):
             ax.imshow(np.asarray(color.lab_to_rgb(lab)))
             ax.set_title(title, fontsize=8)

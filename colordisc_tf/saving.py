@@ -6,7 +6,7 @@
 
 Models are saved in float32 whatever precision they trained in (colordisc_tf.precision).
 Loading returns (model, config): the settings a consumer needs -- the generator's
-decode temperature and head, the critic's crop and serving size -- travel with the
+decode temperature and head, the discriminator's crop and serving size -- travel with the
 model instead of being re-typed by each consumer.
 """
 
@@ -63,7 +63,7 @@ def load_generator(path: str) -> tuple[keras.Model, GeneratorConfig]:
 
 
 def load_discriminator(path: str) -> tuple[keras.Model, DiscriminatorConfig]:
-    """A critic and its DiscriminatorConfig, from a model directory (or a bare .keras file)."""
+    """A discriminator and its DiscriminatorConfig, from a model directory (or a bare .keras file)."""
     return _load(path, DISCRIMINATOR_FILE, DiscriminatorConfig)
 
 

@@ -6,7 +6,7 @@ quiet_tensorflow_io()  # before the component modules import TFX, which imports 
 
 from components.artifact_types import ColorizationReport, ColorPriorArtifact, RealnessScores
 from components.before_after_evaluator import BeforeAfterEvaluator
-from components.color_prior import ColorPrior
+from components.color_prior_gen import ColorPriorGen
 from components.colorize import Colorize
 from components.discriminator_trainer import DiscriminatorTrainer
 from components.failure_filter import FailureFilter
@@ -21,7 +21,7 @@ __all__ = [
     "ColorizationReport",
     "BeforeAfterEvaluator",
     "RealnessScores",
-    "ColorPrior",
+    "ColorPriorGen",
     "Colorize",
     "DiscriminatorTrainer",
     "FailureFilter",

@@ -71,8 +71,8 @@ class BeforeAfterEvaluator(base_component.BaseComponent):
     reasons) and `report` (index.html, before_after.json, PNGs), copied to
     report_copy_dir when given.
 
-    It trains critics of its own: `blessing.retrain_critic_seeds` fresh critics per
-    generator (base and fine-tuned), `retrain_critic_steps` steps each, on real photos vs
+    It trains discriminators of its own: `blessing.retrain_discriminator_seeds` fresh discriminators per
+    generator (base and fine-tuned), `retrain_discriminator_steps` steps each, on real photos vs
     that generator's colorizations. They are part of the measurement, not models of the
     pipeline: nothing downstream uses them, they are rebuilt from the same seeds whenever
     the evaluation reruns, and ML Metadata caches the evaluation as a whole (same inputs

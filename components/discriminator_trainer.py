@@ -35,8 +35,8 @@ class Executor(TrainerExecutor):
     def train(self, args: TrainerArgs, config: DiscriminatorConfig) -> dict:
         colorized = args.input_uris["colorized"]
         model, history = train_discriminator(
-            config, real_train=args.train_files, fake_train=split_file_pattern(colorized, "train"),
-            real_eval=args.eval_files, fake_eval=split_file_pattern(colorized, "eval"),
+            config, real_train=args.train_files, colorized_train=split_file_pattern(colorized, "train"),
+            real_eval=args.eval_files, colorized_eval=split_file_pattern(colorized, "eval"),
             output_dir=args.model_run_dir, backup_dir=args.backup_dir,
         )
         save_discriminator(model, config, args.model_dir, args.serving_model_dir)

@@ -1,4 +1,4 @@
-"""RealnessColorizer: the colorizer users should serve, with its critic, in one SavedModel."""
+"""RealnessColorizer: the colorizer users should serve, with its discriminator, in one SavedModel."""
 
 import os
 
@@ -29,17 +29,17 @@ class Executor(base_executor.BaseExecutor):
         blessed = artifact_utils.get_single_instance(input_dict["blessing"]).get_int_custom_property("blessed")
         which = "finetuned" if blessed else "generator"
         generator, config = load_generator(artifact_utils.get_single_uri(input_dict[which]))
-        critic, critic_config = load_discriminator(artifact_utils.get_single_uri(input_dict["discriminator"]))
+        discriminator, discriminator_config = load_discriminator(artifact_utils.get_single_uri(input_dict["discriminator"]))
         model = artifact_utils.get_single_instance(output_dict["model"])
         export_colorizer_with_realness(
-            generator, critic, os.path.join(model.uri, "Format-Serving"), config.serving_size,
-            critic_config.serving_size, config.temperature, config.max_serving_pixels, config.head)
+            generator, discriminator, os.path.join(model.uri, "Format-Serving"), config.serving_size,
+            discriminator_config.serving_size, config.temperature, config.max_serving_pixels, config.head)
         model.set_string_custom_property("generator", "fine-tuned (blessed)" if blessed else "base")
 
 
 class RealnessColorizer(base_component.BaseComponent):
     """Writes `model`: the fine-tuned generator if it was blessed, else the base one, with the
-    critic; serving_default colorizes, colorize_with_realness also scores and maps realness."""
+    discriminator; serving_default colorizes, colorize_with_realness also scores and maps realness."""
 
     SPEC_CLASS = RealnessColorizerSpec
     EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(Executor)

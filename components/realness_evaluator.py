@@ -27,13 +27,13 @@ class Executor(LocalFriendlyBeamExecutor):
     # TFX calls this.
     def Do(self, input_dict, output_dict, exec_properties):
         real = artifact_utils.get_single_instance(input_dict["examples"])
-        fake = artifact_utils.get_single_uri(input_dict["colorized"])
+        colorized = artifact_utils.get_single_uri(input_dict["colorized"])
         model = artifact_utils.get_single_uri(input_dict["discriminator"])
         out = artifact_utils.get_single_instance(output_dict["scores"])
         splits = artifact_utils.decode_split_names(real.split_names)
-        run_scoring(model, real.uri, fake, out.uri, splits, exec_properties["batch_size"], self._beam_pipeline_args)
+        run_scoring(model, real.uri, colorized, out.uri, splits, exec_properties["batch_size"], self._beam_pipeline_args)
         result = write_report(read_scores(out.uri), os.path.join(out.uri, "report"), exec_properties["worst"],
-                              "eval", real.uri, fake)
+                              "eval", real.uri, colorized)
         for key in ("error", "roc_auc", "fool_rate"):
             if key in result:
                 out.set_float_custom_property(key, result[key])

@@ -1,8 +1,8 @@
 """The colordisc TFX pipeline: a pure function of a PipelineConfig.
 
-LabExampleGen -> ColorPrior -> GeneratorTrainer -> Colorize -> DiscriminatorTrainer
+LabExampleGen -> ColorPriorGen -> GeneratorTrainer -> Colorize -> DiscriminatorTrainer
   -> RealnessEvaluator -> FailureFilter -> FineTuneTrainer -> BeforeAfterEvaluator
-  -> RealnessColorizer (the blessed fine-tuned generator, else the base one, with the critic)
+  -> RealnessColorizer (the blessed fine-tuned generator, else the base one, with the discriminator)
   -> Pushers (generator, discriminator, the fine-tuned generator when blessed, and the
      colorizer with realness).
 """
@@ -13,7 +13,7 @@ import os
 
 from components import (
     BeforeAfterEvaluator,
-    ColorPrior,
+    ColorPriorGen,
     Colorize,
     DiscriminatorTrainer,
     FailureFilter,
@@ -60,7 +60,7 @@ def create_pipeline(config: PipelineConfig) -> pipeline.Pipeline:
     root = os.path.abspath(config.pipeline_root)
     examples_gen = LabExampleGen(input_base=data_inputs(config), config=config.preprocess,
                                  min_photos={"train": config.min_train_photos, "eval": config.min_eval_photos})
-    prior = ColorPrior(examples=examples_gen.outputs["examples"], lam=config.prior.lam, sigma=config.prior.sigma)
+    prior = ColorPriorGen(examples=examples_gen.outputs["examples"], lam=config.prior.lam, sigma=config.prior.sigma)
     generator = GeneratorTrainer(
         examples=examples_gen.outputs["examples"],
         color_prior=prior.outputs["color_prior"],

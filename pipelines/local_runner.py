@@ -36,10 +36,10 @@ SMOKE_STEPS = {"generator": (20, 10), "discriminator": (20, 10), "finetune": (10
 
 
 def smoke_steps(config: PipelineConfig) -> PipelineConfig:
-    """The same pipeline with every trainer cut to a few steps and one retrained critic."""
+    """The same pipeline with every trainer cut to a few steps and one retrained discriminator."""
     sections = {section: dataclasses.replace(getattr(config, section), steps=steps, steps_per_epoch=per_epoch)
                 for section, (steps, per_epoch) in SMOKE_STEPS.items()}
-    blessing = dataclasses.replace(config.blessing, retrain_critic_steps=10, retrain_critic_seeds=1)
+    blessing = dataclasses.replace(config.blessing, retrain_discriminator_steps=10, retrain_discriminator_seeds=1)
     return dataclasses.replace(config, blessing=blessing, **sections)
 
 

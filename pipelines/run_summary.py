@@ -69,7 +69,7 @@ def _first(outputs: dict, node: str, key: str):
 def report_run(config: PipelineConfig, demo: bool = False) -> list[str]:
     """Copies the newest run's report to config.report_dir (a run served from the cache
     does not re-run the evaluator that copies it, and report_dir must never show an
-    earlier run's) and returns the few lines a user needs: report, critic, fine-tuning,
+    earlier run's) and returns the few lines a user needs: report, discriminator, fine-tuning,
     blessing, pushed models."""
     root = os.path.abspath(config.pipeline_root)
     outputs = latest_run_outputs(config.metadata_path or os.path.join(root, "metadata.sqlite"))
@@ -78,32 +78,32 @@ def report_run(config: PipelineConfig, demo: bool = False) -> list[str]:
     if report is not None and config.report_dir:
         shutil.rmtree(config.report_dir, ignore_errors=True)
         shutil.copytree(report.uri, config.report_dir)
-        lines.append(f"report:       {os.path.relpath(os.path.join(config.report_dir, 'index.html'))}")
+        lines.append(f"report:        {os.path.relpath(os.path.join(config.report_dir, 'index.html'))}")
     elif report is not None:
-        lines.append(f"report:       {os.path.join(report.uri, 'index.html')}")
+        lines.append(f"report:        {os.path.join(report.uri, 'index.html')}")
     scores = _first(outputs, "RealnessEvaluator", "scores")
-    critic = _read_json(os.path.join(scores.uri, "report", "metrics.json")) if scores else None
-    if critic and critic.get("images"):
-        lines.append(f"critic:       on {critic['images']} held-out photos: error {_with_ci(critic, 'error', '.1%')}, "
-                     f"ROC AUC {_with_ci(critic, 'roc_auc', '.3f')}, fool rate {_with_ci(critic, 'fool_rate', '.1%')}")
+    discriminator = _read_json(os.path.join(scores.uri, "report", "metrics.json")) if scores else None
+    if discriminator and discriminator.get("images"):
+        lines.append(f"discriminator: on {discriminator['images']} held-out photos: error {_with_ci(discriminator, 'error', '.1%')}, "
+                     f"ROC AUC {_with_ci(discriminator, 'roc_auc', '.3f')}, fool rate {_with_ci(discriminator, 'fool_rate', '.1%')}")
     before_after = _read_json(os.path.join(report.uri, "before_after.json")) if report else None
     if before_after:
         failures = before_after["sets"]["eval_failures"]
-        base, tuned = failures.get("base", {}), failures.get("tuned", {})
-        if "detection_auc_retrained" in base and "detection_auc_retrained" in tuned:
-            lines.append(f"fine-tuning:  on {base['images']} eval failure cases, retrained critics' detection AUC "
+        base, finetuned = failures.get("base", {}), failures.get("finetuned", {})
+        if "detection_auc_retrained" in base and "detection_auc_retrained" in finetuned:
+            lines.append(f"fine-tuning:   on {base['images']} eval failure cases, retrained discriminators' detection AUC "
                          f"{_with_ci(base, 'detection_auc_retrained', '.3f')} (base) -> "
-                         f"{_with_ci(tuned, 'detection_auc_retrained', '.3f')} (fine-tuned); lower is harder to tell "
+                         f"{_with_ci(finetuned, 'detection_auc_retrained', '.3f')} (fine-tuned); lower is harder to tell "
                          f"from real; [95 % intervals]")
         verdict = "blessed" if before_after["blessed"] else "NOT blessed"
-        lines.append(f"blessing:     fine-tuned generator {verdict}: {'; '.join(before_after['reasons'])}")
+        lines.append(f"blessing:      fine-tuned generator {verdict}: {'; '.join(before_after['reasons'])}")
     pushed = []
     for node in sorted(outputs):
         artifact = _first(outputs, node, "pushed_model") if node.startswith("Push") else None
         if artifact is not None and artifact.custom_properties["pushed"].int_value:
             pushed.append(os.path.relpath(artifact.custom_properties["pushed_destination"].string_value))
     if config.push:
-        lines.append(f"pushed:       {', '.join(pushed) if pushed else 'nothing'}")
+        lines.append(f"pushed:        {', '.join(pushed) if pushed else 'nothing'}")
     if demo:
-        lines.append(f"note:         {EXPECTATIONS}")
+        lines.append(f"note:          {EXPECTATIONS}")
     return lines

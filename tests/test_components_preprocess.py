@@ -1,4 +1,4 @@
-"""LabExampleGen + ColorPrior in a LocalDagRunner pipeline; the second run is cached."""
+"""LabExampleGen + ColorPriorGen in a LocalDagRunner pipeline; the second run is cached."""
 
 import json
 import os
@@ -12,14 +12,14 @@ from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 from colordisc_tf.config import PreprocessConfig
 from colordisc_tf.demo_data import write_demo_photos
 from colordisc_tf.prior import load_prior
-from components import ColorPrior, LabExampleGen
+from components import ColorPriorGen, LabExampleGen
 
 BEAM_ARGS = ["--direct_running_mode=in_memory", "--direct_num_workers=1", "--job_name=colordisc-component-test"]
 
 
 def _pipeline(photos, root):
     gen = LabExampleGen(input_base=str(photos), config=PreprocessConfig(size=32, eval_percent=25))
-    prior = ColorPrior(examples=gen.outputs["examples"])
+    prior = ColorPriorGen(examples=gen.outputs["examples"])
     return pipeline.Pipeline(
         pipeline_name="colordisc-test",
         pipeline_root=str(root / "pipeline_root"),

@@ -7,16 +7,16 @@ from colordisc_tf.realness import evaluate_scores, select_failures
 def _rows(n, split, seed):
     rng = np.random.default_rng(seed)
     return [{"id": f"{split}{i:03d}", "source": f"/p/{split}{i}.png", "split": split,
-             "real_score": float(rng.uniform(0.4, 1)), "fake_score": float(rng.uniform(0, 0.8)),
-             "cf_fake": float(rng.uniform(0, 50)), "delta_cf": float(rng.uniform(0, 20)),
-             "chroma_fake": float(rng.uniform(0, 30)), "auc": float(rng.uniform(60, 95)),
+             "real_score": float(rng.uniform(0.4, 1)), "colorized_score": float(rng.uniform(0, 0.8)),
+             "cf_colorized": float(rng.uniform(0, 50)), "delta_cf": float(rng.uniform(0, 20)),
+             "chroma_colorized": float(rng.uniform(0, 30)), "auc": float(rng.uniform(60, 95)),
              "cf_real": 30.0} for i in range(n)]
 
 
 def test_selects_exactly_the_lowest_quantile():
     rows = _rows(40, "train", 0) + _rows(20, "eval", 1)
     chosen = select_failures(rows, "train", quantile=0.25)
-    scores = sorted(r["fake_score"] for r in rows if r["split"] == "train")
+    scores = sorted(r["colorized_score"] for r in rows if r["split"] == "train")
     assert len(chosen) == 10
     assert [c["score"] for c in chosen] == scores[:10]
     assert [c["rank"] for c in chosen] == list(range(1, 11))
@@ -33,7 +33,7 @@ def test_train_and_eval_selections_are_disjoint():
 def test_threshold_selection_and_empty_cases():
     rows = _rows(30, "eval", 2)
     chosen = select_failures(rows, "eval", quantile=None, threshold=0.3)
-    assert {c["id"] for c in chosen} == {r["id"] for r in rows if r["fake_score"] < 0.3}
+    assert {c["id"] for c in chosen} == {r["id"] for r in rows if r["colorized_score"] < 0.3}
     assert select_failures(rows, "eval", quantile=None, threshold=0.0) == []
     assert select_failures(rows, "train") == []  # no rows for the split
     assert select_failures(_rows(3, "eval", 3), "eval", quantile=0.25) == []  # 0.25 * 3 rounds to none
@@ -47,14 +47,14 @@ def test_evaluate_scores_against_direct_computation():
     rows = _rows(50, "eval", 4)
     result = evaluate_scores(rows, "eval")
     real = np.array([r["real_score"] for r in rows])
-    fake = np.array([r["fake_score"] for r in rows])
-    assert result["roc_auc"] == pytest.approx(roc_auc_score(np.r_[np.ones(50), np.zeros(50)], np.r_[real, fake]))
-    assert result["fool_rate"] == pytest.approx(np.mean(fake >= 0.5))
-    assert result["error"] == pytest.approx((np.sum(real < 0.5) + np.sum(fake >= 0.5)) / 100)
-    assert set(result["spearman_fake_score_vs"]) == {"cf_fake", "delta_cf", "chroma_fake", "auc"}
+    colorized = np.array([r["colorized_score"] for r in rows])
+    assert result["roc_auc"] == pytest.approx(roc_auc_score(np.r_[np.ones(50), np.zeros(50)], np.r_[real, colorized]))
+    assert result["fool_rate"] == pytest.approx(np.mean(colorized >= 0.5))
+    assert result["error"] == pytest.approx((np.sum(real < 0.5) + np.sum(colorized >= 0.5)) / 100)
+    assert set(result["spearman_colorized_score_vs"]) == {"cf_colorized", "delta_cf", "chroma_colorized", "auc"}
     from colordisc_tf import metrics
 
-    assert result["fool_rate_ci"] == metrics.proportion_ci(int(np.sum(fake >= 0.5)), 50)
+    assert result["fool_rate_ci"] == metrics.proportion_ci(int(np.sum(colorized >= 0.5)), 50)
     lo, hi = result["roc_auc_ci"]
     assert lo <= result["roc_auc"] <= hi and hi - lo > 0.01  # 50 pairs: not a point
 
@@ -63,8 +63,8 @@ def test_report_shows_each_sets_count_and_intervals(tmp_path):
     from colordisc_tf.report import write_html_report
 
     base = {"images": 9, "fool_rate_fixed": 1 / 3, "fool_rate_fixed_ci": [0.1206, 0.6458], "psnr": 21.5}
-    tuned = {"images": 9, "fool_rate_fixed": 5 / 9, "fool_rate_fixed_ci": [0.2667, 0.8112], "psnr": 21.0}
-    report = {"blessed": False, "reasons": ["r"], "sets": {"eval_failures": {"base": base, "tuned": tuned}}}
+    finetuned = {"images": 9, "fool_rate_fixed": 5 / 9, "fool_rate_fixed_ci": [0.2667, 0.8112], "psnr": 21.0}
+    report = {"blessed": False, "reasons": ["r"], "sets": {"eval_failures": {"base": base, "finetuned": finetuned}}}
     with open(write_html_report(report, {}, str(tmp_path), str(tmp_path / "out"), {})) as f:
         page = f.read()
     assert "eval_failures (9 images)" in page
@@ -79,18 +79,18 @@ def test_blessing_rules():
     def report(base_fool, tuned_fool, base_auc, tuned_auc, detection=(0.9, 0.7), rebalanced=69.5):
         return {"sets": {
             "eval_failures": {"base": {"images": 5, "fool_rate_fixed": base_fool, "detection_auc_retrained": detection[0]},
-                              "tuned": {"images": 5, "fool_rate_fixed": tuned_fool, "detection_auc_retrained": detection[1]}},
+                              "finetuned": {"images": 5, "fool_rate_fixed": tuned_fool, "detection_auc_retrained": detection[1]}},
             "eval_all": {"base": {"auc_raw": base_auc, "auc_rebalanced": 70.0},
-                         "tuned": {"auc_raw": tuned_auc, "auc_rebalanced": rebalanced}}}}
+                         "finetuned": {"auc_raw": tuned_auc, "auc_rebalanced": rebalanced}}}}
 
     config = BlessingConfig(min_fool_rate_gain=0.05, max_auc_drop=1.0, min_retrained_auc_drop=0.1)
     assert bless(report(0.1, 0.3, 80, 79.5), config)[0]
     assert not bless(report(0.1, 0.12, 80, 80), config)[0]  # fool rate gain too small
     assert not bless(report(0.1, 0.5, 80, 78), config)[0]  # AuC dropped 2 points
-    blessed, reasons = bless(report(0.1, 0.9, 80, 80, detection=(0.9, 0.85)), config)  # only fools the fixed critic
-    assert not blessed and "exploits the fixed critic" in reasons[0]
+    blessed, reasons = bless(report(0.1, 0.9, 80, 80, detection=(0.9, 0.85)), config)  # only fools the fixed discriminator
+    assert not blessed and "exploits the fixed discriminator" in reasons[0]
     assert bless(report(0.1, 0.9, 80, 80, detection=(1.0, 0.89)), config)[0]
-    blessed, reasons = bless(report(0.1, 0.9, 80, 80, rebalanced=68.0), config)  # pleased critics by dulling
+    blessed, reasons = bless(report(0.1, 0.9, 80, 80, rebalanced=68.0), config)  # pleased discriminators by dulling
     assert not blessed and reasons == [
         "rebalanced AuC on the eval split dropped 2.00 points (> 1.0): the fine-tuned colours are duller"]
     empty = report(0, 0, 80, 80)

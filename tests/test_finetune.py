@@ -23,10 +23,10 @@ def _losses(model, l_chan, ab):
     return out["logits_loss"], out["adv_loss"]
 
 
-def _repeat(l_chan, ab, batch_size, train_critic=False):
+def _repeat(l_chan, ab, batch_size, train_discriminator=False):
     import tensorflow as tf
 
-    return tf.data.Dataset.from_tensor_slices(adversarial_batch(l_chan, ab, train_critic)).repeat().batch(batch_size)
+    return tf.data.Dataset.from_tensor_slices(adversarial_batch(l_chan, ab, train_discriminator)).repeat().batch(batch_size)
 
 
 def test_finetune_lowers_adversarial_loss_with_ce_anchored(tiny_data, tmp_path):
@@ -48,7 +48,7 @@ def test_finetune_lowers_adversarial_loss_with_ce_anchored(tiny_data, tmp_path):
     assert adv_after < adv_before * 0.95, (adv_before, adv_after)  # measured: 0.675 -> 0.624
     assert ce_after < ce_before * 1.2, (ce_before, ce_after)  # the anchor holds
     for before, after in zip(d_weights, discriminator.get_weights()):
-        np.testing.assert_array_equal(before, after)  # the critic stayed fixed
+        np.testing.assert_array_equal(before, after)  # the discriminator stayed fixed
 
 
 def test_finetune_under_a_mirrored_strategy(tiny_data, tmp_path):
@@ -68,15 +68,15 @@ def test_finetune_under_a_mirrored_strategy(tiny_data, tmp_path):
 
 
 def _weights_after(tiny_data, l_chan, ab, steps, **config):
-    """Generator and critic weights after `steps` fine-tune steps from the same seed."""
+    """Generator and discriminator weights after `steps` fine-tune steps from the same seed."""
     import keras
 
     keras.utils.set_random_seed(0)
     generator, discriminator = build_generator(0.0625), build_discriminator(width=8, depth=2)
     config = FineTuneConfig(**{"batch_size": 8, "crop_size": 32, "learning_rate": 1e-3, **config})
-    model = build_adversarial(generator, discriminator, train_critic=config.critic_learning_rate > 0)
+    model = build_adversarial(generator, discriminator, train_discriminator=config.discriminator_learning_rate > 0)
     model = compile_adversarial(model, config, tiny_data["prior"].weights)
-    x, y = adversarial_batch(l_chan[:8], ab[:8], config.critic_learning_rate > 0)
+    x, y = adversarial_batch(l_chan[:8], ab[:8], config.discriminator_learning_rate > 0)
     for _ in range(steps):
         logs = model.train_on_batch(x, y, return_dict=True)
     return generator.get_weights(), discriminator.get_weights(), logs
@@ -86,32 +86,32 @@ def _max_diff(a, b):
     return max(float(np.abs(u - v).max()) for u, v in zip(a, b))
 
 
-def test_learning_critic_and_generator_each_get_only_their_own_loss(tiny_data):
+def test_learning_discriminator_and_generator_each_get_only_their_own_loss(tiny_data):
     l_chan, ab = _batch(tiny_data, n=8)
-    # The generator's adversarial term must not reach the critic: after one step (same
-    # colorization in both runs) the critic is the same whatever lambda_adv is.
-    g_quiet, d_quiet, _ = _weights_after(tiny_data, l_chan, ab, 1, critic_learning_rate=4e-3, lambda_adv=0.0)
-    g_loud, d_loud, logs = _weights_after(tiny_data, l_chan, ab, 1, critic_learning_rate=4e-3, lambda_adv=100.0)
-    assert {"critic_real_loss", "critic_fake_loss", "adv_loss", "logits_loss"} <= set(logs)
+    # The generator's adversarial term must not reach the discriminator: after one step (same
+    # colorization in both runs) the discriminator is the same whatever lambda_adv is.
+    g_quiet, d_quiet, _ = _weights_after(tiny_data, l_chan, ab, 1, discriminator_learning_rate=4e-3, lambda_adv=0.0)
+    g_loud, d_loud, logs = _weights_after(tiny_data, l_chan, ab, 1, discriminator_learning_rate=4e-3, lambda_adv=100.0)
+    assert {"discriminator_real_loss", "discriminator_colorized_loss", "adv_loss", "logits_loss"} <= set(logs)
     assert _max_diff(d_quiet, d_loud) == 0.0
     assert _max_diff(g_quiet, g_loud) > 1e-4  # ...while the generator does feel lambda_adv
-    # The critic's loss must not reach the generator: with lambda_adv 0, a learning
-    # critic leaves the generator's trajectory exactly that of a fixed one (CE only).
-    g_ttur, d_ttur, _ = _weights_after(tiny_data, l_chan, ab, 3, critic_learning_rate=4e-3, lambda_adv=0.0)
-    g_fixed, d_fixed, _ = _weights_after(tiny_data, l_chan, ab, 3, critic_learning_rate=0.0, lambda_adv=0.0)
+    # The discriminator's loss must not reach the generator: with lambda_adv 0, a learning
+    # discriminator leaves the generator's trajectory exactly that of a fixed one (CE only).
+    g_ttur, d_ttur, _ = _weights_after(tiny_data, l_chan, ab, 3, discriminator_learning_rate=4e-3, lambda_adv=0.0)
+    g_fixed, d_fixed, _ = _weights_after(tiny_data, l_chan, ab, 3, discriminator_learning_rate=0.0, lambda_adv=0.0)
     assert _max_diff(g_ttur, g_fixed) < 1e-6
-    assert _max_diff(d_ttur, d_fixed) > 1e-3  # and the critic did learn
+    assert _max_diff(d_ttur, d_fixed) > 1e-3  # and the discriminator did learn
 
 
-def test_learning_critic_separates_real_from_colorized(tiny_data):
-    # Generator held still (learning rate 0): only the critic learns, on real vs colorized.
+def test_learning_discriminator_separates_real_from_colorized(tiny_data):
+    # Generator held still (learning rate 0): only the discriminator learns, on real vs colorized.
     l_chan, ab = _batch(tiny_data, n=8)
-    runs = [_weights_after(tiny_data, l_chan, ab, steps, learning_rate=0.0, critic_learning_rate=2e-3)[2]
+    runs = [_weights_after(tiny_data, l_chan, ab, steps, learning_rate=0.0, discriminator_learning_rate=2e-3)[2]
             for steps in (1, 40)]
-    critic_loss = [logs["critic_real_loss"] + logs["critic_fake_loss"] for logs in runs]
-    assert critic_loss[0] > 1.2  # ~2 log 2 at the start
-    assert critic_loss[1] < 0.5 * critic_loss[0], runs  # measured 1.39 -> 0.34
-    # ...and the generator's view of the critic is the same critic: its "look real" loss rises
+    discriminator_loss = [logs["discriminator_real_loss"] + logs["discriminator_colorized_loss"] for logs in runs]
+    assert discriminator_loss[0] > 1.2  # ~2 log 2 at the start
+    assert discriminator_loss[1] < 0.5 * discriminator_loss[0], runs  # measured 1.39 -> 0.34
+    # ...and the generator's view of the discriminator is the same discriminator: its "look real" loss rises
     assert runs[1]["adv_loss"] > 2 * runs[0]["adv_loss"], runs  # measured 0.67 -> 2.6
 
 
@@ -119,17 +119,17 @@ def test_killed_ttur_finetune_resumes_both_optimizers(tiny_data, tmp_path):
     from colordisc_tf.callbacks import StopAfterSteps
 
     l_chan, ab = _batch(tiny_data, n=16)
-    config = FineTuneConfig(steps=8, steps_per_epoch=4, batch_size=8, crop_size=32, critic_learning_rate=4e-4)
-    ds = _repeat(l_chan, ab, 8, train_critic=True)
+    config = FineTuneConfig(steps=8, steps_per_epoch=4, batch_size=8, crop_size=32, discriminator_learning_rate=4e-4)
+    ds = _repeat(l_chan, ab, 8, train_discriminator=True)
     with pytest.raises(KeyboardInterrupt):
         finetune_generator(config, build_generator(0.0625), build_discriminator(width=8, depth=2), ds,
                            str(tmp_path), callbacks=[StopAfterSteps(6)])
     history = finetune_generator(config, build_generator(0.0625), build_discriminator(width=8, depth=2), ds,
                                  str(tmp_path))
     assert len(history["loss"]) == 1  # resumed after epoch 1 of 2
-    assert history["steps"] == history["critic_steps"] == 8  # the critic's Adam state came back too
-    with pytest.raises(ValueError, match="critic_learning_rate"):
-        FineTuneConfig(critic_learning_rate=-1.0)
+    assert history["steps"] == history["discriminator_steps"] == 8  # the discriminator's Adam state came back too
+    with pytest.raises(ValueError, match="discriminator_learning_rate"):
+        FineTuneConfig(discriminator_learning_rate=-1.0)
 
 
 def test_finetune_dataset_mixes_failures_and_ordinary(tiny_data):
@@ -139,10 +139,10 @@ def test_finetune_dataset_mixes_failures_and_ordinary(tiny_data):
     inputs, targets = next(iter(finetune_dataset(tiny_data["eval"], tiny_data["train"], config)))
     assert inputs["L"].shape == (8, 24, 24, 1) and targets["logits"].shape == (8, 24, 24, 2)
     assert targets["adv"].shape == (8,) and set(inputs) == {"L"}
-    config = FineTuneConfig(batch_size=8, crop_size=24, critic_learning_rate=1e-4)
+    config = FineTuneConfig(batch_size=8, crop_size=24, discriminator_learning_rate=1e-4)
     inputs, targets = next(iter(finetune_dataset(tiny_data["eval"], tiny_data["train"], config)))
-    np.testing.assert_array_equal(inputs["ab"], targets["logits"])  # the critic's real examples
-    assert set(targets) == {"logits", "adv", "critic_real", "critic_fake"}
+    np.testing.assert_array_equal(inputs["ab"], targets["logits"])  # the discriminator's real examples
+    assert set(targets) == {"logits", "adv", "discriminator_real", "discriminator_colorized"}
 
 
 @pytest.mark.skipif(__import__("importlib").util.find_spec("jax") is None, reason="jax not installed")
@@ -156,22 +156,22 @@ def test_finetune_step_runs_on_the_jax_backend(tmp_path):
         rng = np.random.default_rng(0)
         l_chan = rng.uniform(0, 100, (16, 32, 32, 1)).astype("float32")
         ab = rng.uniform(-40, 40, (16, 32, 32, 2)).astype("float32")
-        for critic_lr in (0.0, 4e-4):  # fixed critic, then TTUR
+        for discriminator_lr in (0.0, 4e-4):  # fixed discriminator, then TTUR
             g, d = build_generator(0.0625), build_discriminator(width=8, depth=2)
             before = [w.copy() for w in d.get_weights()]
-            cfg = FineTuneConfig(steps=4, steps_per_epoch=2, batch_size=8, crop_size=32, critic_learning_rate=critic_lr)
+            cfg = FineTuneConfig(steps=4, steps_per_epoch=2, batch_size=8, crop_size=32, discriminator_learning_rate=discriminator_lr)
             def gen():
                 while True:
-                    yield adversarial_batch(l_chan[:8], ab[:8], critic_lr > 0)
-            h = finetune_generator(cfg, g, d, gen(), {str(tmp_path)!r} + f"/{{critic_lr}}")
+                    yield adversarial_batch(l_chan[:8], ab[:8], discriminator_lr > 0)
+            h = finetune_generator(cfg, g, d, gen(), {str(tmp_path)!r} + f"/{{discriminator_lr}}")
             moved = any(np.abs(a - b).max() > 0 for a, b in zip(before, d.get_weights()))
-            print("steps", h["steps"], h.get("critic_steps", 0), np.isfinite(h["loss"][-1]), moved)
+            print("steps", h["steps"], h.get("discriminator_steps", 0), np.isfinite(h["loss"][-1]), moved)
     """)
     env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
     result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     lines = [line for line in result.stdout.splitlines() if line.startswith("steps ")]
-    assert lines == ["steps 4 0 True False", "steps 4 4 True True"]  # fixed critic stays put; TTUR's moves
+    assert lines == ["steps 4 0 True False", "steps 4 4 True True"]  # fixed discriminator stays put; TTUR's moves
 
 
 def test_finetune_trainer_passes_the_base_generator_through_without_failures(tmp_path):
@@ -199,20 +199,20 @@ def test_finetune_trainer_passes_the_base_generator_through_without_failures(tmp
     assert (tmp_path / "out" / "serving" / "saved_model.pb").exists()
 
 
-def test_a_critic_compiled_on_its_own_does_not_blank_the_reported_loss(tiny_data):
-    """Keras would report the nested critic's idle "loss" tracker (0.0) as the adversarial loss."""
+def test_a_discriminator_compiled_on_its_own_does_not_blank_the_reported_loss(tiny_data):
+    """Keras would report the nested discriminator's idle "loss" tracker (0.0) as the adversarial loss."""
     import keras
 
     from colordisc_tf.train_discriminator import PatchBCE
 
-    critic = build_discriminator(width=8, depth=2)
-    critic.compile(keras.optimizers.Adam(1e-3), PatchBCE())
+    discriminator = build_discriminator(width=8, depth=2)
+    discriminator.compile(keras.optimizers.Adam(1e-3), PatchBCE())
     l_chan, ab = _batch(tiny_data, n=8)
     for ttur in (False, True):
-        config = FineTuneConfig(batch_size=8, crop_size=32, critic_learning_rate=1e-3 if ttur else 0.0)
-        model = compile_adversarial(build_adversarial(build_generator(0.0625), critic, train_critic=ttur), config)
+        config = FineTuneConfig(batch_size=8, crop_size=32, discriminator_learning_rate=1e-3 if ttur else 0.0)
+        model = compile_adversarial(build_adversarial(build_generator(0.0625), discriminator, train_discriminator=ttur), config)
         logs = model.fit(_repeat(l_chan, ab, 8, ttur), steps_per_epoch=2, epochs=1, verbose=0).history
         parts = logs["logits_loss"][0] + config.lambda_adv * logs["adv_loss"][0]
         if ttur:
-            parts += logs["critic_real_loss"][0] + logs["critic_fake_loss"][0]
+            parts += logs["discriminator_real_loss"][0] + logs["discriminator_colorized_loss"][0]
         assert logs["loss"][0] == pytest.approx(parts, rel=0.05), logs

@@ -1,4 +1,4 @@
-"""Realness-guided decoding picks, per image, the temperature a critic finds most real."""
+"""Realness-guided decoding picks, per image, the temperature a discriminator finds most real."""
 
 import keras
 import numpy as np
@@ -10,8 +10,8 @@ from colordisc_tf.guided_decode import GUIDED_TEMPERATURES, guided_decode
 from colordisc_tf.ops import decode_ab
 
 
-class ChromaCritic(keras.layers.Layer):
-    """A planted critic: patch logit = sign * (chroma - 20) / 10, so sign -1 finds vivid
+class ChromaDiscriminator(keras.layers.Layer):
+    """A planted discriminator: patch logit = sign * (chroma - 20) / 10, so sign -1 finds vivid
     colours unreal (it prefers high temperatures) and +1 finds them real; 0 cannot tell."""
 
     def __init__(self, sign):
@@ -41,9 +41,9 @@ def _oracle_scores(logits, l_chan, sign):
 
 @pytest.mark.parametrize("sign, expected", [(-1.0, max(GUIDED_TEMPERATURES)), (1.0, min(GUIDED_TEMPERATURES)),
                                             (0.0, ANNEAL_T)])
-def test_the_critics_preferred_temperature_wins_and_ties_keep_the_base(sign, expected):
+def test_the_discriminators_preferred_temperature_wins_and_ties_keep_the_base(sign, expected):
     logits, l_chan = _inputs()
-    ab, chosen, scores = guided_decode(logits, l_chan, ChromaCritic(sign))
+    ab, chosen, scores = guided_decode(logits, l_chan, ChromaDiscriminator(sign))
     np.testing.assert_allclose(np.asarray(scores), _oracle_scores(logits, l_chan, sign), atol=1e-5)
     np.testing.assert_allclose(np.asarray(chosen), expected)
     # The image is the decoding at the chosen temperature, not a blend.
@@ -55,15 +55,15 @@ def test_a_gain_below_the_margin_keeps_the_base_temperature():
     scores = _oracle_scores(logits, l_chan, -1.0)
     gain = (scores.max(1) - scores[:, GUIDED_TEMPERATURES.index(ANNEAL_T)]).min()
     assert gain > 0
-    _, chosen, _ = guided_decode(logits, l_chan, ChromaCritic(-1.0), margin=float(scores.max() - scores.min()) + 0.01)
+    _, chosen, _ = guided_decode(logits, l_chan, ChromaDiscriminator(-1.0), margin=float(scores.max() - scores.min()) + 0.01)
     np.testing.assert_allclose(np.asarray(chosen), ANNEAL_T)
-    _, chosen, _ = guided_decode(logits, l_chan, ChromaCritic(-1.0), margin=float(gain) * 0.5)
+    _, chosen, _ = guided_decode(logits, l_chan, ChromaDiscriminator(-1.0), margin=float(gain) * 0.5)
     assert (np.asarray(chosen) != ANNEAL_T).all()
 
 
 def test_guided_decode_checks_its_arguments():
     logits, l_chan = _inputs()
     with pytest.raises(ValueError, match="base temperature"):
-        guided_decode(logits, l_chan, ChromaCritic(0.0), temperatures=(0.2, 0.5))
+        guided_decode(logits, l_chan, ChromaDiscriminator(0.0), temperatures=(0.2, 0.5))
     with pytest.raises(ValueError, match="margin"):
-        guided_decode(logits, l_chan, ChromaCritic(0.0), margin=-0.1)
+        guided_decode(logits, l_chan, ChromaDiscriminator(0.0), margin=-0.1)

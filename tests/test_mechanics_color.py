@@ -370,8 +370,8 @@ def test_score_generator_decodes_at_038_by_default(tmp_path):
     with tf.io.TFRecordWriter(str(path), tf.io.TFRecordOptions(compression_type="GZIP")) as writer:
         writer.write(encode_lab_example(lab, "img0", "/x.png", 4, 4))
     probs = _peaked_probs(24, shape=(4, 4))
-    critic = lambda lab_batch, training=False: tf.zeros((int(lab_batch.shape[0]), 1, 1, 1))  # noqa: E731
-    result, per_image = score_generator(_FixedLogitsModel(np.log(probs)), str(path.parent / "*"), {"fixed": critic})
+    discriminator = lambda lab_batch, training=False: tf.zeros((int(lab_batch.shape[0]), 1, 1, 1))  # noqa: E731
+    result, per_image = score_generator(_FixedLogitsModel(np.log(probs)), str(path.parent / "*"), {"fixed": discriminator})
     assert result["images"] == 1
     np.testing.assert_allclose(per_image["img0"][1][..., 1:], oracle_annealed_mean(probs, ANNEAL_T), atol=2e-3)
 

@@ -16,14 +16,14 @@ from colordisc_tf.realness import select_failures
 
 def _rows(scores, split, ids=None):
     ids = ids or [f"p{i:03d}" for i in range(len(scores))]  # ids do not name their split
-    return [{"id": i, "source": f"/photos/{i}.png", "split": split, "real_score": 0.9, "fake_score": float(s)}
+    return [{"id": i, "source": f"/photos/{i}.png", "split": split, "real_score": 0.9, "colorized_score": float(s)}
             for i, s in zip(ids, scores)]
 
 
 def _oracle_lowest(rows, split, q):
-    """ids of the floor(q * n) lowest fake scores of `split` (distinct scores), by argsort."""
+    """ids of the floor(q * n) lowest colorized scores of `split` (distinct scores), by argsort."""
     own = [r for r in rows if r["split"] == split]
-    scores = np.array([r["fake_score"] for r in own])
+    scores = np.array([r["colorized_score"] for r in own])
     count = math.floor(Fraction(str(q)) * len(own))  # exact arithmetic: floor(q * n)
     order = np.argsort(scores, kind="stable")[:count]
     return [own[i]["id"] for i in order]
@@ -48,7 +48,7 @@ def test_quantile_selects_exactly_the_lowest_ids(n, q):
     assert all(c["split"] == "train" for c in chosen)
     by_id = {r["id"]: r for r in rows if r["split"] == "train"}
     for c in chosen:
-        assert c["score"] == by_id[c["id"]]["fake_score"]
+        assert c["score"] == by_id[c["id"]]["colorized_score"]
         assert c["source"] == by_id[c["id"]]["source"]
         assert set(c) == {"id", "source", "split", "score", "rank"}
 
@@ -169,27 +169,27 @@ def _read_split(examples_dir, split):
 
 
 @pytest.fixture()
-def real_and_fake(tmp_path):
+def real_and_colorized(tmp_path):
     """Real Examples (train and eval, the same id `both` in each with different pixels)
     and their colorized twins (same L, other ab)."""
     from colordisc_tf.record_format import encode_lab_example, replace_ab
 
     rng = np.random.default_rng(60)
-    real, fake = {}, {}
+    real, colorized = {}, {}
     for split, ids in (("train", ["both", "t1", "t2", "t3"]), ("eval", ["both", "e1", "e2"])):
         recs = [encode_lab_example(_lab(rng), i, f"/photos/{split}/{i}.png", 40, 60) for i in ids]
         real[split] = dict(zip(ids, recs))
-        fake[split] = {i: replace_ab(r, rng.uniform(-30, 30, (4, 6, 2))) for i, r in zip(ids, recs)}
+        colorized[split] = {i: replace_ab(r, rng.uniform(-30, 30, (4, 6, 2))) for i, r in zip(ids, recs)}
         _write(tmp_path / "real" / f"Split-{split}" / "data_tfrecord-00000-of-00001.gz", recs)
-        _write(tmp_path / "fake" / f"Split-{split}" / "data_tfrecord-00000-of-00001.gz", fake[split].values())
-    return tmp_path, real, fake
+        _write(tmp_path / "colorized" / f"Split-{split}" / "data_tfrecord-00000-of-00001.gz", colorized[split].values())
+    return tmp_path, real, colorized
 
 
-def test_failure_examples_are_the_real_records(real_and_fake):
+def test_failure_examples_are_the_real_records(real_and_colorized):
     from colordisc_tf.record_format import decode_lab_example
     from colordisc_tf.realness import write_failure_examples
 
-    root, real, fake = real_and_fake
+    root, real, colorized = real_and_colorized
     rows = (_rows([0.1, 0.5, 0.05, 0.9], "train", ["both", "t1", "t2", "t3"])
             + _rows([0.99, 0.2, 0.6], "eval", ["both", "e1", "e2"]))
     manifest = select_failures(rows, "train", quantile=0.5) + select_failures(rows, "eval", quantile=0.34)
@@ -205,20 +205,20 @@ def test_failure_examples_are_the_real_records(real_and_fake):
         for raw in records:
             rec = decode_lab_example(raw)
             true = decode_lab_example(real[split][rec["id"]])
-            colorized = decode_lab_example(fake[split][rec["id"]])
+            recolored = decode_lab_example(colorized[split][rec["id"]])
             np.testing.assert_array_equal(rec["ab_i8"], true["ab_i8"])
             np.testing.assert_array_equal(rec["l_u8"], true["l_u8"])
-            assert np.any(rec["ab_i8"] != colorized["ab_i8"])
+            assert np.any(rec["ab_i8"] != recolored["ab_i8"])
     # `both` selected in train only: the eval Examples do not carry it (and train carries the train pixels)
     assert "both" not in {decode_lab_example(r)["id"] for r in written["eval"]}
     with open(out / "manifest.jsonl") as f:
         assert [json.loads(line) for line in f] == manifest
 
 
-def test_failure_examples_empty_split_and_custom_splits(real_and_fake):
+def test_failure_examples_empty_split_and_custom_splits(real_and_colorized):
     from colordisc_tf.realness import write_failure_examples
 
-    root, real, _ = real_and_fake
+    root, real, _ = real_and_colorized
     manifest = select_failures(_rows([0.1, 0.2], "train", ["t1", "t3"]), "train", quantile=0.5)
     out = root / "only_train"
     counts = write_failure_examples(str(root / "real"), manifest, str(out), splits=("train", "eval"))
@@ -244,8 +244,8 @@ def _report(base_fool=0.1, tuned_fool=0.5, base_auc=80.0, tuned_auc=80.0, base_r
         base_all["auc_rebalanced"] = base_rebalanced
     if tuned_rebalanced is not None:
         tuned_all["auc_rebalanced"] = tuned_rebalanced
-    return {"sets": {"eval_failures": {"base": base_f, "tuned": tuned_f},
-                     "eval_all": {"base": base_all, "tuned": tuned_all}}}
+    return {"sets": {"eval_failures": {"base": base_f, "finetuned": tuned_f},
+                     "eval_all": {"base": base_all, "finetuned": tuned_all}}}
 
 
 def test_blessing_config_defaults():
@@ -254,7 +254,7 @@ def test_blessing_config_defaults():
     c = BlessingConfig()
     assert (c.min_fool_rate_gain, c.max_auc_drop, c.max_rebalanced_auc_drop, c.min_retrained_auc_drop) == (
         0.0, 1.0, 1.0, 0.0)
-    assert (c.retrain_critic_steps, c.retrain_critic_seeds) == (200, 1)
+    assert (c.retrain_discriminator_steps, c.retrain_discriminator_seeds) == (200, 1)
 
 
 def test_bless_every_rule_at_its_boundary():
@@ -288,20 +288,20 @@ def test_bless_every_rule_at_its_boundary():
     assert bless(_report(base_rebalanced=None, tuned_rebalanced=None), strict)[0]  # 0 - 0
     assert not bless(_report(base_rebalanced=1.0, tuned_rebalanced=None), strict)[0]  # 1 - 0 > 0.5
     assert bless(_report(base_rebalanced=None, tuned_rebalanced=-0.5), strict)[0]  # 0 - (-0.5) = 0.5
-    # retrained critics: detection AUC must fall by MORE than the minimum (0.75 - 0.5 == 0.25 exactly)
+    # retrained discriminators: detection AUC must fall by MORE than the minimum (0.75 - 0.5 == 0.25 exactly)
     blessed, reasons = bless(_report(detection=(0.75, 0.5)), config)
     assert not blessed and reasons == [
-        "critics retrained on each generator's own outputs tell the eval failures' colorizations from the real "
+        "discriminators retrained on each generator's own outputs tell the eval failures' colorizations from the real "
         "photos with ROC AUC 0.750 (base) -> 0.500 (fine-tuned), not lower by more than 0.250: the gain exploits "
-        "the fixed critic"]
+        "the fixed discriminator"]
     assert bless(_report(detection=(0.75, 0.5 - 1e-9)), config)[0]
-    # no retrained critics (retrain_critic_steps = 0): that check is skipped
+    # no retrained discriminators (retrain_discriminator_steps = 0): that check is skipped
     assert bless(_report(detection=None), config)[0]
     # every failed rule is reported, in order
     blessed, reasons = bless(_report(base_fool=0.5, tuned_fool=0.5, tuned_auc=70.0, tuned_rebalanced=60.0,
                                      detection=(0.5, 0.5)), config)
     assert not blessed and len(reasons) == 4
-    assert [r.split(" ")[0] for r in reasons] == ["fool", "raw", "rebalanced", "critics"]
+    assert [r.split(" ")[0] for r in reasons] == ["fool", "raw", "rebalanced", "discriminators"]
 
 
 def test_bless_needs_failure_cases():
@@ -314,7 +314,7 @@ def test_bless_needs_failure_cases():
     assert bless(_report(images=1), BlessingConfig())[0]
 
 
-# --------------------------------------------------------------------------- critic metrics (what the scores feed)
+# --------------------------------------------------------------------------- discriminator metrics (what the scores feed)
 
 
 def _oracle_roc_auc(pos, neg):
@@ -342,18 +342,18 @@ def test_discriminator_error_and_fool_rate_at_the_threshold():
     from colordisc_tf import metrics
 
     real = np.array([0.5, 0.49, 0.9, 0.2])  # 0.5 is called real (not an error), 0.49 and 0.2 are errors
-    fake = np.array([0.5, 0.51, 0.1])  # 0.5 and 0.51 fool the critic (errors)
-    assert metrics.discriminator_error(real, fake) == pytest.approx(4 / 7)
-    assert metrics.fool_rate(fake) == pytest.approx(2 / 3)
+    colorized = np.array([0.5, 0.51, 0.1])  # 0.5 and 0.51 fool the discriminator (errors)
+    assert metrics.discriminator_error(real, colorized) == pytest.approx(4 / 7)
+    assert metrics.fool_rate(colorized) == pytest.approx(2 / 3)
     assert metrics.fool_rate(np.array([0.5])) == 1.0
-    assert metrics.fool_rate(fake, threshold=0.505) == pytest.approx(1 / 3)
+    assert metrics.fool_rate(colorized, threshold=0.505) == pytest.approx(1 / 3)
     assert metrics.discriminator_error([0.5], [0.4999]) == 0.0
     assert metrics.discriminator_error([0.4999], [0.5]) == 1.0
 
 
 def test_quantile_count_survives_float_rounding():
     # 0.29 * 100 == 28.999999999999996 in floating point: the filter must still take 29
-    rows = [{"id": f"p{i:03d}", "source": f"p{i}.png", "split": "train", "fake_score": i / 100} for i in range(100)]
+    rows = [{"id": f"p{i:03d}", "source": f"p{i}.png", "split": "train", "colorized_score": i / 100} for i in range(100)]
     for quantile, n in ((0.29, 100), (0.57, 100), (0.58, 100)):
         chosen = select_failures(rows[:n], "train", quantile=quantile)
         assert len(chosen) == round(quantile * n), (quantile, len(chosen))

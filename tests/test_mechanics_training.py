@@ -1,8 +1,8 @@
 """The training mechanics judged by independent oracles, not by the losses they minimise.
 
-- fine-tuning makes the colorization look more real to the critic, measured by decoding
+- fine-tuning makes the colorization look more real to the discriminator, measured by decoding
   and scoring it directly (a flipped GAN loss makes it look less real);
-- a learning critic scores held-out real photos above their colorizations;
+- a learning discriminator scores held-out real photos above their colorizations;
 - the SavedModels serve what the Keras models compute (NumPy/skimage decode);
 - a killed and resumed run ends at the weights of an uninterrupted one.
 """
@@ -47,60 +47,60 @@ def _upsample(ab, size):
     return np.stack([resize(a, (size, size, 2), order=1, mode="edge", anti_aliasing=False) for a in ab])
 
 
-def _critic_realness(generator, critic, l_chan):
+def _discriminator_realness(generator, discriminator, l_chan):
     """Mean image realness of the generator's colorizations, computed here: NumPy
-    decode at T = 0.38, the critic on [L, ab] in inference mode, mean patch sigmoid."""
+    decode at T = 0.38, the discriminator on [L, ab] in inference mode, mean patch sigmoid."""
     logits = np.asarray(generator(l_chan, training=False))
     ab = _upsample(_np_annealed_ab(logits), l_chan.shape[1]).astype("float32")
-    patch = np.asarray(critic(np.concatenate([l_chan, ab], -1), training=False))
+    patch = np.asarray(discriminator(np.concatenate([l_chan, ab], -1), training=False))
     return float((1 / (1 + np.exp(-patch))).mean())
 
 
 @pytest.mark.parametrize("objective", ["look_real", "flipped"])
-def test_finetuning_raises_the_critics_realness_of_the_colorization(tiny_data, objective):
+def test_finetuning_raises_the_discriminators_realness_of_the_colorization(tiny_data, objective):
     import keras
 
     keras.utils.set_random_seed(0)
-    generator, critic = build_generator(0.0625), build_discriminator(width=8, depth=2)
+    generator, discriminator = build_generator(0.0625), build_discriminator(width=8, depth=2)
     l_chan, ab = _lab_dataset_batch(tiny_data["train"], 16)
     config = FineTuneConfig(batch_size=16, crop_size=32, learning_rate=2e-3, lambda_adv=20.0)
-    model = compile_adversarial(build_adversarial(generator, critic), config, tiny_data["prior"].weights)
+    model = compile_adversarial(build_adversarial(generator, discriminator), config, tiny_data["prior"].weights)
     if objective == "flipped":  # the control: a GAN loss with its sign the wrong way round
         model.compile(optimizer=keras.optimizers.Adam(2e-3, beta_1=0.5),
                       loss={"logits": model.loss["logits"], "adv": NonSaturatingLoss(target_real=False)},
                       loss_weights={"logits": 1.0, "adv": 20.0})
-    before = _critic_realness(generator, critic, l_chan)
+    before = _discriminator_realness(generator, discriminator, l_chan)
     x, y = adversarial_batch(l_chan, ab)
     for _ in range(30):
         model.train_on_batch(x, y)
-    after = _critic_realness(generator, critic, l_chan)
+    after = _discriminator_realness(generator, discriminator, l_chan)
     if objective == "look_real":
         assert after > before + 0.01, (before, after)
     else:
         assert after < before - 0.01, (before, after)
 
 
-def test_learning_critic_scores_held_out_real_above_colorized(tiny_data):
+def test_learning_discriminator_scores_held_out_real_above_colorized(tiny_data):
     import keras
 
     from colordisc_tf import metrics
     from colordisc_tf.models.discriminator import realness
 
     keras.utils.set_random_seed(0)
-    generator, critic = build_generator(0.0625), build_discriminator(width=8, depth=2)
-    config = FineTuneConfig(batch_size=16, crop_size=32, learning_rate=0.0, critic_learning_rate=2e-3)
-    model = compile_adversarial(build_adversarial(generator, critic, train_critic=True), config,
+    generator, discriminator = build_generator(0.0625), build_discriminator(width=8, depth=2)
+    config = FineTuneConfig(batch_size=16, crop_size=32, learning_rate=0.0, discriminator_learning_rate=2e-3)
+    model = compile_adversarial(build_adversarial(generator, discriminator, train_discriminator=True), config,
                                 tiny_data["prior"].weights)
     l_train, ab_train = _lab_dataset_batch(tiny_data["train"], 64)
     for step in range(60):
         chunk = slice(16 * (step % 4), 16 * (step % 4 + 1))
-        model.train_on_batch(*adversarial_batch(l_train[chunk], ab_train[chunk], train_critic=True))
-    l_eval, ab_eval = _lab_dataset_batch(tiny_data["eval"], 32)  # photos the critic never saw
-    ab_fake = _upsample(_np_annealed_ab(np.asarray(generator(l_eval, training=False))), 32).astype("float32")
-    real = np.asarray(realness(critic(np.concatenate([l_eval, ab_eval], -1), training=False)))
-    fake = np.asarray(realness(critic(np.concatenate([l_eval, ab_fake], -1), training=False)))
-    assert real.mean() > fake.mean(), (real.mean(), fake.mean())
-    assert metrics.roc_auc(real, fake) > 0.75
+        model.train_on_batch(*adversarial_batch(l_train[chunk], ab_train[chunk], train_discriminator=True))
+    l_eval, ab_eval = _lab_dataset_batch(tiny_data["eval"], 32)  # photos the discriminator never saw
+    ab_colorized = _upsample(_np_annealed_ab(np.asarray(generator(l_eval, training=False))), 32).astype("float32")
+    real = np.asarray(realness(discriminator(np.concatenate([l_eval, ab_eval], -1), training=False)))
+    colorized = np.asarray(realness(discriminator(np.concatenate([l_eval, ab_colorized], -1), training=False)))
+    assert real.mean() > colorized.mean(), (real.mean(), colorized.mean())
+    assert metrics.roc_auc(real, colorized) > 0.75
 
 
 def _planted_generator():
@@ -159,7 +159,7 @@ def test_generator_serving_equals_the_keras_models_decode(tmp_path):
     assert np.abs(oracle(1.0) - expected).mean() > 5
 
 
-def test_critic_serving_equals_the_keras_models_score_on_lab(tmp_path):
+def test_discriminator_serving_equals_the_keras_models_score_on_lab(tmp_path):
     import keras
     import tensorflow as tf
     from skimage import color as skcolor
@@ -168,13 +168,13 @@ def test_critic_serving_equals_the_keras_models_score_on_lab(tmp_path):
 
     keras.utils.set_random_seed(2)
     size = 32
-    critic = build_discriminator(width=8, depth=2)
-    export_discriminator(critic, str(tmp_path / "d"), model_size=size)
+    discriminator = build_discriminator(width=8, depth=2)
+    export_discriminator(discriminator, str(tmp_path / "d"), model_size=size)
     png, pixels = _probe_png(size)
     served = tf.saved_model.load(str(tmp_path / "d")).signatures["serving_default"](images=tf.constant([png]))
 
     def oracle(image):
-        patch = np.asarray(critic(image[None].astype("float32"), training=False))
+        patch = np.asarray(discriminator(image[None].astype("float32"), training=False))
         return float((1 / (1 + np.exp(-patch))).mean()), 1 / (1 + np.exp(-patch[0, ..., 0]))
 
     expected, expected_map = oracle(skcolor.rgb2lab(pixels / 255.0))
@@ -200,7 +200,7 @@ RESUME_SCRIPT = textwrap.dedent("""
         l_chan = rng.uniform(0, 100, (8, 32, 32, 1)).astype("float32")
         ab = rng.uniform(-40, 40, (8, 32, 32, 2)).astype("float32")
         ds = tf.data.Dataset.from_tensors(adversarial_batch(l_chan, ab, True)).repeat()
-        cfg = FineTuneConfig(steps=8, steps_per_epoch=4, batch_size=8, crop_size=32, critic_learning_rate=4e-3,
+        cfg = FineTuneConfig(steps=8, steps_per_epoch=4, batch_size=8, crop_size=32, discriminator_learning_rate=4e-3,
                              learning_rate=1e-3, lambda_adv=1.0)
         keras.utils.set_random_seed(0)
         g, d = build_generator(0.0625), build_discriminator(width=8, depth=2)
@@ -225,7 +225,7 @@ RESUME_SCRIPT = textwrap.dedent("""
                 pass
         weights, history = run(out, [])
         np.savez(out + "/weights.npz", *weights)
-        print("epochs_run", name, len(history["loss"]), "steps", history["steps"], history.get("critic_steps"))
+        print("epochs_run", name, len(history["loss"]), "steps", history["steps"], history.get("discriminator_steps"))
 """)
 
 
@@ -240,10 +240,10 @@ def test_killed_training_resumes_to_the_weights_of_an_uninterrupted_run(tiny_dat
     result = subprocess.run([sys.executable, "-c", RESUME_SCRIPT, str(tmp_path), trainer, tiny_data["train"],
                              tiny_data["eval"]], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
-    critic_steps = "8" if trainer == "finetune" else "None"
+    discriminator_steps = "8" if trainer == "finetune" else "None"
     assert [line for line in result.stdout.splitlines() if line.startswith("epochs_run")] == [
-        f"epochs_run straight 2 steps 8 {critic_steps}",
-        f"epochs_run killed 1 steps 8 {critic_steps}",  # it resumed after epoch 1 of 2
+        f"epochs_run straight 2 steps 8 {discriminator_steps}",
+        f"epochs_run killed 1 steps 8 {discriminator_steps}",  # it resumed after epoch 1 of 2
     ]
     straight = np.load(tmp_path / "straight" / "weights.npz")
     killed = np.load(tmp_path / "killed" / "weights.npz")

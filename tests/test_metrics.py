@@ -133,8 +133,8 @@ def test_bootstrap_ci_of_a_mean_matches_the_t_interval_and_narrows_with_n():
 
 def test_bootstrap_ci_of_roc_auc_resamples_pairs():
     rng = np.random.default_rng(4)
-    real, fake = rng.normal(1.0, 1.0, 40), rng.normal(0.0, 1.0, 40)
-    lo, hi = metrics.bootstrap_ci(metrics.roc_auc, real, fake)
-    assert lo < metrics.roc_auc(real, fake) < hi and 0.0 <= lo and hi <= 1.0
-    assert metrics.bootstrap_ci(metrics.roc_auc, real + 10, fake) == [1.0, 1.0]  # always separable
-    assert metrics.bootstrap_ci(metrics.roc_auc, real, fake) == metrics.bootstrap_ci(metrics.roc_auc, real, fake)
+    real, colorized = rng.normal(1.0, 1.0, 40), rng.normal(0.0, 1.0, 40)
+    lo, hi = metrics.bootstrap_ci(metrics.roc_auc, real, colorized)
+    assert lo < metrics.roc_auc(real, colorized) < hi and 0.0 <= lo and hi <= 1.0
+    assert metrics.bootstrap_ci(metrics.roc_auc, real + 10, colorized) == [1.0, 1.0]  # always separable
+    assert metrics.bootstrap_ci(metrics.roc_auc, real, colorized) == metrics.bootstrap_ci(metrics.roc_auc, real, colorized)

@@ -29,8 +29,8 @@ TINY = {
     "discriminator": {"width": 8, "depth": 2, "crop_size": 24, "batch_size": 8, "steps": 20,
                       "steps_per_epoch": 10, "eval_batches": 2, "serving_size": 32},
     "worst_cases": 2,
-    "finetune": {"steps": 10, "steps_per_epoch": 5, "batch_size": 8, "crop_size": 24, "critic_learning_rate": 4e-4},
-    "blessing": {"retrain_critic_steps": 10, "retrain_critic_seeds": 2},
+    "finetune": {"steps": 10, "steps_per_epoch": 5, "batch_size": 8, "crop_size": 24, "discriminator_learning_rate": 4e-4},
+    "blessing": {"retrain_discriminator_steps": 10, "retrain_discriminator_seeds": 2},
     "min_train_photos": 2,
     "min_eval_photos": 2,
 }
@@ -94,21 +94,21 @@ def test_run_report_tells_what_the_run_made(tiny_run):
     lines = {line.split(":", 1)[0]: line.split(":", 1)[1].strip() for line in report_run(config, demo=True)}
     assert os.path.samefile(lines["report"], os.path.join(config.report_dir, "index.html"))
     with open(os.path.join(_latest(store, "RealnessScores").uri, "report", "metrics.json")) as f:
-        critic = json.load(f)
-    error_ci, auc_ci = critic["error_ci"], critic["roc_auc_ci"]
-    assert f"on {critic['images']} held-out photos: error {critic['error']:.1%} [{error_ci[0]:.1%}, {error_ci[1]:.1%}], " \
-           f"ROC AUC {critic['roc_auc']:.3f} [{auc_ci[0]:.3f}, {auc_ci[1]:.3f}]" in lines["critic"]
+        discriminator = json.load(f)
+    error_ci, auc_ci = discriminator["error_ci"], discriminator["roc_auc_ci"]
+    assert f"on {discriminator['images']} held-out photos: error {discriminator['error']:.1%} [{error_ci[0]:.1%}, {error_ci[1]:.1%}], " \
+           f"ROC AUC {discriminator['roc_auc']:.3f} [{auc_ci[0]:.3f}, {auc_ci[1]:.3f}]" in lines["discriminator"]
     with open(os.path.join(_latest(store, "ColorizationReport").uri, "before_after.json")) as f:
         report = json.load(f)
     failures = report["sets"]["eval_failures"]
-    (base_lo, base_hi), (tuned_lo, tuned_hi) = (failures[m]["detection_auc_retrained_ci"] for m in ("base", "tuned"))
+    (base_lo, base_hi), (tuned_lo, tuned_hi) = (failures[m]["detection_auc_retrained_ci"] for m in ("base", "finetuned"))
     assert f"{failures['base']['detection_auc_retrained']:.3f} [{base_lo:.3f}, {base_hi:.3f}] (base) -> " \
-           f"{failures['tuned']['detection_auc_retrained']:.3f} [{tuned_lo:.3f}, {tuned_hi:.3f}] (fine-tuned)" \
+           f"{failures['finetuned']['detection_auc_retrained']:.3f} [{tuned_lo:.3f}, {tuned_hi:.3f}] (fine-tuned)" \
         in lines["fine-tuning"]
     assert lines["blessing"].startswith("fine-tuned generator " + ("blessed" if report["blessed"] else "NOT blessed"))
     assert report["reasons"][0] in lines["blessing"]
     pushed = [p.strip() for p in lines["pushed"].split(",")]
-    assert len(pushed) == 3 + int(report["blessed"])  # generator, critic, colorizer with realness (+ fine-tuned)
+    assert len(pushed) == 3 + int(report["blessed"])  # generator, discriminator, colorizer with realness (+ fine-tuned)
     for path in pushed:
         assert os.path.exists(os.path.join(path, "saved_model.pb")), path
     assert "smoke test, not a colorizer" in lines["note"]
@@ -120,17 +120,17 @@ def test_colorized_records_keep_the_real_l(tiny_run):
     root, *_ = tiny_run
     store = _store(root)
     examples = sorted(store.get_artifacts_by_type("Examples"), key=lambda a: a.id)
-    real_uri, fake_uri = examples[0].uri, examples[1].uri  # LabExampleGen's, then Colorize's
+    real_uri, colorized_uri = examples[0].uri, examples[1].uri  # LabExampleGen's, then Colorize's
     for split in ("train", "eval"):
         def records(uri):
             files = tf.io.gfile.glob(os.path.join(uri, f"Split-{split}", "*"))
             return {r["id"]: r for r in (decode_lab_example(x.numpy()) for x in
                                          tf.data.TFRecordDataset(files, compression_type="GZIP"))}
-        real, fake = records(real_uri), records(fake_uri)
-        assert real.keys() == fake.keys() and real
+        real, colorized = records(real_uri), records(colorized_uri)
+        assert real.keys() == colorized.keys() and real
         for key in real:
-            np.testing.assert_array_equal(real[key]["l_u8"], fake[key]["l_u8"])
-        assert any(not np.array_equal(real[k]["ab_i8"], fake[k]["ab_i8"]) for k in real)
+            np.testing.assert_array_equal(real[key]["l_u8"], colorized[key]["l_u8"])
+        assert any(not np.array_equal(real[k]["ab_i8"], colorized[k]["ab_i8"]) for k in real)
 
 
 def test_generator_model_layout(tiny_run):
@@ -145,7 +145,7 @@ def test_generator_model_layout(tiny_run):
     assert os.listdir(with_realness.uri) == ["Format-Serving"]  # a serving model only: both models are in it
     with open(os.path.join(finetuned.uri, "finetune_history.json")) as f:
         history = json.load(f)
-    assert history["steps"] == history["critic_steps"] == 10  # TTUR: the critic learned every step too
+    assert history["steps"] == history["discriminator_steps"] == 10  # TTUR: the discriminator learned every step too
     for run in store.get_artifacts_by_type("ModelRun"):
         assert os.path.isdir(os.path.join(run.uri, "logs"))
 
@@ -229,7 +229,7 @@ def test_pushed_models_have_the_tf_serving_layout_and_answer(tiny_run):
     assert result.stdout.strip().splitlines()[-1] == "(37, 23)"
 
 
-def test_the_pushed_colorizer_with_realness_serves_the_blessed_generator_and_its_critic(tiny_run):
+def test_the_pushed_colorizer_with_realness_serves_the_blessed_generator_and_its_discriminator(tiny_run):
     import subprocess
     import sys
     import textwrap
@@ -269,13 +269,13 @@ def test_before_after_report_and_blessing(tiny_run):
     with open(os.path.join(report_uri, "before_after.json")) as f:
         report = json.load(f)
     for set_name in ("eval_failures", "eval_all"):
-        for model in ("base", "tuned"):
+        for model in ("base", "finetuned"):
             result = report["sets"][set_name][model]
             assert result["images"] > 0
             assert {"fool_rate_fixed", "fool_rate_retrained", "detection_auc_retrained", "auc_raw", "auc_rebalanced",
                     "psnr"} <= set(result)
-            per_critic = [result[f"detection_auc_retrained_{i}"] for i in range(2)]  # one per seed, averaged
-            assert result["detection_auc_retrained"] == pytest.approx(np.mean(per_critic))
+            per_discriminator = [result[f"detection_auc_retrained_{i}"] for i in range(2)]  # one per seed, averaged
+            assert result["detection_auc_retrained"] == pytest.approx(np.mean(per_discriminator))
     page = (root / "reports" / "latest" / "index.html").read_text()
     assert "before / after" in page and "worst_cases.png" in page
     blessing = _latest(store, "ModelBlessing")
@@ -332,7 +332,7 @@ def _run_again(root, config, **sections) -> dict:
     return _node_states(root, since)
 
 
-UPSTREAM_OF_FINETUNE = {"LabExampleGen", "ColorPrior", "GeneratorTrainer", "Colorize", "PushGenerator",
+UPSTREAM_OF_FINETUNE = {"LabExampleGen", "ColorPriorGen", "GeneratorTrainer", "Colorize", "PushGenerator",
                         "DiscriminatorTrainer", "PushDiscriminator", "RealnessEvaluator", "FailureFilter"}
 DOWNSTREAM_OF_BLESSING = {"RealnessColorizer", "PushColorizerWithRealness"}
 
@@ -353,7 +353,7 @@ def test_cache_reruns_exactly_what_a_config_change_touches_then_starts_from_impo
     # A generator from elsewhere (here: the first run's), used as is: "init" + steps 0.
     first = min(_store(root).get_artifacts_by_type("Model"), key=lambda a: a.id).uri
     states = _run_again(root, config, generator=dataclasses.replace(config.generator, init=first, steps=0))
-    assert {n for n, s in states.items() if s == "CACHED"} == {"LabExampleGen", "ColorPrior"}
+    assert {n for n, s in states.items() if s == "CACHED"} == {"LabExampleGen", "ColorPriorGen"}
     assert set(states) == set(UPSTREAM_OF_FINETUNE) | {"FineTuneTrainer", "BeforeAfterEvaluator",
                                                        "PushGeneratorFinetuned", *DOWNSTREAM_OF_BLESSING}
     used = latest_run_outputs(str(root / "metadata.sqlite"))["GeneratorTrainer"]["model"][0].uri

@@ -23,11 +23,11 @@ BUILD = textwrap.dedent("""
     import sys
     from tfx.orchestration import metadata, pipeline
     from colordisc_tf.config import GeneratorConfig, PreprocessConfig, to_dict
-    from components import ColorPrior, GeneratorTrainer, LabExampleGen
+    from components import ColorPriorGen, GeneratorTrainer, LabExampleGen
 
     def build(photos, root):
         gen = LabExampleGen(input_base=photos, config=PreprocessConfig(size=32, eval_percent=30))
-        prior = ColorPrior(examples=gen.outputs["examples"])
+        prior = ColorPriorGen(examples=gen.outputs["examples"])
         trainer = GeneratorTrainer(examples=gen.outputs["examples"], color_prior=prior.outputs["color_prior"],
                                    custom_config=to_dict(GeneratorConfig(
                                        width=0.0625, crop_size=32, batch_size=8, steps={steps},
@@ -93,7 +93,7 @@ def test_a_trainer_killed_in_the_pipeline_resumes_on_the_next_run(tmp_path):
     assert not [p for p in trainer_dir.glob(f"*/{stale.id}*")]  # its folders are gone
     new = {e.type.rsplit(".", 1)[-1]: e.last_known_state for i, e in after.items() if i not in before}
     assert new == {"LabExampleGen": metadata_store_pb2.Execution.CACHED,
-                   "ColorPrior": metadata_store_pb2.Execution.CACHED,
+                   "ColorPriorGen": metadata_store_pb2.Execution.CACHED,
                    "GeneratorTrainer": metadata_store_pb2.Execution.COMPLETE}
     model = max(store.get_artifacts_by_type("Model"), key=lambda a: a.id)
     assert model.custom_properties["steps"].double_value == STEPS

@@ -82,7 +82,7 @@ def test_a_bf16_generator_trains_and_exports_float32(tiny_data, tmp_path):
     np.testing.assert_allclose(ab.numpy(), trained, atol=0.05 * np.abs(trained).max() + 0.5)
 
 
-def test_a_bf16_critic_trains(tiny_data, tmp_path):
+def test_a_bf16_discriminator_trains(tiny_data, tmp_path):
     import keras
 
     from colordisc_tf.records import lab_dataset
@@ -92,9 +92,9 @@ def test_a_bf16_critic_trains(tiny_data, tmp_path):
     lab = np.concatenate([np.concatenate([l_chan, ab], -1), np.concatenate([l_chan, ab * 0.3], -1)])
     labels = np.concatenate([np.ones(64), np.zeros(64)]).astype("float32")
     keras.utils.set_random_seed(0)
-    critic = at_precision(build_discriminator(16, depth=2), DiscriminatorConfig(precision="mixed_bfloat16").precision)
-    critic.compile(keras.optimizers.Adam(2e-3, beta_1=0.5), loss=PatchBCE())
-    history = critic.fit(lab, labels, batch_size=32, epochs=15, shuffle=True, verbose=0).history["loss"]
+    discriminator = at_precision(build_discriminator(16, depth=2), DiscriminatorConfig(precision="mixed_bfloat16").precision)
+    discriminator.compile(keras.optimizers.Adam(2e-3, beta_1=0.5), loss=PatchBCE())
+    history = discriminator.fit(lab, labels, batch_size=32, epochs=15, shuffle=True, verbose=0).history["loss"]
     assert history[-1] < 0.9 * history[0], history
 
 
@@ -104,16 +104,16 @@ def test_bf16_ttur_finetune_updates_the_callers_models(tiny_data, tmp_path):
     from colordisc_tf.finetune import adversarial_batch, finetune_generator
     from colordisc_tf.records import lab_dataset
 
-    generator, critic = build_generator(0.0625), build_discriminator(8, depth=2)
-    before = [w.copy() for w in generator.get_weights()], [w.copy() for w in critic.get_weights()]
-    config = FineTuneConfig(steps=6, steps_per_epoch=3, batch_size=8, crop_size=32, critic_learning_rate=1e-3,
+    generator, discriminator = build_generator(0.0625), build_discriminator(8, depth=2)
+    before = [w.copy() for w in generator.get_weights()], [w.copy() for w in discriminator.get_weights()]
+    config = FineTuneConfig(steps=6, steps_per_epoch=3, batch_size=8, crop_size=32, discriminator_learning_rate=1e-3,
                             precision="mixed_bfloat16")
     l_chan, ab = next(iter(lab_dataset(tiny_data["train"], 16, crop_size=32)))
     data = tf.data.Dataset.from_tensor_slices(adversarial_batch(l_chan, ab, True)).repeat().batch(8)
-    history = finetune_generator(config, generator, critic, data, str(tmp_path))
+    history = finetune_generator(config, generator, discriminator, data, str(tmp_path))
     assert history["steps"] == 6 and np.isfinite(history["loss"]).all()
     assert model_precision(generator) == "float32"  # the caller's models keep their precision...
-    for old, model in zip(before, (generator, critic)):  # ...and get the trained weights
+    for old, model in zip(before, (generator, discriminator)):  # ...and get the trained weights
         assert max(np.abs(a - b).max() for a, b in zip(old, model.get_weights())) > 0
     with open(tmp_path / "history.json") as f:
         assert json.load(f)["steps"] == 6

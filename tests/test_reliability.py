@@ -122,34 +122,34 @@ def test_colorize_names_outputs_after_inputs_and_skips_bad_files(tmp_path, capsy
 
 
 @pytest.fixture(scope="module")
-def critic_dir(tmp_path_factory):
+def discriminator_dir(tmp_path_factory):
     from colordisc_tf.config import DiscriminatorConfig
     from colordisc_tf.models import build_discriminator
     from colordisc_tf.saving import save_discriminator
 
     root = tmp_path_factory.mktemp("c")
     config = DiscriminatorConfig(width=8, depth=2, serving_size=32)
-    save_discriminator(build_discriminator(8, depth=2), config, str(root / "critic"))
-    return root / "critic"
+    save_discriminator(build_discriminator(8, depth=2), config, str(root / "discriminator"))
+    return root / "discriminator"
 
 
-def test_colorize_with_realness_scores_ranks_and_overlays(tmp_path, capsys, generator_dir, critic_dir):
+def test_colorize_with_realness_scores_ranks_and_overlays(tmp_path, capsys, generator_dir, discriminator_dir):
     import tensorflow as tf
 
     inputs = tmp_path / "in"
     for seed in range(4):
         _photo(inputs / f"p{seed}.png", seed=seed, size=(40 + 8 * seed, 36))
     out = tmp_path / "out"
-    argv = ["colorize", "--model", str(generator_dir), str(inputs), "--output", str(out), "--critic", str(critic_dir)]
+    argv = ["colorize", "--model", str(generator_dir), str(inputs), "--output", str(out), "--discriminator", str(discriminator_dir)]
     assert main(argv + ["--realness"]) == 0
     printed = capsys.readouterr().out.splitlines()
     with open(out / "colorized.jsonl") as f:
         rows = [json.loads(line) for line in f]
-    critic = tf.saved_model.load(str(critic_dir / "serving")).signatures["serving_default"]
+    discriminator = tf.saved_model.load(str(discriminator_dir / "serving")).signatures["serving_default"]
     for row in rows:
-        # The score is the critic's own on the PNG written, and the overlay has the image's size.
+        # The score is the discriminator's own on the PNG written, and the overlay has the image's size.
         png = open(row["output"], "rb").read()
-        assert row["realness"] == pytest.approx(float(critic(images=tf.constant([png]))["realness"][0]), abs=1e-5)
+        assert row["realness"] == pytest.approx(float(discriminator(images=tf.constant([png]))["realness"][0]), abs=1e-5)
         assert row["overlay"] == row["output"][: -len(".png")] + ".realness.png"
         assert Image.open(row["overlay"]).size == Image.open(row["output"]).size
     ranked = [line.split()[1] for line in printed if line.startswith(("0.", "1."))]
@@ -161,20 +161,20 @@ def test_colorize_with_realness_scores_ranks_and_overlays(tmp_path, capsys, gene
     listed = [line.split()[1] for line in printed.splitlines() if line.startswith(("0.", "1."))]
     assert sorted(listed) == sorted(r["output"] for r in rows if r["realness"] < cut)
     line = _one_line_error(capsys, argv[:-2] + ["--realness", "--overwrite"])
-    assert "need --critic" in line
+    assert "need --discriminator" in line
     line = _one_line_error(capsys, argv + ["--min-realness", "1.5", "--overwrite"])
     assert "--min-realness must be in [0, 1]" in line
     line = _one_line_error(capsys, argv[:-1] + [str(generator_dir), "--realness", "--overwrite"])
-    assert "is not a critic's SavedModel" in line
+    assert "is not a discriminator's SavedModel" in line
 
 
-def test_colorize_guided_needs_the_colorizer_with_realness(tmp_path, capsys, generator_dir, critic_dir):
+def test_colorize_guided_needs_the_colorizer_with_realness(tmp_path, capsys, generator_dir, discriminator_dir):
     from colordisc_tf.export import export_colorizer_with_realness
     from colordisc_tf.saving import load_discriminator, load_generator
 
     both = tmp_path / "both"
-    export_colorizer_with_realness(load_generator(str(generator_dir))[0], load_discriminator(str(critic_dir))[0],
-                                   str(both), model_size=32, critic_size=32)
+    export_colorizer_with_realness(load_generator(str(generator_dir))[0], load_discriminator(str(discriminator_dir))[0],
+                                   str(both), model_size=32, discriminator_size=32)
     _photo(tmp_path / "in" / "a.png", seed=1)
     argv = ["colorize", str(tmp_path / "in"), "--output", str(tmp_path / "out"), "--decode", "guided"]
     assert main(argv + ["--model", str(both)]) == 0
@@ -214,9 +214,9 @@ def test_user_mistakes_are_one_line_errors(tmp_path, capsys, generator_dir):
     line = _one_line_error(capsys, ["colorize", "--model", str(generator_dir), str(tmp_path / "nope"),
                                     "--output", str(tmp_path / "o")])
     assert "nope" in line
-    critic = tmp_path / "critic"
-    save_discriminator(build_discriminator(width=8, depth=2), DiscriminatorConfig(width=8, depth=2), str(critic))
-    line = _one_line_error(capsys, ["colorize", "--model", str(critic), str(tmp_path / "p.png"),
+    discriminator = tmp_path / "discriminator"
+    save_discriminator(build_discriminator(width=8, depth=2), DiscriminatorConfig(width=8, depth=2), str(discriminator))
+    line = _one_line_error(capsys, ["colorize", "--model", str(discriminator), str(tmp_path / "p.png"),
                                     "--output", str(tmp_path / "o")])
     assert "is not a generator" in line
     line = _one_line_error(capsys, ["colorize", "--model", str(tmp_path / "p.png"), str(tmp_path / "p.png"),
@@ -241,7 +241,7 @@ def test_user_mistakes_are_one_line_errors(tmp_path, capsys, generator_dir):
     ({"finetune": {"crop_size": 72}}, "finetune.crop_size"),  # demo tiles are 64
     ({"failure_quantile": 1.5}, "failure_quantile"),
     ({"prior": {"lam": 2.0}}, "prior.lam"),
-    ({"blessing": {"retrain_critic_seeds": 0}}, "blessing.retrain_critic_seeds"),
+    ({"blessing": {"retrain_discriminator_seeds": 0}}, "blessing.retrain_discriminator_seeds"),
     ({"generator": {"temperature": 0.0}}, "generator.temperature"),
 ])
 def test_config_rules_are_checked_at_load_time_naming_the_key(tmp_path, overrides, key):
@@ -250,6 +250,13 @@ def test_config_rules_are_checked_at_load_time_naming_the_key(tmp_path, override
     with pytest.raises(ConfigError) as error:
         load_config(str(path))
     assert str(error.value).startswith(f"{path}: {key}: must be"), str(error.value)
+
+
+def test_a_config_with_a_key_from_before_the_renaming_says_its_new_name(tmp_path):
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps({"finetune": {"critic_learning_rate": 1e-4}}))
+    with pytest.raises(ConfigError, match=r"finetune.critic_learning_rate is now finetune.discriminator_learning_rate"):
+        load_config(str(path))
 
 
 def test_the_shipped_configs_load():

@@ -1,4 +1,4 @@
-"""One SavedModel with the colorizer and its critic: colorize_with_realness, in a fresh process."""
+"""One SavedModel with the colorizer and its discriminator: colorize_with_realness, in a fresh process."""
 
 import io
 import json
@@ -22,12 +22,12 @@ def _png(height, width, seed=0):
 def test_colorize_with_realness_serves_in_a_fresh_process(tmp_path):
     from colordisc_tf.export import export_colorizer_with_realness, export_discriminator
 
-    generator, critic = build_generator(0.0625), build_discriminator(8, depth=2)
+    generator, discriminator = build_generator(0.0625), build_discriminator(8, depth=2)
     # Patch logits far from zero, so realness varies from image to image and place to place.
-    critic.set_weights([w * 4 if w.ndim == 4 else w for w in critic.get_weights()])
-    both = export_colorizer_with_realness(generator, critic, str(tmp_path / "both"), model_size=32, critic_size=32,
+    discriminator.set_weights([w * 4 if w.ndim == 4 else w for w in discriminator.get_weights()])
+    both = export_colorizer_with_realness(generator, discriminator, str(tmp_path / "both"), model_size=32, discriminator_size=32,
                                           max_pixels=10_000)
-    alone = export_discriminator(critic, str(tmp_path / "critic"), model_size=32)
+    alone = export_discriminator(discriminator, str(tmp_path / "discriminator"), model_size=32)
     for name, (h, w, seed) in {"a": (45, 70, 1), "b": (64, 40, 2)}.items():
         (tmp_path / f"{name}.png").write_bytes(_png(h, w, seed))
     (tmp_path / "big.png").write_bytes(_png(120, 120))
@@ -35,7 +35,7 @@ def test_colorize_with_realness_serves_in_a_fresh_process(tmp_path):
         import io, json, numpy as np, tensorflow as tf
         from PIL import Image
         both = tf.saved_model.load({both!r}).signatures
-        critic = tf.saved_model.load({alone!r}).signatures["serving_default"]
+        discriminator = tf.saved_model.load({alone!r}).signatures["serving_default"]
         data = [open({str(tmp_path)!r} + f"/{{n}}.png", "rb").read() for n in ("a", "b")]
         out = both["colorize_with_realness"](images=tf.constant(data))
         plain = both["serving_default"](images=tf.constant(data))["colorized"].numpy()
@@ -46,7 +46,7 @@ def test_colorize_with_realness_serves_in_a_fresh_process(tmp_path):
                           "heat_shape": np.asarray(Image.open(io.BytesIO(heat))).shape,
                           "heat_colours": len(np.unique(np.asarray(Image.open(io.BytesIO(heat))).reshape(-1, 3), axis=0)),
                           "realness": float(out["realness"].numpy()[i]),
-                          "critic_alone": float(critic(images=tf.constant([colorized]))["realness"].numpy()[0]),
+                          "discriminator_alone": float(discriminator(images=tf.constant([colorized]))["realness"].numpy()[0]),
                           "same_as_serving_default": bool(colorized == plain[i])}})
         errors = {{}}
         for name, payload in (("garbage", b"not an image"), ("big", open({str(tmp_path / 'big.png')!r}, "rb").read())):
@@ -68,7 +68,7 @@ def test_colorize_with_realness_serves_in_a_fresh_process(tmp_path):
         assert row["shape"] == shape and row["heat_shape"] == shape  # both at the image's own size
         assert row["same_as_serving_default"]
         assert 0.0 <= row["realness"] <= 1.0
-        assert abs(row["realness"] - row["critic_alone"]) < 1e-4  # the critic's own score of that PNG
+        assert abs(row["realness"] - row["discriminator_alone"]) < 1e-4  # the discriminator's own score of that PNG
         assert row["heat_colours"] > 3  # a map, not a flat colour
     assert report["errors"]["garbage"] and "image" in report["errors"]["garbage"].lower()
     assert report["errors"]["big"] and "10000 pixels" in report["errors"]["big"]
@@ -87,10 +87,10 @@ def test_png_outputs_are_named_for_tf_serving_rest(tmp_path):
 
     from colordisc_tf.export import export_colorizer_with_realness, export_generator
 
-    generator, critic = build_generator(0.0625), build_discriminator(8, depth=2)
+    generator, discriminator = build_generator(0.0625), build_discriminator(8, depth=2)
     exported = [export_generator(generator, str(tmp_path / "g"), model_size=32),
-                export_colorizer_with_realness(generator, critic, str(tmp_path / "both"), model_size=32,
-                                               critic_size=32)]
+                export_colorizer_with_realness(generator, discriminator, str(tmp_path / "both"), model_size=32,
+                                               discriminator_size=32)]
     checked = 0
     for export_dir in exported:
         signatures = tf.saved_model.load(export_dir).signatures

@@ -118,11 +118,11 @@ def test_colorize_component_and_evaluation_decode_at_the_generators_temperature(
     at_own, at_default = _decode(saved, lab[..., :1], TEMPERATURE), _decode(saved, lab[..., :1], 0.38)
     assert np.abs(lab[..., 1:] - at_own).mean() < 1.0 < np.abs(lab[..., 1:] - at_default).mean()
 
-    critic = (build_discriminator(width=8, depth=2), DiscriminatorConfig(width=8, depth=2))
+    discriminator = (build_discriminator(width=8, depth=2), DiscriminatorConfig(width=8, depth=2))
     generator = load_generator(str(saved / "generator"))
     assert generator[1].temperature == TEMPERATURE
-    report, _ = compare_generators(generator, generator, critic, tiny_data["examples"], tiny_data["examples"],
-                                   blessing=BlessingConfig(retrain_critic_steps=0))
+    report, _ = compare_generators(generator, generator, discriminator, tiny_data["examples"], tiny_data["examples"],
+                                   blessing=BlessingConfig(retrain_discriminator_steps=0))
     real = [decode_lab_example(r.numpy())["lab"] for r in tf.data.TFRecordDataset(
         tf.io.gfile.glob(tiny_data["eval"]), compression_type="GZIP")]
     real = np.stack(real).astype("float32")

@@ -3,7 +3,7 @@
     Lab (B, H, W, 3), L in [0, 100] -> per-patch realness logits (B, h, w, 1)
 
 Convolutions are wrapped in SpectralNormalization (Miyato et al. 2018) instead
-of BatchNorm, so a batch of all-real or all-fake images is scored the same as
+of BatchNorm, so a batch of all-real or all-colorized images is scored the same as
 a mixed one. Depth 3 with 4x4 kernels gives the classic 70x70 receptive field.
 With global_pool, the head averages features and returns one logit per image
 (B, 1, 1, 1), so both variants share the `realness` reduction below.

@@ -1,4 +1,4 @@
-"""ColorPrior: the train split's empirical ab distribution and rebalancing weights."""
+"""ColorPriorGen: writes the ColorPrior artifact (the train split's ab distribution and rebalancing weights)."""
 
 from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.types import artifact_utils, channel_utils, standard_artifacts
@@ -9,10 +9,10 @@ from colordisc_tf.records import split_file_pattern
 from components.artifact_types import ColorPriorArtifact
 from components.beam_executor import LocalFriendlyBeamExecutor
 
-__all__ = ["ColorPrior"]
+__all__ = ["ColorPriorGen"]
 
 
-class ColorPriorSpec(ComponentSpec):
+class ColorPriorGenSpec(ComponentSpec):
     PARAMETERS = {
         "split": ExecutionParameter(type=str),
         "lam": ExecutionParameter(type=float),
@@ -39,15 +39,15 @@ class Executor(LocalFriendlyBeamExecutor):
         out.set_int_custom_property("bins_seen", summary["bins_seen"])
 
 
-class ColorPrior(base_beam_component.BaseBeamComponent):
+class ColorPriorGen(base_beam_component.BaseBeamComponent):
     """Beam combine over one split: prior p, smoothed p̃, weights w, and a plot."""
 
-    SPEC_CLASS = ColorPriorSpec
+    SPEC_CLASS = ColorPriorGenSpec
     EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(Executor)
 
     def __init__(self, examples, split: str = "train", lam: float = 0.5, sigma: float = 5.0):
         super().__init__(
-            spec=ColorPriorSpec(
+            spec=ColorPriorGenSpec(
                 examples=examples,
                 split=split,
                 lam=float(lam),
