@@ -58,6 +58,8 @@ def watch(pid: int) -> int:
         seen = descendants(pid)
         seen.pop(os.getpid(), None)  # the watcher is one of them
         time.sleep(POLL_SECONDS)
+    for child in list(seen):  # what the ones seen started since the last look (a shell's worker)
+        seen.update(descendants(child))
     killed = 0
     for child, start in seen.items():
         stat = _stat(child)

@@ -362,6 +362,7 @@ def test_beam_workers_die_with_a_killed_pipeline_process(tmp_path):
                        and "sdk_worker_main" in _cmdline(p)}
             time.sleep(0.05)
         assert run.poll() is None and len(workers) == 2, "the workers were never seen"
+        time.sleep(1.0)  # the watcher looks every 0.25 s: a worker younger than that may be missed
         run.send_signal(signal.SIGKILL)
         run.wait()
         deadline = time.monotonic() + 10
