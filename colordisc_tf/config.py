@@ -65,6 +65,11 @@ def _check_type(name: str, value, annotation):
     return value
 
 
+MULTI_WORKER_MIRRORED = (
+    "multi_worker_mirrored is not supported: Keras 3's fit fails under tf.distribute.MultiWorkerMirroredStrategy "
+    "(keras-team/keras#20585, open; broken since TF 2.16). Use 'mirrored' for several GPUs on one host; "
+    "training across hosts goes through Keras' JAX distribution API (README 'Scaling out').")
+
 # Keys of configs written before 2026-11-28, when "critic" became "discriminator" everywhere.
 RENAMED_KEYS = {
     "critic_learning_rate": "discriminator_learning_rate",
@@ -252,13 +257,14 @@ class FineTuneConfig:
     k: int = 5
     sigma: float = 5.0
     seed: int = 0
-    strategy: str = "default"  # TensorFlow backend: "default", "mirrored" (all local GPUs) or "multi_worker_mirrored"
+    strategy: str = "default"  # TensorFlow backend: "default" or "mirrored" (all local GPUs)
     precision: str = "float32"  # as GeneratorConfig.precision: both players compute in it
 
     def __post_init__(self):
         _precision(self)
-        _require(self.strategy in ("default", "mirrored", "multi_worker_mirrored"), "strategy",
-                 "default, mirrored or multi_worker_mirrored", self.strategy)
+        if self.strategy == "multi_worker_mirrored":
+            raise ConfigError(f"strategy: {MULTI_WORKER_MIRRORED}")
+        _require(self.strategy in ("default", "mirrored"), "strategy", "default or mirrored", self.strategy)
         _training_steps(self)
         _require(self.discriminator_learning_rate >= 0, "discriminator_learning_rate",
                  ">= 0 (0 keeps the discriminator fixed)", self.discriminator_learning_rate)

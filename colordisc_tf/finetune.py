@@ -95,9 +95,9 @@ def distribution_scope(strategy: str = "default"):
         raise ValueError(f"strategy {strategy!r} needs the TensorFlow backend, not {keras.backend.backend()}")
     import tensorflow as tf
 
-    if strategy == "mirrored":
-        return tf.distribute.MirroredStrategy().scope()
-    return tf.distribute.MultiWorkerMirroredStrategy().scope()
+    if strategy != "mirrored":  # FineTuneConfig refuses anything else at load time
+        raise ValueError(f"unknown strategy {strategy!r}")
+    return tf.distribute.MirroredStrategy().scope()
 
 
 class _FrozenDiscriminator(layers.Layer):

@@ -67,6 +67,17 @@ def test_finetune_under_a_mirrored_strategy(tiny_data, tmp_path):
         FineTuneConfig(strategy="tpu")
 
 
+def test_multi_worker_mirrored_is_refused_at_load_naming_the_upstream_bug(tmp_path):
+    import json
+
+    from colordisc_tf.config import ConfigError, load_config
+
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"finetune": {"strategy": "multi_worker_mirrored"}}))
+    with pytest.raises(ConfigError, match=r"finetune.strategy: multi_worker_mirrored is not supported.*keras#20585"):
+        load_config(str(path))
+
+
 def _weights_after(tiny_data, l_chan, ab, steps, **config):
     """Generator and discriminator weights after `steps` fine-tune steps from the same seed."""
     import keras
