@@ -47,10 +47,13 @@ _log = logging.getLogger(__name__)
 
 def expand_inputs(inputs) -> list[str]:
     """Folders (recursively), files and glob patterns (any Beam filesystem) ->
-    sorted unique file paths. Raises if an input matches nothing."""
+    sorted unique file paths, local ones absolute (workers may run in another folder, as
+    the portable runner's do). Raises if an input matches nothing."""
     paths = set()
     for item in [inputs] if isinstance(inputs, str) else inputs:
         item = os.fspath(item)
+        if "://" not in item:
+            item = os.path.abspath(item)
         if os.path.isdir(item):
             for root, _, files in os.walk(item):
                 paths.update(os.path.join(root, f) for f in files)

@@ -45,6 +45,24 @@ def _cmd_preprocess(args) -> int:
     return 0
 
 
+def _cmd_beam_cluster(args) -> int:
+    import time
+
+    from colordisc_tf.beam_cluster import local_beam_cluster
+
+    with local_beam_cluster(args.job_port, args.worker_port, args.log_dir) as flags:
+        print("beam-cluster: job service and worker pool are up; add these flags to colordisc preprocess, prior "
+              "or run:", flush=True)
+        print("  " + " ".join(flags), flush=True)
+        print("beam-cluster: Ctrl-C stops both", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            print("beam-cluster: stopping")
+    return 0
+
+
 def _cmd_prior(args) -> int:
     from colordisc_tf.prior import run_prior
     from colordisc_tf.records import split_file_pattern
@@ -335,6 +353,17 @@ def build_parser() -> argparse.ArgumentParser:
     pri.add_argument("--lam", type=float, default=0.5, help="mix with uniform (default 0.5)")
     pri.add_argument("--sigma", type=float, default=5.0, help="Gaussian smoothing in ab units (default 5)")
     pri.set_defaults(func=_cmd_prior, takes_beam_args=True)
+
+    cluster = sub.add_parser(
+        "beam-cluster",
+        help="run Beam's portable job service and an SDK worker pool here (a cluster rehearsal)",
+        description="Starts Beam's portable job service and an external SDK worker pool on this machine and "
+        "prints the --runner=PortableRunner flags that use them; serves until Ctrl-C. See README 'Scaling out'.",
+    )
+    cluster.add_argument("--job-port", type=int, default=8099, help="job service port (default 8099; 0: any free)")
+    cluster.add_argument("--worker-port", type=int, default=50000, help="worker pool port (default 50000; 0: any free)")
+    cluster.add_argument("--log-dir", default=None, help="write the two services' logs here")
+    cluster.set_defaults(func=_cmd_beam_cluster)
 
     run = sub.add_parser("run", help="run the whole TFX pipeline locally (as `tfx run create --engine local`)",
                          description="Unrecognised --flags are passed to Apache Beam.")

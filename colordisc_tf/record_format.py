@@ -108,7 +108,7 @@ def encode_lab_example(lab: np.ndarray, image_id: str, source: str, orig_height:
         feature[name].bytes_list.value.append(value)
     for name, value in (("height", height), ("width", width), ("orig_height", orig_height), ("orig_width", orig_width)):
         feature[name].int64_list.value.append(int(value))
-    return example.SerializeToString()
+    return example.SerializeToString(deterministic=True)  # map order otherwise follows the hash seed
 
 
 def decode_lab_example(serialized: bytes) -> dict:
@@ -158,4 +158,4 @@ def replace_ab(serialized: bytes, ab: np.ndarray, floats: dict[str, float] | Non
     for name, value in (floats or {}).items():
         del feature[name].float_list.value[:]
         feature[name].float_list.value.append(float(value))
-    return example.SerializeToString()
+    return example.SerializeToString(deterministic=True)  # map order otherwise follows the hash seed

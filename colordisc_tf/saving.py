@@ -17,13 +17,25 @@ import os
 
 import keras
 
+from colordisc_tf import precision
 from colordisc_tf.config import ConfigError, DiscriminatorConfig, GeneratorConfig, describe, from_dict
+from colordisc_tf.models import discriminator, generator
 from colordisc_tf.precision import at_precision
 
 __all__ = ["load_generator", "save_generator", "load_discriminator", "save_discriminator"]
 
 GENERATOR_FILE = "generator.keras"
 DISCRIMINATOR_FILE = "discriminator.keras"
+
+
+def _layers_of(*modules) -> dict:
+    return {name: obj for module in modules for name, obj in vars(module).items()
+            if isinstance(obj, type) and issubclass(obj, keras.layers.Layer) and obj.__module__ == module.__name__}
+
+
+# The layer classes the saved files name, given to load_model explicitly: a process that
+# never built a model (a Beam worker on the portable runner) has not registered them.
+CUSTOM_LAYERS = _layers_of(precision, generator, discriminator)
 
 
 def _load(path: str, keras_file: str, config_class):
@@ -43,7 +55,7 @@ def _load(path: str, keras_file: str, config_class):
                 config = from_dict(config_class, json.load(f))
             except (ConfigError, ValueError) as e:
                 raise ConfigError(f"{config_path}: {e}") from None
-    return keras.saving.load_model(model_path, compile=False), config
+    return keras.saving.load_model(model_path, custom_objects=CUSTOM_LAYERS, compile=False), config
 
 
 def _save(model: keras.Model, config, model_dir: str, keras_file: str) -> keras.Model:
