@@ -192,10 +192,14 @@ class GeneratorConfig:
     init: str | None = None  # a generator SavedModel / .keras file to start from (e.g. imported ECCV16)
     jit_compile: bool = False
     precision: str = "float32"  # or "mixed_bfloat16" (GPUs, bf16 CPUs) or "auto"; saved models stay float32
+    processes: int = 1  # > 1: data-parallel JAX processes on this host (colordisc_tf.data_parallel)
 
     def __post_init__(self):
         _precision(self)
         _require(self.width > 0, "width", "> 0", self.width)
+        _positive(self, "processes")
+        _require(self.batch_size % self.processes == 0, "batch_size", f"a multiple of processes ({self.processes})",
+                 self.batch_size)
         _require(self.head in ("classification", "l2"), "head", "'classification' or 'l2'", self.head)
         _require(self.crop_size >= 8 and self.crop_size % 8 == 0, "crop_size", "a multiple of 8", self.crop_size)
         _training_steps(self, min_steps=0 if self.init else 1)

@@ -17,6 +17,8 @@ import os
 import keras
 from keras import ops
 
+from colordisc_tf import data_parallel
+
 __all__ = ["fit_for_steps", "resumed_epochs"]
 
 _log = logging.getLogger(__name__)
@@ -55,13 +57,15 @@ def fit_for_steps(model: keras.Model, dataset, *, steps: int, steps_per_epoch: i
     where TensorFlow is installed) and output_dir/history.json; the backup goes to
     backup_dir (default output_dir/backup). Returns the history with `steps` (and each
     MultiOptimizer player's `<name>_steps`)."""
+    chief = data_parallel.current().chief  # of data-parallel processes, only the chief writes
     os.makedirs(output_dir, exist_ok=True)
     backup_dir = backup_dir or os.path.join(output_dir, "backup")
     done = resumed_epochs(backup_dir)
     if done:
         _log.info("resuming after epoch %d of %d from %s", done, steps // steps_per_epoch, backup_dir)
-    all_callbacks = [keras.callbacks.BackupAndRestore(backup_dir, save_freq="epoch"), *callbacks]
-    if importlib.util.find_spec("tensorflow") is not None:  # TensorBoard writes through tf.summary
+    backup = keras.callbacks.BackupAndRestore if chief else _RestoreOnly
+    all_callbacks = [backup(backup_dir, save_freq="epoch"), *callbacks]
+    if chief and importlib.util.find_spec("tensorflow") is not None:  # TensorBoard writes through tf.summary
         all_callbacks.append(keras.callbacks.TensorBoard(os.path.join(output_dir, "logs"), update_freq="epoch",
                                                          write_graph=False))
     history = model.fit(
@@ -71,6 +75,27 @@ def fit_for_steps(model: keras.Model, dataset, *, steps: int, steps_per_epoch: i
     )
     hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
     hist.update(_steps_of(model.optimizer))
-    with open(os.path.join(output_dir, "history.json"), "w") as f:
-        json.dump(hist, f, indent=1)
+    if chief:
+        with open(os.path.join(output_dir, "history.json"), "w") as f:
+            json.dump(hist, f, indent=1)
     return hist
+
+
+class _RestoreOnly(keras.callbacks.BackupAndRestore):
+    """A data-parallel process other than the chief: resumes from the chief's backup and
+    saves its own to a scratch folder, never touching the chief's. It saves at all because
+    saving is collective on JAX (Keras creates variables while it saves): a save on the
+    chief alone would wait for the others forever or fail."""
+
+    def __init__(self, backup_dir, save_freq="epoch"):
+        import tempfile
+
+        self._chief_backup_dir = backup_dir
+        super().__init__(tempfile.mkdtemp(prefix="colordisc-backup-"), save_freq=save_freq)
+
+    def on_train_begin(self, logs=None):
+        import shutil
+
+        if os.path.isdir(self._chief_backup_dir):
+            shutil.copytree(self._chief_backup_dir, self.backup_dir, dirs_exist_ok=True)
+        super().on_train_begin(logs)

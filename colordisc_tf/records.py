@@ -53,18 +53,22 @@ def lab_dataset(
     repeat: bool = False,
     seed: int | None = None,
     drop_remainder: bool = False,
+    shard: tuple[int, int] | None = None,
 ) -> tf.data.Dataset:
     """(L, ab) batches from Lab records: L (B, H, W, 1) in [0, 100], ab (B, H, W, 2).
 
     crop_size crops every image to crop_size^2 (centre crop, or random with
     random_crop); random_flip mirrors left-right at random. Augmentations use
-    `seed`, so a seeded pipeline is reproducible.
+    `seed`, so a seeded pipeline is reproducible. shard=(n, i) keeps every n-th record
+    from the i-th (data_parallel: each process reads its own share).
     """
     files = tf.io.gfile.glob(file_pattern)
     if not files:
         raise FileNotFoundError(f"no Lab TFRecord files match {file_pattern!r}")
     compression = "GZIP" if files[0].endswith(".gz") else ""
     ds = tf.data.TFRecordDataset(sorted(files), compression_type=compression)
+    if shard:
+        ds = ds.shard(*shard)
     if shuffle_buffer:
         ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
     if repeat:

@@ -79,12 +79,16 @@ def load_discriminator(path: str) -> tuple[keras.Model, DiscriminatorConfig]:
     return _load(path, DISCRIMINATOR_FILE, DiscriminatorConfig)
 
 
-def save_generator(model: keras.Model, config: GeneratorConfig, model_dir: str, serving_dir: str | None = None) -> str:
-    """model_dir/generator.keras + config.json, and the serving SavedModel in serving_dir
-    (default model_dir/serving), decoding with config's temperature. Returns serving_dir."""
+def save_generator(model: keras.Model, config: GeneratorConfig, model_dir: str, serving_dir: str | None = None,
+                   export: bool = True) -> str:
+    """model_dir/generator.keras + config.json, and (unless export=False: a process without
+    TensorFlow) the serving SavedModel in serving_dir (default model_dir/serving), decoding
+    with config's temperature. Returns serving_dir."""
+    model = _save(model, config, model_dir, GENERATOR_FILE)
+    if not export:
+        return ""
     from colordisc_tf.export import export_generator
 
-    model = _save(model, config, model_dir, GENERATOR_FILE)
     serving_dir = serving_dir or os.path.join(model_dir, "serving")
     return export_generator(model, serving_dir, config.serving_size, config.temperature, config.max_serving_pixels,
                             config.head)

@@ -7,6 +7,7 @@ import os
 
 import keras
 
+from colordisc_tf import data_parallel
 from colordisc_tf.callbacks import ColorEvalCallback
 from colordisc_tf.config import GeneratorConfig, describe
 from colordisc_tf.fit import fit_for_steps
@@ -14,9 +15,9 @@ from colordisc_tf.losses import L2AbLoss, RebalancedCrossEntropy
 from colordisc_tf.models import build_generator
 from colordisc_tf.precision import at_precision
 from colordisc_tf.records import count_records, lab_dataset
-from colordisc_tf.saving import load_generator
+from colordisc_tf.saving import load_generator, save_generator
 
-__all__ = ["train_generator"]
+__all__ = ["train_generator", "train_generator_data_parallel"]
 
 _log = logging.getLogger(__name__)
 
@@ -39,19 +40,24 @@ def train_generator(
     if config.steps == 0:
         _log.info("generator: steps=0, using %s as is", config.init)
         return load_generator(config.init)[0], {"steps": 0}
-    keras.utils.set_random_seed(config.seed)
+    group = data_parallel.current()
+    keras.utils.set_random_seed(config.seed)  # the same initial weights in every process
     os.makedirs(output_dir, exist_ok=True)
     log_dir = os.path.join(output_dir, "logs")
 
+    batch = group.local_batch(config.batch_size, "generator.batch_size")
     train_ds = lab_dataset(
-        train_pattern, config.batch_size, crop_size=config.crop_size, random_crop=True,
-        random_flip=config.random_flip, shuffle_buffer=512, repeat=True, seed=config.seed, drop_remainder=True,
+        train_pattern, batch, crop_size=config.crop_size, random_crop=True, random_flip=config.random_flip,
+        shuffle_buffer=512, repeat=True, seed=config.seed, drop_remainder=True, shard=group.shard(),
     )
     eval_ds, eval_steps = None, None
     n_eval = count_records(eval_pattern, config.eval_batches * config.batch_size)
+    if group.size > 1:  # every process must feed the same number of whole batches
+        n_eval -= n_eval % config.batch_size
     if n_eval:
         eval_steps = -(-n_eval // config.batch_size)
-        eval_ds = lab_dataset(eval_pattern, config.batch_size, crop_size=config.crop_size).take(eval_steps).cache()
+        eval_ds = lab_dataset(eval_pattern, batch, crop_size=config.crop_size, shard=group.shard(),
+                              drop_remainder=group.size > 1).take(eval_steps).cache()
     else:
         _log.warning("no eval records at %s: training without eval metrics", eval_pattern)
 
@@ -70,10 +76,47 @@ def train_generator(
     model.compile(optimizer=keras.optimizers.Adam(lr), loss=loss, jit_compile=config.jit_compile)
 
     eval_callbacks = []
-    if eval_ds is not None:
+    if group.size > 1:
+        _log.info("data-parallel: the AuC / image callback is off (it predicts on one process only)")
+    elif eval_ds is not None:
         eval_callbacks.append(ColorEvalCallback(eval_ds, log_dir, prior, config.temperature, config.head,
                                                 config.image_every))
     hist = fit_for_steps(model, train_ds, steps=config.steps, steps_per_epoch=config.steps_per_epoch,
                          output_dir=output_dir, backup_dir=backup_dir, callbacks=[*eval_callbacks, *callbacks],
                          validation_data=eval_ds, validation_steps=eval_steps)
     return model, hist
+
+
+def train_and_save(config: dict, train_pattern: str, eval_pattern: str | None, output_dir: str, model_dir: str,
+                   prior_dir: str | None = None, backup_dir: str | None = None) -> dict:
+    """One data-parallel process (data_parallel.launch): trains; the chief saves the Keras
+    model and its config (the SavedModel export is left to the TensorFlow caller)."""
+    from colordisc_tf.config import from_dict
+    from colordisc_tf.prior import load_prior
+
+    prior = load_prior(prior_dir) if prior_dir else None
+    model, history = train_generator(
+        from_dict(GeneratorConfig, config), train_pattern, eval_pattern, output_dir,
+        prior=None if prior is None else prior.prior, weights=None if prior is None else prior.weights,
+        backup_dir=backup_dir)
+    group = data_parallel.current()
+    with data_parallel.chief_or_scratch(model_dir) as folder:  # saving is collective: every process saves
+        save_generator(model, from_dict(GeneratorConfig, config), folder, export=False)
+    return {"process": group.index, "history": history, "weights_digest": data_parallel.weights_digest(model)}
+
+
+def train_generator_data_parallel(config: GeneratorConfig, train_pattern: str, eval_pattern: str | None,
+                                  output_dir: str, model_dir: str, serving_dir: str | None = None,
+                                  prior_dir: str | None = None, backup_dir: str | None = None) -> dict:
+    """train_generator in config.processes JAX processes on this host, then the chief's
+    model saved with its serving SavedModel from this process. Returns the history."""
+    from colordisc_tf.config import to_dict
+
+    results = data_parallel.launch(
+        "colordisc_tf.train_generator:train_and_save",
+        {"config": to_dict(config), "train_pattern": train_pattern, "eval_pattern": eval_pattern,
+         "output_dir": output_dir, "model_dir": model_dir, "prior_dir": prior_dir, "backup_dir": backup_dir},
+        config.processes, log_dir=os.path.join(output_dir, "processes"))
+    model, _ = load_generator(model_dir)
+    save_generator(model, config, model_dir, serving_dir)
+    return results[0]["history"]

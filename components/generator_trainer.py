@@ -9,7 +9,7 @@ from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionP
 from colordisc_tf.config import GeneratorConfig, from_dict, to_dict
 from colordisc_tf.prior import load_prior
 from colordisc_tf.saving import save_generator
-from colordisc_tf.train_generator import train_generator
+from colordisc_tf.train_generator import train_generator, train_generator_data_parallel
 from components.artifact_types import ColorPriorArtifact
 from components.trainer_executor import TrainerArgs, TrainerExecutor
 
@@ -34,6 +34,10 @@ class Executor(TrainerExecutor):
     CONFIG = GeneratorConfig
 
     def train(self, args: TrainerArgs, config: GeneratorConfig) -> dict:
+        if config.processes > 1:  # JAX processes train; this one exports their model
+            return train_generator_data_parallel(
+                config, args.train_files, args.eval_files, args.model_run_dir, args.model_dir,
+                args.serving_model_dir, prior_dir=args.input_uris["color_prior"], backup_dir=args.backup_dir)
         prior = load_prior(args.input_uris["color_prior"])
         model, history = train_generator(config, args.train_files, args.eval_files, args.model_run_dir,
                                          prior=prior.prior, weights=prior.weights, backup_dir=args.backup_dir)
