@@ -5,6 +5,8 @@ The format is documented (and written) in `colordisc_tf.record_format`.
 
 from __future__ import annotations
 
+import random
+
 import tensorflow as tf
 
 from colordisc_tf.record_format import L_SCALE, split_file_pattern
@@ -74,22 +76,27 @@ def lab_dataset(
     if repeat:
         ds = ds.repeat()
     ds = ds.map(parse_lab_example, num_parallel_calls=tf.data.AUTOTUNE)
-    rng = None
-    if random_crop or random_flip:  # (a generator from non-deterministic state fails under op determinism)
-        rng = tf.random.Generator.from_seed(seed) if seed is not None else tf.random.Generator.from_non_deterministic_state()
+    # Each element's crop and flip are drawn from (seed, its position in the stream), not from
+    # a generator's state: Keras peeks at a dataset through an iterator of its own, and a
+    # shared generator advanced by however much that iterator had prefetched, so the batches
+    # of a "seeded" run depended on timing.
+    if seed is None and (random_crop or random_flip):
+        seed = random.SystemRandom().randrange(2**31)  # not a TF op: those fail under op determinism
 
-    def _augment(example):
+    def _augment(index, example):
         lab = tf.concat([example["l"], example["ab"]], axis=-1)
         if crop_size is not None:
             if random_crop:
-                lab = tf.image.stateless_random_crop(lab, [crop_size, crop_size, 3], seed=rng.make_seeds(1)[:, 0])
+                crop_seed = tf.stack([tf.constant(seed, tf.int64), 2 * index])
+                lab = tf.image.stateless_random_crop(lab, [crop_size, crop_size, 3], seed=crop_seed)
             else:
                 lab = tf.image.resize_with_crop_or_pad(lab, crop_size, crop_size)
         if random_flip:
-            lab = tf.image.stateless_random_flip_left_right(lab, seed=rng.make_seeds(1)[:, 0])
+            flip_seed = tf.stack([tf.constant(seed, tf.int64), 2 * index + 1])
+            lab = tf.image.stateless_random_flip_left_right(lab, seed=flip_seed)
         return lab[..., :1], lab[..., 1:]
 
-    ds = ds.map(_augment, num_parallel_calls=1 if seed is not None else tf.data.AUTOTUNE)
+    ds = ds.enumerate().map(_augment, num_parallel_calls=tf.data.AUTOTUNE)
     return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
 
 

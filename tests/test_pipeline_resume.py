@@ -4,12 +4,9 @@ backup to the configured step count."""
 
 import json
 import os
-import signal
 import sqlite3
-import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 from ml_metadata import metadata_store
@@ -17,6 +14,7 @@ from ml_metadata.proto import metadata_store_pb2
 from tfx.orchestration import metadata
 
 from colordisc_tf.demo_data import write_demo_photos
+from killing import kill_when
 
 STEPS, PER_EPOCH = 60, 10
 BUILD = textwrap.dedent("""
@@ -62,15 +60,7 @@ def test_a_trainer_killed_in_the_pipeline_resumes_on_the_next_run(tmp_path):
     trainer_dir = tmp_path / "pipeline_root" / "GeneratorTrainer"
     script = (f"import sys; sys.path.insert(0, {str(tmp_path)!r}); from build import build; "
               f"from pipelines.local_runner import run_locally; run_locally(build({str(photos)!r}, {str(tmp_path)!r}))")
-    run = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 400
-        while time.monotonic() < deadline and run.poll() is None and _backup_epochs(trainer_dir) < 2:
-            time.sleep(0.2)
-        assert run.poll() is None, "the run finished before the trainer could be killed"
-    finally:
-        run.send_signal(signal.SIGKILL)
-        run.wait()
+    kill_when([sys.executable, "-c", script], lambda: _backup_epochs(trainer_dir) >= 2, 400, "the pipeline")
     killed_after = _backup_epochs(trainer_dir)  # what the backup held when the process died
     assert 2 <= killed_after < STEPS // PER_EPOCH
 

@@ -380,28 +380,20 @@ def test_beam_workers_die_with_a_killed_pipeline_process(tmp_path):
 def test_a_rerun_removes_what_a_killed_preprocess_left(tmp_path):
     """SIGKILL a preprocess mid-run: its staging folder stays behind; the next run into
     the same output removes it and writes a whole output."""
-    import signal
-    import subprocess
     import sys
-    import time
+
+    from killing import kill_when
 
     for i in range(60):
         _photo(tmp_path / "in" / f"{i}.jpg", seed=i, size=(640, 480))
     out = tmp_path / "out"
-    run = subprocess.Popen(
-        [sys.executable, "-m", "colordisc_tf.cli", "preprocess", str(tmp_path / "in"), "--output", str(out),
-         "--size", "64", *IN_MEMORY], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and run.poll() is None:
-            staging = [p for p in tmp_path.iterdir() if ".partial-" in p.name]
-            if staging and any(f for _, _, f in os.walk(staging[0])):
-                break  # records are being written
-            time.sleep(0.1)
-        assert run.poll() is None, "the run ended before it could be killed"
-    finally:
-        run.send_signal(signal.SIGKILL)
-        run.wait()
+
+    def writing() -> bool:
+        staging = [p for p in tmp_path.iterdir() if ".partial-" in p.name]
+        return bool(staging) and any(f for _, _, f in os.walk(staging[0]))
+
+    kill_when([sys.executable, "-m", "colordisc_tf.cli", "preprocess", str(tmp_path / "in"), "--output", str(out),
+               "--size", "64", *IN_MEMORY], writing, 120, "the preprocess run")
     assert [p.name for p in tmp_path.iterdir() if ".partial-" in p.name]  # what the kill left
     _photo(tmp_path / "one" / "x.png")
     assert main(["preprocess", str(tmp_path / "one"), "--output", str(out), "--size", "32", *IN_MEMORY]) == 0

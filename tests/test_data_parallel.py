@@ -1,0 +1,113 @@
+"""Data-parallel training across JAX processes (colordisc_tf.data_parallel): two processes on
+loopback train like one process fed the same global batches, end with the same weights,
+and the model they leave exports and serves."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+pytest.importorskip("jax")
+
+from colordisc_tf.config import GeneratorConfig, to_dict  # noqa: E402
+
+CONFIG = GeneratorConfig(width=0.0625, crop_size=32, batch_size=8, steps=6, steps_per_epoch=1, eval_batches=0,
+                         serving_size=32, random_flip=True, jit_compile=True, processes=2)
+
+# One JAX process, fed what the two processes feed together: each global batch is process 0's
+# local batch followed by process 1's (the order DataParallel assembles them in).
+REFERENCE = textwrap.dedent("""
+    import json, sys
+    import tensorflow as tf
+    import colordisc_tf.train_generator as trainer
+    from colordisc_tf.config import GeneratorConfig, from_dict
+    from colordisc_tf.records import lab_dataset
+    from colordisc_tf.saving import save_generator
+
+    def both_shards(pattern, batch, **kwargs):
+        kwargs.pop("shard", None)
+        halves = [lab_dataset(pattern, batch // 2, shard=(2, i), **kwargs) for i in range(2)]
+        return tf.data.Dataset.zip(tuple(halves)).map(
+            lambda a, b: (tf.concat([a[0], b[0]], 0), tf.concat([a[1], b[1]], 0)))
+
+    trainer.lab_dataset = both_shards
+    config = from_dict(GeneratorConfig, json.loads(sys.argv[1]))
+    model, history = trainer.train_generator(config, sys.argv[2], None, sys.argv[3])
+    save_generator(model, config, sys.argv[4], export=False)
+    print(json.dumps(history))
+""")
+
+
+def _weights(model_dir):
+    from colordisc_tf.saving import load_generator
+
+    return [np.asarray(w) for w in load_generator(model_dir)[0].weights]
+
+
+@pytest.mark.slow  # ~4 min on 2 cores: three JAX processes compile the train step
+def test_two_processes_train_like_one_fed_the_same_global_batches(tiny_data, tmp_path):
+    """One step per epoch, so the first loss is the same weights on the same batch: it agrees
+    to float rounding; later ones to 1e-3. Adam turns reduction-order differences (1e-7) into
+    lr-sized steps wherever a gradient is ~0, so the weights soon differ at the learning
+    rate's scale even on identical batches (measured with a synthetic twin), and the losses
+    follow slowly: weights are not compared elementwise."""
+    import tensorflow as tf
+
+    from colordisc_tf.train_generator import train_generator_data_parallel
+
+    history = train_generator_data_parallel(CONFIG, tiny_data["train"], None, str(tmp_path / "run"),
+                                            str(tmp_path / "model"), str(tmp_path / "serving"))
+    results = [json.load(open(tmp_path / "run" / "processes" / f"process_{i}.json")) for i in range(2)]
+    assert results[0]["weights_digest"] == results[1]["weights_digest"]  # the same weights in both
+    assert history["steps"] == CONFIG.steps and len(history["loss"]) == CONFIG.steps // CONFIG.steps_per_epoch
+
+    single = dict(to_dict(CONFIG), processes=1)
+    env = dict(os.environ, KERAS_BACKEND="jax")
+    ran = subprocess.run([sys.executable, "-c", REFERENCE, json.dumps(single), tiny_data["train"],
+                          str(tmp_path / "ref_run"), str(tmp_path / "ref_model")],
+                         capture_output=True, text=True, env=env, timeout=600)
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    reference = json.loads(ran.stdout.strip().splitlines()[-1])
+    np.testing.assert_allclose(history["loss"][0], reference["loss"][0], rtol=1e-5)  # measured: 2e-6
+    np.testing.assert_allclose(history["loss"], reference["loss"], rtol=1e-3)
+    assert len(_weights(tmp_path / "model")) == len(_weights(tmp_path / "ref_model"))
+
+    # Only the chief wrote: one history, one set of TensorBoard logs, no stray backup.
+    assert (tmp_path / "run" / "history.json").exists()
+    serve = tf.saved_model.load(str(tmp_path / "serving")).signatures["serving_default"]
+    png = tf.io.encode_png(tf.zeros([20, 30, 3], tf.uint8))
+    out = serve(images=tf.reshape(png, [1]))["colorized"].numpy()[0]
+    assert tf.io.decode_png(out).shape == (20, 30, 3)
+
+
+def test_data_parallel_needs_a_batch_that_splits():
+    with pytest.raises(ValueError, match="batch_size: must be a multiple of processes"):
+        GeneratorConfig(batch_size=9, processes=2)
+
+
+@pytest.mark.slow  # ~5 min on 2 cores
+def test_a_killed_data_parallel_run_resumes_from_the_chiefs_backup(tiny_data, tmp_path):
+    """SIGKILL the launcher after the chief's first backup: its processes die with it, and a
+    new launch resumes every process from that backup to the configured step count."""
+    from killing import kill_when
+
+    from colordisc_tf.fit import resumed_epochs
+    from colordisc_tf.train_generator import train_generator_data_parallel
+
+    config = GeneratorConfig(**{**to_dict(CONFIG), "steps": 15, "steps_per_epoch": 5})
+    args = (tiny_data["train"], None, str(tmp_path / "run"), str(tmp_path / "model"), str(tmp_path / "serving"))
+    backup = str(tmp_path / "backup")
+    script = ("import json, sys; from colordisc_tf.config import GeneratorConfig, from_dict; "
+              "from colordisc_tf.train_generator import train_generator_data_parallel as t; "
+              "t(from_dict(GeneratorConfig, json.loads(sys.argv[1])), *json.loads(sys.argv[2]), backup_dir=sys.argv[3])")
+    kill_when([sys.executable, "-c", script, json.dumps(to_dict(config)), json.dumps(args), backup],
+              lambda: resumed_epochs(backup) >= 1, 600, "the data-parallel run")
+    done = resumed_epochs(backup)
+    assert 1 <= done < 3
+    history = train_generator_data_parallel(config, *args, backup_dir=backup)
+    assert history["steps"] == config.steps
+    assert len(history["loss"]) == 3 - done  # only the epochs left, in every process
