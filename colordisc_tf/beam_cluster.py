@@ -25,10 +25,11 @@ import time
 
 from colordisc_tf import orphan_reaper
 
-__all__ = ["local_beam_cluster", "portable_beam_args"]
+__all__ = ["free_port", "local_beam_cluster", "portable_beam_args"]
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -56,7 +57,7 @@ def portable_beam_args(job_port: int, worker_port: int) -> list[str]:
 def local_beam_cluster(job_port: int = 0, worker_port: int = 0, log_dir: str | None = None, timeout: float = 120):
     """Starts the job service and the worker pool (0: any free port), yields the Beam flags
     that use them, stops both on exit; both also end if this process is killed."""
-    job_port, worker_port = job_port or _free_port(), worker_port or _free_port()
+    job_port, worker_port = job_port or free_port(), worker_port or free_port()
     # The pool starts each worker as `python -c ...`: this interpreter (the venv) first on PATH.
     env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
     commands = {
@@ -75,7 +76,7 @@ def local_beam_cluster(job_port: int = 0, worker_port: int = 0, log_dir: str | N
             _wait_for_port(port, processes[what], what, timeout)
         yield portable_beam_args(job_port, worker_port)
     finally:
-        workers = [pid for process in processes.values() for pid in orphan_reaper.descendants(process.pid)] \
+        workers = list(orphan_reaper.descendants(*(p.pid for p in processes.values()))) \
             if os.path.isdir("/proc/self") else []
         for process in processes.values():
             process.terminate()

@@ -94,7 +94,7 @@ def score_generator(generator, pattern: str, discriminators: dict, prior=None, b
     for name, s in all_scores.items():
         real = np.concatenate(real_scores[name])
         result[f"fool_rate_{name}"] = metrics.fool_rate(s)
-        result[f"fool_rate_{name}_ci"] = metrics.proportion_ci(int(np.sum(s >= 0.5)), s.size)
+        result[f"fool_rate_{name}_ci"] = metrics.fool_rate_ci(s)
         result[f"mean_realness_{name}"] = float(s.mean())
         result[f"mean_realness_{name}_ci"] = metrics.bootstrap_ci(np.mean, s)
         result[f"detection_auc_{name}"] = metrics.roc_auc(real, s)

@@ -24,16 +24,12 @@ import importlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
 __all__ = ["ProcessGroup", "chief_or_scratch", "current", "launch", "weights_digest"]
-
-ENV = ("COLORDISC_COORDINATOR", "COLORDISC_NUM_PROCESSES", "COLORDISC_PROCESS_ID")
-
 
 @dataclasses.dataclass(frozen=True)
 class ProcessGroup:
@@ -110,22 +106,17 @@ def weights_digest(model) -> str:
     return digest.hexdigest()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def launch(target: str, kwargs: dict, processes: int, log_dir: str, timeout: float | None = None) -> list[dict]:
     """Runs target ("module:function") with kwargs in `processes` JAX processes on this host;
     returns what each returned (JSON). Each process's output goes to log_dir/process_<i>.log.
     A failed process stops the others and raises with the tail of its log; processes that
     finish with different weights raise too."""
     from colordisc_tf import orphan_reaper
+    from colordisc_tf.beam_cluster import free_port
 
     os.makedirs(log_dir, exist_ok=True)
     orphan_reaper.start()  # the processes die with this one
-    coordinator = f"127.0.0.1:{_free_port()}"
+    coordinator = f"127.0.0.1:{free_port()}"
     running = []
     for index in range(processes):
         env = dict(os.environ, KERAS_BACKEND="jax", COLORDISC_COORDINATOR=coordinator,

@@ -26,6 +26,8 @@ __all__ = [
     "discriminator_error",
     "fool_rate",
     "proportion_ci",
+    "discriminator_error_ci",
+    "fool_rate_ci",
     "bootstrap_ci",
 ]
 
@@ -142,6 +144,18 @@ def discriminator_error(real_scores, colorized_scores, threshold: float = 0.5) -
     real = np.asarray(real_scores).ravel()
     colorized = np.asarray(colorized_scores).ravel()
     return float((np.sum(real < threshold) + np.sum(colorized >= threshold)) / (real.size + colorized.size))
+
+
+def discriminator_error_ci(real_scores, colorized_scores, threshold: float = 0.5) -> list[float] | None:
+    """The 95 % (Wilson) interval of discriminator_error."""
+    n = np.asarray(real_scores).size + np.asarray(colorized_scores).size
+    return proportion_ci(round(discriminator_error(real_scores, colorized_scores, threshold) * n), n) if n else None
+
+
+def fool_rate_ci(colorized_scores, threshold: float = 0.5) -> list[float] | None:
+    """The 95 % (Wilson) interval of fool_rate."""
+    n = np.asarray(colorized_scores).size
+    return proportion_ci(round(fool_rate(colorized_scores, threshold) * n), n) if n else None
 
 
 def fool_rate(colorized_scores, threshold: float = 0.5) -> float:

@@ -35,13 +35,13 @@ def _stat(pid) -> tuple[int, str] | None:
         return None
 
 
-def descendants(pid: int) -> dict[int, str]:
-    """{pid: start time} of every live descendant of pid."""
+def descendants(*pids: int) -> dict[int, str]:
+    """{pid: start time} of every live descendant of the given pids (one scan of /proc)."""
     children: dict[int, list[tuple[int, str]]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit() and (stat := _stat(entry)):
             children.setdefault(stat[0], []).append((int(entry), stat[1]))
-    found, frontier = {}, [pid]
+    found, frontier = {}, list(pids)
     while frontier:
         for child, start in children.get(frontier.pop(), ()):
             if child not in found:
@@ -58,8 +58,7 @@ def watch(pid: int) -> int:
         seen = descendants(pid)
         seen.pop(os.getpid(), None)  # the watcher is one of them
         time.sleep(POLL_SECONDS)
-    for child in list(seen):  # what the ones seen started since the last look (a shell's worker)
-        seen.update(descendants(child))
+    seen.update(descendants(*seen))  # what the ones seen started since the last look (a shell's worker)
     killed = 0
     for child, start in seen.items():
         stat = _stat(child)
@@ -85,4 +84,4 @@ def start() -> bool:
 
 
 if __name__ == "__main__":
-    sys.exit(0 if watch(int(sys.argv[1])) >= 0 else 1)
+    watch(int(sys.argv[1]))

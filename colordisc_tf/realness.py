@@ -115,11 +115,11 @@ def evaluate_scores(rows: list[dict], split: str = "eval") -> dict:
         "split": split,
         "images": len(rows),
         "error": metrics.discriminator_error(real, colorized),
-        "error_ci": metrics.proportion_ci(int(np.sum(real < 0.5) + np.sum(colorized >= 0.5)), real.size + colorized.size),
+        "error_ci": metrics.discriminator_error_ci(real, colorized),
         "roc_auc": metrics.roc_auc(real, colorized),
         "roc_auc_ci": metrics.bootstrap_ci(metrics.roc_auc, real, colorized),  # paired by image
         "fool_rate": metrics.fool_rate(colorized),
-        "fool_rate_ci": metrics.proportion_ci(int(np.sum(colorized >= 0.5)), colorized.size),
+        "fool_rate_ci": metrics.fool_rate_ci(colorized),
         "mean_real_score": float(real.mean()),
         "mean_colorized_score": float(colorized.mean()),
         "mean_cf_real": float(np.mean([r["cf_real"] for r in rows])),

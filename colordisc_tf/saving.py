@@ -22,7 +22,7 @@ from colordisc_tf.config import ConfigError, DiscriminatorConfig, GeneratorConfi
 from colordisc_tf.models import discriminator, generator
 from colordisc_tf.precision import at_precision
 
-__all__ = ["load_generator", "save_generator", "load_discriminator", "save_discriminator"]
+__all__ = ["export_generator_serving", "load_generator", "save_generator", "load_discriminator", "save_discriminator"]
 
 GENERATOR_FILE = "generator.keras"
 DISCRIMINATOR_FILE = "discriminator.keras"
@@ -85,8 +85,12 @@ def save_generator(model: keras.Model, config: GeneratorConfig, model_dir: str, 
     TensorFlow) the serving SavedModel in serving_dir (default model_dir/serving), decoding
     with config's temperature. Returns serving_dir."""
     model = _save(model, config, model_dir, GENERATOR_FILE)
-    if not export:
-        return ""
+    return export_generator_serving(model, config, model_dir, serving_dir) if export else ""
+
+
+def export_generator_serving(model: keras.Model, config: GeneratorConfig, model_dir: str,
+                             serving_dir: str | None = None) -> str:
+    """The serving SavedModel of a saved generator, in serving_dir (default model_dir/serving)."""
     from colordisc_tf.export import export_generator
 
     serving_dir = serving_dir or os.path.join(model_dir, "serving")

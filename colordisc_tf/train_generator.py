@@ -15,7 +15,7 @@ from colordisc_tf.losses import L2AbLoss, RebalancedCrossEntropy
 from colordisc_tf.models import build_generator
 from colordisc_tf.precision import at_precision
 from colordisc_tf.records import count_records, lab_dataset
-from colordisc_tf.saving import load_generator, save_generator
+from colordisc_tf.saving import export_generator_serving, load_generator, save_generator
 
 __all__ = ["train_generator", "train_generator_data_parallel"]
 
@@ -94,14 +94,15 @@ def train_and_save(config: dict, train_pattern: str, eval_pattern: str | None, o
     from colordisc_tf.config import from_dict
     from colordisc_tf.prior import load_prior
 
+    config = from_dict(GeneratorConfig, config)
     prior = load_prior(prior_dir) if prior_dir else None
     model, history = train_generator(
-        from_dict(GeneratorConfig, config), train_pattern, eval_pattern, output_dir,
+        config, train_pattern, eval_pattern, output_dir,
         prior=None if prior is None else prior.prior, weights=None if prior is None else prior.weights,
         backup_dir=backup_dir)
     group = data_parallel.current()
     with data_parallel.chief_or_scratch(model_dir) as folder:  # saving is collective: every process saves
-        save_generator(model, from_dict(GeneratorConfig, config), folder, export=False)
+        save_generator(model, config, folder, export=False)
     return {"process": group.index, "history": history, "weights_digest": data_parallel.weights_digest(model)}
 
 
@@ -117,6 +118,5 @@ def train_generator_data_parallel(config: GeneratorConfig, train_pattern: str, e
         {"config": to_dict(config), "train_pattern": train_pattern, "eval_pattern": eval_pattern,
          "output_dir": output_dir, "model_dir": model_dir, "prior_dir": prior_dir, "backup_dir": backup_dir},
         config.processes, log_dir=os.path.join(output_dir, "processes"))
-    model, _ = load_generator(model_dir)
-    save_generator(model, config, model_dir, serving_dir)
+    export_generator_serving(load_generator(model_dir)[0], config, model_dir, serving_dir)
     return results[0]["history"]
