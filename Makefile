@@ -8,9 +8,10 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.colordisc-installed
 EXTRAS_STAMP := $(VENV)/.colordisc-extras-installed
+KUBEFLOW_STAMP := $(VENV)/.colordisc-kubeflow-installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-all mutate venv editable lock clean
+.PHONY: demo test test-all mutate venv editable kubeflow lock clean
 
 venv: editable
 
@@ -38,15 +39,22 @@ $(EXTRAS_STAMP): requirements-extras.txt $(STAMP)
 	$(PY) -m pip install --quiet --no-deps -r requirements-extras.txt
 	@touch $@
 
+# The optional Kubeflow Pipelines v2 / Vertex extra (`colordisc compile`); the tests compile a spec.
+$(KUBEFLOW_STAMP): requirements-kubeflow.txt $(STAMP)
+	$(PY) -m pip install --quiet --no-deps -r requirements-kubeflow.txt
+	@touch $@
+
+kubeflow: editable $(KUBEFLOW_STAMP)
+
 # DEMO_ARGS=--smoke: the same pipeline with step counts cut to a few (CI runs it).
 DEMO_ARGS ?=
 demo: editable
 	$(VENV)/bin/colordisc demo $(DEMO_ARGS)
 
-test: editable $(EXTRAS_STAMP)
+test: editable $(EXTRAS_STAMP) $(KUBEFLOW_STAMP)
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
-test-all: editable $(EXTRAS_STAMP)
+test-all: editable $(EXTRAS_STAMP) $(KUBEFLOW_STAMP)
 	$(PY) -m pytest -q --run-slow $(PYTEST_ARGS)
 
 # Mutation testing of the colour / loss / selection core (tests/mutate.py; ~10 min on 2 cores).
@@ -66,6 +74,10 @@ lock:
 	{ echo "# Generated from requirements.in + requirements-nodeps.in by 'make lock'; installed with pip --no-deps."; \
 	  echo "# Python 3.11, Linux x86_64 (manylinux wheels: glibc 2.28+)."; \
 	  .venv-lock/bin/pip freeze --exclude-editable; } > requirements.lock
+	.venv-lock/bin/pip install --quiet -r requirements-kubeflow.in
+	{ echo "# Generated from requirements-kubeflow.in by 'make lock', on top of requirements.lock; installed with pip --no-deps"; \
+	  echo "# by 'make kubeflow' and 'make test' (the compile test), and by the Dockerfile."; \
+	  .venv-lock/bin/pip freeze --exclude-editable | grep -vxFf requirements.lock; } > requirements-kubeflow.txt
 	rm -rf .venv-lock
 
 clean:

@@ -160,6 +160,30 @@ def _cmd_run(args, demo: bool = False) -> int:
     return 0
 
 
+def _cmd_compile(args) -> int:
+    """The pipeline as a Kubeflow Pipelines v2 / Vertex AI job spec (offline: nothing is started)."""
+    from colordisc_tf.uris import absolute
+    from pipelines.kubeflow_v2_runner import compile_kubeflow_v2
+    from pipelines.local_runner import resolved_config, smoke_steps
+
+    overrides = {"pipeline_root": absolute(args.pipeline_root), "beam_args": args.beam_args}
+    if args.data:
+        overrides["data"] = [absolute(d) for d in args.data]
+    if args.serving_root:
+        overrides["serving_root"] = absolute(args.serving_root)
+    if args.processes:
+        overrides["generator"] = {"processes": args.processes}
+    config = resolved_config(args.config, overrides)
+    if args.smoke:
+        config = smoke_steps(config)
+    spec = compile_kubeflow_v2(config, args.image, args.output)
+    tasks = spec["pipelineSpec"]["root"]["dag"]["tasks"]
+    print(f"compile: {len(tasks)} steps, image {args.image}, root {config.pipeline_root} -> {args.output}")
+    print("  submit: Vertex AI: google.cloud.aiplatform.PipelineJob(template_path=..., display_name=...).submit(); "
+          "Kubeflow: kfp.Client(host=...).create_run_from_pipeline_package(...)")
+    return 0
+
+
 def _cmd_import_eccv16(args) -> int:
     from colordisc_tf.config import GeneratorConfig
     from colordisc_tf.models.eccv16_import import import_eccv16
@@ -372,6 +396,24 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--pipeline-root", default=None, help="where artifacts and the MLMD sqlite go")
     run.add_argument("--smoke", action="store_true", help="cut every trainer to a few steps (checks the wiring)")
     run.set_defaults(func=_cmd_run, takes_beam_args=True)
+
+    comp = sub.add_parser(
+        "compile", help="write the pipeline as a Kubeflow Pipelines v2 / Vertex AI Pipelines job spec (JSON)",
+        description="Offline: nothing is listed, uploaded or started. Unrecognised --flags are passed to Apache Beam "
+        "in every Beam step (e.g. --runner=DataflowRunner --project=P --region=R --temp_location=gs://B/tmp). "
+        "Needs kfp: `make kubeflow`. See README 'Scaling out'.")
+    comp.add_argument("--target", choices=("kubeflow-v2",), default="kubeflow-v2",
+                      help="kubeflow-v2: Kubeflow Pipelines v2 and Vertex AI Pipelines (TFX's KubeflowV2DagRunner)")
+    comp.add_argument("--image", required=True, help="the container image every step runs in (build it from Dockerfile)")
+    comp.add_argument("--pipeline-root", required=True, help="where the cluster writes artifacts (gs://BUCKET/root)")
+    comp.add_argument("--data", nargs="+", default=None, help="image folders/files the cluster reads (gs://BUCKET/photos)")
+    comp.add_argument("--serving-root", default=None, help="where the Pushers write SavedModels (gs://BUCKET/serving)")
+    comp.add_argument("--config", default=None, help="pipeline config JSON (default pipelines/configs/demo.json)")
+    comp.add_argument("--processes", type=int, default=None,
+                      help="data-parallel JAX processes per generator training step (generator.processes)")
+    comp.add_argument("--smoke", action="store_true", help="cut every trainer to a few steps (checks the wiring)")
+    comp.add_argument("--output", default="colordisc_pipeline.json", help="the spec file (default colordisc_pipeline.json)")
+    comp.set_defaults(func=_cmd_compile, takes_beam_args=True)
 
     col = sub.add_parser("colorize", help="colorize images with a generator SavedModel, one PNG per input")
     col.add_argument("--model", required=True, help="serving SavedModel (or a dir holding Format-Serving/, serving/ or versions)")

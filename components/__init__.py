@@ -4,7 +4,7 @@ from colordisc_tf.quiet import quiet_tensorflow_io
 
 quiet_tensorflow_io()  # before the component modules import TFX, which imports tensorflow-io
 
-from components.artifact_types import ColorizationReport, ColorPriorArtifact, RealnessScores
+from components.artifact_types import ColorizationReport, ColorPrior, RealnessScores
 from components.before_after_evaluator import BeforeAfterEvaluator
 from components.color_prior_gen import ColorPriorGen
 from components.colorize import Colorize
@@ -17,7 +17,7 @@ from components.realness_colorizer import RealnessColorizer
 from components.realness_evaluator import RealnessEvaluator
 
 __all__ = [
-    "ColorPriorArtifact",
+    "ColorPrior",
     "ColorizationReport",
     "BeforeAfterEvaluator",
     "RealnessScores",

@@ -12,7 +12,7 @@ from colordisc_tf.config import BlessingConfig, from_dict, to_dict
 from colordisc_tf.prior import load_prior
 from colordisc_tf.report import write_html_report
 from colordisc_tf.saving import load_discriminator, load_generator
-from components.artifact_types import ColorizationReport, ColorPriorArtifact, RealnessScores
+from components.artifact_types import ColorizationReport, ColorPrior, RealnessScores
 
 __all__ = ["BeforeAfterEvaluator"]
 
@@ -29,7 +29,7 @@ class BeforeAfterEvaluatorSpec(ComponentSpec):
         "generator": ChannelParameter(type=standard_artifacts.Model),
         "finetuned": ChannelParameter(type=standard_artifacts.Model),
         "discriminator": ChannelParameter(type=standard_artifacts.Model),
-        "color_prior": ChannelParameter(type=ColorPriorArtifact),
+        "color_prior": ChannelParameter(type=ColorPrior),
         "scores": ChannelParameter(type=RealnessScores),
     }
     OUTPUTS = {

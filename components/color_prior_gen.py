@@ -6,7 +6,7 @@ from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionP
 
 from colordisc_tf.prior import run_prior
 from colordisc_tf.records import split_file_pattern
-from components.artifact_types import ColorPriorArtifact
+from components.artifact_types import ColorPrior
 from components.beam_executor import LocalFriendlyBeamExecutor
 
 __all__ = ["ColorPriorGen"]
@@ -19,7 +19,7 @@ class ColorPriorGenSpec(ComponentSpec):
         "sigma": ExecutionParameter(type=float),
     }
     INPUTS = {"examples": ChannelParameter(type=standard_artifacts.Examples)}
-    OUTPUTS = {"color_prior": ChannelParameter(type=ColorPriorArtifact)}
+    OUTPUTS = {"color_prior": ChannelParameter(type=ColorPrior)}
 
 
 class Executor(LocalFriendlyBeamExecutor):
@@ -52,6 +52,6 @@ class ColorPriorGen(base_beam_component.BaseBeamComponent):
                 split=split,
                 lam=float(lam),
                 sigma=float(sigma),
-                color_prior=channel_utils.as_channel([ColorPriorArtifact()]),
+                color_prior=channel_utils.as_channel([ColorPrior()]),
             )
         )

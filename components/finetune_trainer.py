@@ -15,7 +15,7 @@ from colordisc_tf.prior import load_prior
 from colordisc_tf.record_format import split_file_pattern
 from colordisc_tf.records import count_records
 from colordisc_tf.saving import load_discriminator, load_generator, save_generator
-from components.artifact_types import ColorPriorArtifact
+from components.artifact_types import ColorPrior
 from components.trainer_executor import TrainerArgs, TrainerExecutor
 
 __all__ = ["FineTuneTrainer"]
@@ -30,7 +30,7 @@ class FineTuneTrainerSpec(ComponentSpec):
         "ordinary": ChannelParameter(type=standard_artifacts.Examples),  # mixed in against forgetting
         "generator": ChannelParameter(type=standard_artifacts.Model),
         "discriminator": ChannelParameter(type=standard_artifacts.Model),
-        "color_prior": ChannelParameter(type=ColorPriorArtifact),
+        "color_prior": ChannelParameter(type=ColorPrior),
     }
     OUTPUTS = {
         "model": ChannelParameter(type=standard_artifacts.Model),

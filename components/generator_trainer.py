@@ -10,7 +10,7 @@ from colordisc_tf.config import GeneratorConfig, from_dict, to_dict
 from colordisc_tf.prior import load_prior
 from colordisc_tf.saving import save_generator
 from colordisc_tf.train_generator import train_generator, train_generator_data_parallel
-from components.artifact_types import ColorPriorArtifact
+from components.artifact_types import ColorPrior
 from components.trainer_executor import TrainerArgs, TrainerExecutor
 
 __all__ = ["GeneratorTrainer"]
@@ -22,7 +22,7 @@ class GeneratorTrainerSpec(ComponentSpec):
     }
     INPUTS = {
         "examples": ChannelParameter(type=standard_artifacts.Examples),
-        "color_prior": ChannelParameter(type=ColorPriorArtifact),
+        "color_prior": ChannelParameter(type=ColorPrior),
     }
     OUTPUTS = {
         "model": ChannelParameter(type=standard_artifacts.Model),

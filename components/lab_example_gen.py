@@ -60,12 +60,14 @@ class LabExampleGen(base_beam_component.BaseBeamComponent):
     SPEC_CLASS = LabExampleGenSpec
     EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(Executor)
 
-    def __init__(self, input_base, config: PreprocessConfig = PreprocessConfig(), min_photos: dict | None = None):
+    def __init__(self, input_base, config: PreprocessConfig = PreprocessConfig(), min_photos: dict | None = None,
+                 input_fingerprint: str | None = None):
+        """input_fingerprint: the cache key of the inputs; None lists them now (sizes and times)."""
         inputs = [input_base] if isinstance(input_base, str) else [str(p) for p in input_base]
         super().__init__(
             spec=LabExampleGenSpec(
                 input_base=json.dumps(inputs),
-                input_fingerprint=fingerprint_inputs(inputs),
+                input_fingerprint=input_fingerprint or fingerprint_inputs(inputs),
                 config=json.dumps(to_dict(config), sort_keys=True),
                 min_photos=json.dumps(min_photos or {}, sort_keys=True),
                 examples=channel_utils.as_channel([standard_artifacts.Examples()]),

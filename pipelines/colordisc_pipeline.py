@@ -28,6 +28,7 @@ from tfx.orchestration import metadata, pipeline
 from tfx.proto import pusher_pb2
 
 from colordisc_tf.config import PipelineConfig, to_dict
+from colordisc_tf.uris import absolute
 
 __all__ = ["create_pipeline", "data_inputs"]
 
@@ -46,7 +47,7 @@ def data_inputs(config: PipelineConfig) -> list[str]:
 
 def _pusher(trainer, config: PipelineConfig, role: str, blessing=None) -> Pusher:
     """TF Serving layout: <serving_root>/<name>_<role>/<version>/saved_model.pb."""
-    destination = os.path.join(os.path.abspath(config.serving_root), f"{config.name}_{role}")
+    destination = f"{absolute(config.serving_root).rstrip('/')}/{config.name}_{role}"
     return Pusher(
         model=trainer.outputs["model"],
         model_blessing=blessing,
@@ -56,10 +57,15 @@ def _pusher(trainer, config: PipelineConfig, role: str, blessing=None) -> Pusher
     ).with_id("Push" + "".join(part.title() for part in role.split("_")))
 
 
-def create_pipeline(config: PipelineConfig) -> pipeline.Pipeline:
-    root = os.path.abspath(config.pipeline_root)
+def create_pipeline(config: PipelineConfig, input_fingerprint: str | None = None,
+                    local_metadata: bool = True) -> pipeline.Pipeline:
+    """input_fingerprint: LabExampleGen's cache key; None lists the inputs (which a compile for a
+    remote orchestrator cannot do: its data may be on storage only the cluster reads).
+    local_metadata: an ML Metadata sqlite file (LocalDagRunner); Kubeflow/Vertex bring their own."""
+    root = absolute(config.pipeline_root)
     examples_gen = LabExampleGen(input_base=data_inputs(config), config=config.preprocess,
-                                 min_photos={"train": config.min_train_photos, "eval": config.min_eval_photos})
+                                 min_photos={"train": config.min_train_photos, "eval": config.min_eval_photos},
+                                 input_fingerprint=input_fingerprint)
     prior = ColorPriorGen(examples=examples_gen.outputs["examples"], lam=config.prior.lam, sigma=config.prior.sigma)
     generator = GeneratorTrainer(
         examples=examples_gen.outputs["examples"],
@@ -106,7 +112,7 @@ def create_pipeline(config: PipelineConfig) -> pipeline.Pipeline:
         scores=evaluator.outputs["scores"],
         blessing=config.blessing,
         worst=config.worst_cases,
-        report_copy_dir=os.path.abspath(config.report_dir) if config.report_dir else "",
+        report_copy_dir=absolute(config.report_dir) if config.report_dir else "",
     )
     with_realness = RealnessColorizer(
         generator=generator.outputs["model"],
@@ -130,6 +136,6 @@ def create_pipeline(config: PipelineConfig) -> pipeline.Pipeline:
         enable_cache=config.enable_cache,
         metadata_connection_config=metadata.sqlite_metadata_connection_config(
             config.metadata_path or os.path.join(root, "metadata.sqlite")
-        ),
+        ) if local_metadata else None,
         beam_pipeline_args=list(config.beam_args),
     )

@@ -15,6 +15,7 @@ from pipelines.stale_executions import pipeline_root_lock, recover
 from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 
 from colordisc_tf.config import PipelineConfig, load_config
+from colordisc_tf.uris import absolute
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -23,10 +24,10 @@ def resolved_config(path=None, overrides=None):
     path = path or os.environ.get("COLORDISC_CONFIG") or os.path.join(REPO, "pipelines", "configs", "demo.json")
     config = load_config(path, overrides)
     paths = {
-        "pipeline_root": os.path.join(REPO, config.pipeline_root),
-        "serving_root": os.path.join(REPO, config.serving_root),
-        "report_dir": os.path.join(REPO, config.report_dir) if config.report_dir else "",
-        "data": [os.path.join(REPO, d) if "://" not in d else d for d in config.data],
+        "pipeline_root": absolute(config.pipeline_root, REPO),
+        "serving_root": absolute(config.serving_root, REPO),
+        "report_dir": absolute(config.report_dir, REPO) if config.report_dir else "",
+        "data": [absolute(d, REPO) for d in config.data],
     }
     return load_config(path, {**(overrides or {}), **paths})
 

@@ -12,6 +12,7 @@ from ml_metadata.proto import metadata_store_pb2
 from tfx.orchestration import metadata
 from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 
+from components.artifact_types import ColorizationReport, RealnessScores
 from colordisc_tf.config import load_config
 from colordisc_tf.demo_data import write_demo_photos
 from colordisc_tf.record_format import decode_lab_example
@@ -93,12 +94,12 @@ def test_run_report_tells_what_the_run_made(tiny_run):
     shutil.rmtree(config.report_dir)  # a cached run must still leave the run's report there
     lines = {line.split(":", 1)[0]: line.split(":", 1)[1].strip() for line in report_run(config, demo=True)}
     assert os.path.samefile(lines["report"], os.path.join(config.report_dir, "index.html"))
-    with open(os.path.join(_latest(store, "RealnessScores").uri, "report", "metrics.json")) as f:
+    with open(os.path.join(_latest(store, RealnessScores.TYPE_NAME).uri, "report", "metrics.json")) as f:
         discriminator = json.load(f)
     error_ci, auc_ci = discriminator["error_ci"], discriminator["roc_auc_ci"]
     assert f"on {discriminator['images']} held-out photos: error {discriminator['error']:.1%} [{error_ci[0]:.1%}, {error_ci[1]:.1%}], " \
            f"ROC AUC {discriminator['roc_auc']:.3f} [{auc_ci[0]:.3f}, {auc_ci[1]:.3f}]" in lines["discriminator"]
-    with open(os.path.join(_latest(store, "ColorizationReport").uri, "before_after.json")) as f:
+    with open(os.path.join(_latest(store, ColorizationReport.TYPE_NAME).uri, "before_after.json")) as f:
         report = json.load(f)
     failures = report["sets"]["eval_failures"]
     (base_lo, base_hi), (tuned_lo, tuned_hi) = (failures[m]["detection_auc_retrained_ci"] for m in ("base", "finetuned"))
@@ -157,7 +158,7 @@ def test_realness_report_and_failures(tiny_run):
 
     root, *_ = tiny_run
     store = _store(root)
-    scores_uri = _latest(store, "RealnessScores").uri
+    scores_uri = _latest(store, RealnessScores.TYPE_NAME).uri
     rows = read_scores(scores_uri)
     with open(os.path.join(scores_uri, "report", "metrics.json")) as f:
         report = json.load(f)
@@ -265,7 +266,7 @@ def test_before_after_report_and_blessing(tiny_run):
 
     root, config, *_ = tiny_run
     store = _store(root)
-    report_uri = _latest(store, "ColorizationReport").uri
+    report_uri = _latest(store, ColorizationReport.TYPE_NAME).uri
     with open(os.path.join(report_uri, "before_after.json")) as f:
         report = json.load(f)
     for set_name in ("eval_failures", "eval_all"):
