@@ -18,6 +18,7 @@ import time
 
 import numpy as np
 from PIL import Image
+from scaling import beam_runners, print_scaling, trivial_pipeline_s
 
 
 def make_images(folder: str, count: int, seed: int = 0) -> list[str]:
@@ -56,18 +57,6 @@ def plain_loop(paths: list[str], output: str, size: int) -> None:
             writer.write(encode_lab_example(lab, content_id(rgb), path, *rgb.shape[:2]))
 
 
-def _trivial_pipeline_s(beam_args) -> float:
-    """Seconds of a pipeline that does nothing: the runner's fixed start-up."""
-    import apache_beam as beam
-
-    from colordisc_tf.beam_options import pipeline_options
-
-    start = time.perf_counter()
-    with beam.Pipeline(options=pipeline_options(beam_args)) as p:
-        _ = p | beam.Create(list(range(8))) | beam.Reshuffle() | beam.Map(abs)
-    return time.perf_counter() - start
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, nargs="+", default=[400],
@@ -82,19 +71,15 @@ def main() -> None:
     import skimage.color  # noqa: F401  (warm the plain loop's imports)
     import tensorflow  # noqa: F401
 
-    from colordisc_tf.beam_cluster import local_beam_cluster
-    from colordisc_tf.beam_options import default_beam_args
     from colordisc_tf.beam_preprocess import run_preprocess
     from colordisc_tf.config import PreprocessConfig
 
     seconds: dict[tuple[str, int], float] = {}
     startup: dict[str, float] = {}
     with contextlib.ExitStack() as stack:
-        runners = {f"Beam DirectRunner ({os.cpu_count()} workers)": default_beam_args()}
-        if args.portable:
-            runners["Beam portable (job service + 1 SDK worker)"] = stack.enter_context(local_beam_cluster())
+        runners = beam_runners(stack, args.portable)
         for name, beam_args in runners.items():
-            startup[name] = _trivial_pipeline_s(beam_args)
+            startup[name] = trivial_pipeline_s(beam_args)
         for n in args.images:
             with tempfile.TemporaryDirectory() as tmp:
                 os.makedirs(os.path.join(tmp, "in"))
@@ -110,23 +95,7 @@ def main() -> None:
                     assert summary["written_total"] + summary["rejected_total"] == n, summary
 
     print(f"JPEGs ~280-560 px -> {args.size}^2 Lab records; cores: {os.cpu_count()}")
-    print(f"{'path':46s} {'images':>7s} {'seconds':>8s} {'images/s':>9s} {'vs plain':>9s}")
-    paths_timed = list(dict.fromkeys(name for name, _ in seconds))
-    for n in args.images:
-        plain = seconds[(paths_timed[0], n)]
-        for name in paths_timed:
-            s = seconds[(name, n)]
-            print(f"{name:46s} {n:7d} {s:8.1f} {n / s:9.1f} {plain / s:8.2f}x")
-    for name, s in startup.items():
-        print(f"fixed start-up of {name} (a trivial pipeline): {s:.1f} s")
-    if len(args.images) >= 2:
-        small, large = min(args.images), max(args.images)
-        print(f"cost growth from {small} to {large} images (two-point linear fit: fixed + per image):")
-        for name in paths_timed:
-            per_image = (seconds[(name, large)] - seconds[(name, small)]) / (large - small)
-            fixed = seconds[(name, small)] - small * per_image
-            print(f"  {name:46s} fixed {fixed:6.1f} s, {1000 * per_image:6.1f} ms/image "
-                  f"({1 / per_image:5.1f} images/s once started)")
+    print_scaling(seconds, startup, args.images)
 
 
 if __name__ == "__main__":

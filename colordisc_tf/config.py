@@ -230,12 +230,15 @@ class DiscriminatorConfig:
     serving_size: int = 64  # the serving model scores images resized to this
     seed: int = 0
     precision: str = "float32"  # as GeneratorConfig.precision
+    processes: int = 1  # as GeneratorConfig.processes
 
     def __post_init__(self):
         _precision(self)
-        _positive(self, "width", "depth")
+        _positive(self, "width", "depth", "processes")
         _training_steps(self)
-        _require(self.batch_size % 2 == 0, "batch_size", "even (half real, half colorized)", self.batch_size)
+        _require(self.batch_size % (2 * self.processes) == 0, "batch_size",
+                 f"a multiple of 2 x processes ({2 * self.processes}: each process's batch is half real, half colorized)",
+                 self.batch_size)
         _require(self.crop_size >= 2**self.depth, "crop_size", f">= 2**depth ({2**self.depth})", self.crop_size)
         _require(0 <= self.beta_1 < 1, "beta_1", "in [0, 1)", self.beta_1)
         _require(self.eval_batches >= 0, "eval_batches", ">= 0", self.eval_batches)

@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 
-__all__ = ["ProcessGroup", "chief_or_scratch", "current", "launch", "weights_digest"]
+__all__ = ["ProcessGroup", "chief_or_scratch", "current", "launch", "process_result", "weights_digest"]
 
 @dataclasses.dataclass(frozen=True)
 class ProcessGroup:
@@ -104,6 +104,11 @@ def weights_digest(model) -> str:
     for variable in model.weights:
         digest.update(np.asarray(variable).tobytes())
     return digest.hexdigest()
+
+
+def process_result(model, history: dict) -> dict:
+    """What a trainer's process returns to launch: its index, history and weights digest."""
+    return {"process": current().index, "history": history, "weights_digest": weights_digest(model)}
 
 
 def launch(target: str, kwargs: dict, processes: int, log_dir: str, timeout: float | None = None) -> list[dict]:

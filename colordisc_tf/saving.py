@@ -22,7 +22,8 @@ from colordisc_tf.config import ConfigError, DiscriminatorConfig, GeneratorConfi
 from colordisc_tf.models import discriminator, generator
 from colordisc_tf.precision import at_precision
 
-__all__ = ["export_generator_serving", "load_generator", "save_generator", "load_discriminator", "save_discriminator"]
+__all__ = ["export_discriminator_serving", "export_generator_serving", "load_generator", "save_generator",
+           "load_discriminator", "save_discriminator"]
 
 GENERATOR_FILE = "generator.keras"
 DISCRIMINATOR_FILE = "discriminator.keras"
@@ -99,10 +100,16 @@ def export_generator_serving(model: keras.Model, config: GeneratorConfig, model_
 
 
 def save_discriminator(model: keras.Model, config: DiscriminatorConfig, model_dir: str,
-                       serving_dir: str | None = None) -> str:
-    """model_dir/discriminator.keras + config.json + the serving SavedModel. Returns serving_dir."""
+                       serving_dir: str | None = None, export: bool = True) -> str:
+    """model_dir/discriminator.keras + config.json, and (unless export=False, as for
+    save_generator) the serving SavedModel in serving_dir (default model_dir/serving). Returns serving_dir."""
+    model = _save(model, config, model_dir, DISCRIMINATOR_FILE)
+    return export_discriminator_serving(model, config, model_dir, serving_dir) if export else ""
+
+
+def export_discriminator_serving(model: keras.Model, config: DiscriminatorConfig, model_dir: str,
+                                 serving_dir: str | None = None) -> str:
+    """The serving SavedModel of a saved discriminator (TensorFlow)."""
     from colordisc_tf.export import export_discriminator
 
-    model = _save(model, config, model_dir, DISCRIMINATOR_FILE)
-    serving_dir = serving_dir or os.path.join(model_dir, "serving")
-    return export_discriminator(model, serving_dir, config.serving_size)
+    return export_discriminator(model, serving_dir or os.path.join(model_dir, "serving"), config.serving_size)

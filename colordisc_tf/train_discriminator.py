@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from colordisc_tf import metrics
+from colordisc_tf import data_parallel, metrics
 from colordisc_tf.config import DiscriminatorConfig, describe
 from colordisc_tf.fit import fit_for_steps
 from colordisc_tf.losses import PatchBCE
@@ -17,7 +17,7 @@ from colordisc_tf.models.discriminator import build_discriminator, realness
 from colordisc_tf.precision import at_precision
 from colordisc_tf.records import lab_dataset
 
-__all__ = ["PatchBCE", "train_discriminator", "score_lab_batches"]
+__all__ = ["PatchBCE", "train_discriminator", "train_discriminator_data_parallel", "score_lab_batches"]
 
 _log = logging.getLogger(__name__)
 
@@ -26,11 +26,13 @@ def _lab(l_chan, ab):
     return tf.concat([l_chan, ab], axis=-1)
 
 
-def real_colorized_dataset(real_pattern, colorized_pattern, config: DiscriminatorConfig, training: bool):
-    """Batches of (Lab, label): half real, half colorized, same augmentation for both."""
-    half = config.batch_size // 2
+def real_colorized_dataset(real_pattern, colorized_pattern, config: DiscriminatorConfig, training: bool,
+                           batch_size: int | None = None, shard: tuple[int, int] | None = None):
+    """Batches of (Lab, label): half real, half colorized, same augmentation for both.
+    batch_size: this process's share of config.batch_size; shard: as lab_dataset's."""
+    half = (batch_size or config.batch_size) // 2
     kwargs = dict(crop_size=config.crop_size, random_crop=training, random_flip=training and config.random_flip,
-                  shuffle_buffer=512 if training else 0, repeat=training, drop_remainder=True)
+                  shuffle_buffer=512 if training else 0, repeat=training, drop_remainder=True, shard=shard)
     real = lab_dataset(real_pattern, half, seed=config.seed, **kwargs)
     colorized = lab_dataset(colorized_pattern, half, seed=config.seed + 1, **kwargs)
     labels = tf.concat([tf.ones(half), tf.zeros(half)], axis=0)
@@ -72,19 +74,55 @@ def train_discriminator(config: DiscriminatorConfig, real_train: str, colorized_
     """Train per config; returns (model, history). Eval metrics: error at 0.5 and
     ROC AUC on the eval split's real vs colorized photos (seen by neither model)."""
     _log.info("discriminator config:\n%s", describe(config))
-    keras.utils.set_random_seed(config.seed)
+    group = data_parallel.current()
+    keras.utils.set_random_seed(config.seed)  # the same initial weights in every process
     os.makedirs(output_dir, exist_ok=True)
     log_dir = os.path.join(output_dir, "logs")
     model = at_precision(build_discriminator(config.width, config.depth, config.global_pool), config.precision)
     model.compile(keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1), loss=PatchBCE())
     callbacks = []
-    if real_eval and colorized_eval and tf.io.gfile.glob(real_eval):
+    if group.size > 1:
+        _log.info("data-parallel: the eval callback is off (it scores on one process only)")
+    elif real_eval and colorized_eval and tf.io.gfile.glob(real_eval):
         eval_ds = real_colorized_dataset(real_eval, colorized_eval, config, training=False).take(config.eval_batches).cache()
         if any(True for _ in eval_ds):
             callbacks.append(_EvalCallback(eval_ds, log_dir))
         else:
             _log.warning("eval split smaller than half a batch: no discriminator eval metrics")
-    hist = fit_for_steps(model, real_colorized_dataset(real_train, colorized_train, config, training=True), steps=config.steps,
-                         steps_per_epoch=config.steps_per_epoch, output_dir=output_dir, backup_dir=backup_dir,
-                         callbacks=callbacks)
+    train_ds = real_colorized_dataset(real_train, colorized_train, config, training=True,
+                                      batch_size=group.local_batch(config.batch_size, "discriminator.batch_size"),
+                                      shard=group.shard())
+    hist = fit_for_steps(model, train_ds, steps=config.steps, steps_per_epoch=config.steps_per_epoch,
+                         output_dir=output_dir, backup_dir=backup_dir, callbacks=callbacks)
     return model, hist
+
+
+def train_and_save(config: dict, real_train: str, colorized_train: str, output_dir: str, model_dir: str,
+                   backup_dir: str | None = None) -> dict:
+    """One data-parallel process (data_parallel.launch): trains; the chief saves the Keras
+    model and its config (the SavedModel export is left to the TensorFlow caller)."""
+    from colordisc_tf.config import from_dict
+    from colordisc_tf.saving import save_discriminator
+
+    config = from_dict(DiscriminatorConfig, config)
+    model, history = train_discriminator(config, real_train, colorized_train, None, None, output_dir, backup_dir)
+    with data_parallel.chief_or_scratch(model_dir) as folder:  # saving is collective: every process saves
+        save_discriminator(model, config, folder, export=False)
+    return data_parallel.process_result(model, history)
+
+
+def train_discriminator_data_parallel(config: DiscriminatorConfig, real_train: str, colorized_train: str,
+                                      output_dir: str, model_dir: str, serving_dir: str | None = None,
+                                      backup_dir: str | None = None) -> dict:
+    """train_discriminator in config.processes JAX processes on this host (no eval callback),
+    then the chief's model exported for serving from this process. Returns the history."""
+    from colordisc_tf.config import to_dict
+    from colordisc_tf.saving import export_discriminator_serving, load_discriminator
+
+    results = data_parallel.launch(
+        "colordisc_tf.train_discriminator:train_and_save",
+        {"config": to_dict(config), "real_train": real_train, "colorized_train": colorized_train,
+         "output_dir": output_dir, "model_dir": model_dir, "backup_dir": backup_dir},
+        config.processes, log_dir=os.path.join(output_dir, "processes"))
+    export_discriminator_serving(load_discriminator(model_dir)[0], config, model_dir, serving_dir)
+    return results[0]["history"]

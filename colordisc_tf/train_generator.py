@@ -100,10 +100,9 @@ def train_and_save(config: dict, train_pattern: str, eval_pattern: str | None, o
         config, train_pattern, eval_pattern, output_dir,
         prior=None if prior is None else prior.prior, weights=None if prior is None else prior.weights,
         backup_dir=backup_dir)
-    group = data_parallel.current()
     with data_parallel.chief_or_scratch(model_dir) as folder:  # saving is collective: every process saves
         save_generator(model, config, folder, export=False)
-    return {"process": group.index, "history": history, "weights_digest": data_parallel.weights_digest(model)}
+    return data_parallel.process_result(model, history)
 
 
 def train_generator_data_parallel(config: GeneratorConfig, train_pattern: str, eval_pattern: str | None,

@@ -9,7 +9,7 @@ from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionP
 from colordisc_tf.config import DiscriminatorConfig, from_dict, to_dict
 from colordisc_tf.record_format import split_file_pattern
 from colordisc_tf.saving import save_discriminator
-from colordisc_tf.train_discriminator import train_discriminator
+from colordisc_tf.train_discriminator import train_discriminator, train_discriminator_data_parallel
 from components.trainer_executor import TrainerArgs, TrainerExecutor
 
 __all__ = ["DiscriminatorTrainer"]
@@ -34,6 +34,10 @@ class Executor(TrainerExecutor):
 
     def train(self, args: TrainerArgs, config: DiscriminatorConfig) -> dict:
         colorized = args.input_uris["colorized"]
+        if config.processes > 1:  # JAX processes train; this one exports their model
+            return train_discriminator_data_parallel(
+                config, args.train_files, split_file_pattern(colorized, "train"), args.model_run_dir,
+                args.model_dir, args.serving_model_dir, backup_dir=args.backup_dir)
         model, history = train_discriminator(
             config, real_train=args.train_files, colorized_train=split_file_pattern(colorized, "train"),
             real_eval=args.eval_files, colorized_eval=split_file_pattern(colorized, "eval"),

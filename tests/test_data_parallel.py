@@ -111,3 +111,74 @@ def test_a_killed_data_parallel_run_resumes_from_the_chiefs_backup(tiny_data, tm
     history = train_generator_data_parallel(config, *args, backup_dir=backup)
     assert history["steps"] == config.steps
     assert len(history["loss"]) == 3 - done  # only the epochs left, in every process
+
+
+DISCRIMINATOR = dict(width=8, depth=2, crop_size=32, batch_size=8, steps=6, steps_per_epoch=1, eval_batches=0,
+                     serving_size=32, processes=2)
+
+# As REFERENCE, for the discriminator: each global batch is process 0's local batch (half real,
+# half colorized) followed by process 1's.
+DISCRIMINATOR_REFERENCE = textwrap.dedent("""
+    import json, sys
+    import tensorflow as tf
+    import colordisc_tf.train_discriminator as trainer
+    from colordisc_tf.config import DiscriminatorConfig, from_dict
+    from colordisc_tf.saving import save_discriminator
+
+    pairs = trainer.real_colorized_dataset
+
+    def both_shards(real, colorized, config, training, batch_size=None, shard=None):
+        halves = [pairs(real, colorized, config, training, config.batch_size // 2, (2, i)) for i in range(2)]
+        return tf.data.Dataset.zip(tuple(halves)).map(
+            lambda a, b: (tf.concat([a[0], b[0]], 0), tf.concat([a[1], b[1]], 0)))
+
+    trainer.real_colorized_dataset = both_shards
+    config = from_dict(DiscriminatorConfig, json.loads(sys.argv[1]))
+    model, history = trainer.train_discriminator(config, sys.argv[2], sys.argv[3], None, None, sys.argv[4])
+    save_discriminator(model, config, sys.argv[5], export=False)
+    print(json.dumps(history))
+""")
+
+
+@pytest.mark.slow  # ~3 min on 2 cores
+def test_two_discriminator_processes_train_like_one_fed_the_same_global_batches(tiny_data, tmp_path):
+    """The discriminator trainer, as the generator's above: the same weights in both processes, the
+    losses of one process fed the same global batches, a SavedModel that scores."""
+    import tensorflow as tf
+
+    from colordisc_tf.config import DiscriminatorConfig
+    from colordisc_tf.saving import load_discriminator
+    from colordisc_tf.train_discriminator import train_discriminator_data_parallel
+
+    config = DiscriminatorConfig(**DISCRIMINATOR)
+    real, colorized = tiny_data["train"], tiny_data["eval"]  # two different sets of photos stand in
+    history = train_discriminator_data_parallel(config, real, colorized, str(tmp_path / "run"),
+                                                str(tmp_path / "model"), str(tmp_path / "serving"))
+    results = [json.load(open(tmp_path / "run" / "processes" / f"process_{i}.json")) for i in range(2)]
+    assert results[0]["weights_digest"] == results[1]["weights_digest"]
+    assert history["steps"] == config.steps and len(history["loss"]) == config.steps
+
+    env = dict(os.environ, KERAS_BACKEND="jax")
+    ran = subprocess.run([sys.executable, "-c", DISCRIMINATOR_REFERENCE, json.dumps(dict(DISCRIMINATOR, processes=1)),
+                          real, colorized, str(tmp_path / "ref_run"), str(tmp_path / "ref_model")],
+                         capture_output=True, text=True, env=env, timeout=600)
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    reference = json.loads(ran.stdout.strip().splitlines()[-1])
+    np.testing.assert_allclose(history["loss"][0], reference["loss"][0], rtol=1e-5)
+    np.testing.assert_allclose(history["loss"], reference["loss"], rtol=1e-3)
+    assert len(load_discriminator(str(tmp_path / "model"))[0].weights) == len(
+        load_discriminator(str(tmp_path / "ref_model"))[0].weights)
+
+    assert (tmp_path / "run" / "history.json").exists()
+    serve = tf.saved_model.load(str(tmp_path / "serving")).signatures["serving_default"]
+    png = tf.io.encode_png(tf.zeros([20, 30, 3], tf.uint8))
+    outputs = serve(images=tf.reshape(png, [1]))
+    assert all(np.all(np.isfinite(v.numpy())) for v in outputs.values())
+
+
+def test_a_discriminator_batch_must_split_into_real_and_colorized_halves_per_process():
+    from colordisc_tf.config import DiscriminatorConfig
+
+    with pytest.raises(ValueError, match="batch_size: must be a multiple of 2 x processes"):
+        DiscriminatorConfig(batch_size=6, processes=2)
+    DiscriminatorConfig(batch_size=8, processes=2)
