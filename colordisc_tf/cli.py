@@ -162,6 +162,8 @@ def _cmd_run(args, demo: bool = False) -> int:
 
 def _cmd_compile(args) -> int:
     """The pipeline as a Kubeflow Pipelines v2 / Vertex AI job spec (offline: nothing is started)."""
+    import dataclasses
+
     from colordisc_tf.uris import absolute
     from pipelines.kubeflow_v2_runner import compile_kubeflow_v2
     from pipelines.local_runner import resolved_config, smoke_steps
@@ -171,9 +173,11 @@ def _cmd_compile(args) -> int:
         overrides["data"] = [absolute(d) for d in args.data]
     if args.serving_root:
         overrides["serving_root"] = absolute(args.serving_root)
-    if args.processes:
-        overrides["generator"] = {"processes": args.processes}
     config = resolved_config(args.config, overrides)
+    if args.processes:  # each section's other keys stay the config's (overrides replace whole sections)
+        config = dataclasses.replace(config, **{
+            trainer: dataclasses.replace(getattr(config, trainer), processes=args.processes)
+            for trainer in ("generator", "discriminator", "finetune")})
     if args.smoke:
         config = smoke_steps(config)
     spec = compile_kubeflow_v2(config, args.image, args.output)
@@ -410,7 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--serving-root", default=None, help="where the Pushers write SavedModels (gs://BUCKET/serving)")
     comp.add_argument("--config", default=None, help="pipeline config JSON (default pipelines/configs/demo.json)")
     comp.add_argument("--processes", type=int, default=None,
-                      help="data-parallel JAX processes per generator training step (generator.processes)")
+                      help="data-parallel JAX processes in each trainer's step (generator/discriminator/finetune.processes)")
     comp.add_argument("--smoke", action="store_true", help="cut every trainer to a few steps (checks the wiring)")
     comp.add_argument("--output", default="colordisc_pipeline.json", help="the spec file (default colordisc_pipeline.json)")
     comp.set_defaults(func=_cmd_compile, takes_beam_args=True)

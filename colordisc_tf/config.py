@@ -67,8 +67,8 @@ def _check_type(name: str, value, annotation):
 
 MULTI_WORKER_MIRRORED = (
     "multi_worker_mirrored is not supported: Keras 3's fit fails under tf.distribute.MultiWorkerMirroredStrategy "
-    "(keras-team/keras#20585, open; broken since TF 2.16). Use 'mirrored' for several GPUs on one host; "
-    "training across hosts goes through Keras' JAX distribution API (README 'Scaling out').")
+    "(keras-team/keras#20585, open; broken since TF 2.16). Use 'mirrored' for several GPUs on one host, or "
+    "'processes: N' for data-parallel JAX processes (Keras' distribution API; README 'Scaling out').")
 
 # Keys of configs written before 2026-11-28, when "critic" became "discriminator" everywhere.
 RENAMED_KEYS = {
@@ -266,12 +266,18 @@ class FineTuneConfig:
     seed: int = 0
     strategy: str = "default"  # TensorFlow backend: "default" or "mirrored" (all local GPUs)
     precision: str = "float32"  # as GeneratorConfig.precision: both players compute in it
+    processes: int = 1  # as GeneratorConfig.processes (JAX; strategy stays "default")
 
     def __post_init__(self):
         _precision(self)
         if self.strategy == "multi_worker_mirrored":
             raise ConfigError(f"strategy: {MULTI_WORKER_MIRRORED}")
         _require(self.strategy in ("default", "mirrored"), "strategy", "default or mirrored", self.strategy)
+        _positive(self, "processes")
+        _require(self.processes == 1 or self.strategy == "default", "strategy",
+                 "'default' when processes > 1 (mirrored is TensorFlow's; processes train on JAX)", self.strategy)
+        _require(self.batch_size % self.processes == 0, "batch_size", f"a multiple of processes ({self.processes})",
+                 self.batch_size)
         _training_steps(self)
         _require(self.discriminator_learning_rate >= 0, "discriminator_learning_rate",
                  ">= 0 (0 keeps the discriminator fixed)", self.discriminator_learning_rate)

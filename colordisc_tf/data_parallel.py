@@ -29,7 +29,8 @@ import sys
 import tempfile
 import time
 
-__all__ = ["ProcessGroup", "chief_or_scratch", "current", "launch", "process_result", "weights_digest"]
+__all__ = ["ProcessGroup", "chief_or_scratch", "current", "launch", "launch_trainer", "process_result",
+           "weights_digest"]
 
 @dataclasses.dataclass(frozen=True)
 class ProcessGroup:
@@ -156,6 +157,12 @@ def launch(target: str, kwargs: dict, processes: int, log_dir: str, timeout: flo
     if len(digests) > 1:
         raise RuntimeError(f"the {processes} processes ended with different weights: {sorted(digests)}")
     return results
+
+
+def launch_trainer(target: str, kwargs: dict, processes: int, output_dir: str) -> dict:
+    """launch() for a trainer whose processes return process_result(): logs under
+    output_dir/processes; returns the chief's history."""
+    return launch(target, kwargs, processes, log_dir=os.path.join(output_dir, "processes"))[0]["history"]
 
 
 def _tail(log_dir: str, index: int, lines: int = 30) -> str:

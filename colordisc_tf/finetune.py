@@ -29,6 +29,7 @@ import logging
 import keras
 from keras import layers, ops
 
+from colordisc_tf import data_parallel
 from colordisc_tf import ops as cops
 from colordisc_tf.config import FineTuneConfig, describe
 from colordisc_tf.constants import ANNEAL_T
@@ -44,6 +45,7 @@ __all__ = [
     "compile_adversarial",
     "distribution_scope",
     "finetune_generator",
+    "finetune_generator_data_parallel",
 ]
 
 _log = logging.getLogger(__name__)
@@ -204,13 +206,16 @@ def compile_adversarial(model: keras.Model, config: FineTuneConfig, class_weight
     return model
 
 
-def finetune_dataset(failure_pattern: str, ordinary_pattern: str | None, config: FineTuneConfig):
-    """adversarial_batch()es: failures, mixed with ordinary examples."""
+def finetune_dataset(failure_pattern: str, ordinary_pattern: str | None, config: FineTuneConfig,
+                     batch_size: int | None = None, shard: tuple[int, int] | None = None):
+    """adversarial_batch()es: failures, mixed with ordinary examples. batch_size: this
+    process's share of config.batch_size; shard: as lab_dataset's."""
     import tensorflow as tf
 
     from colordisc_tf.records import lab_dataset
 
-    kwargs = dict(crop_size=config.crop_size, random_crop=True, random_flip=True, shuffle_buffer=256, repeat=True)
+    kwargs = dict(crop_size=config.crop_size, random_crop=True, random_flip=True, shuffle_buffer=256, repeat=True,
+                  shard=shard)
     failures = lab_dataset(failure_pattern, 1, seed=config.seed, **kwargs).unbatch()
     ds = failures
     if ordinary_pattern and config.mix_ordinary > 0:
@@ -218,7 +223,7 @@ def finetune_dataset(failure_pattern: str, ordinary_pattern: str | None, config:
         ds = tf.data.Dataset.sample_from_datasets(
             [failures, ordinary], [1 - config.mix_ordinary, config.mix_ordinary], seed=config.seed)
     train_discriminator = config.discriminator_learning_rate > 0
-    return ds.batch(config.batch_size, drop_remainder=True).map(
+    return ds.batch(batch_size or config.batch_size, drop_remainder=True).map(
         lambda l_chan, ab: adversarial_batch(l_chan, ab, train_discriminator)).prefetch(2)
 
 
@@ -237,4 +242,50 @@ def finetune_generator(config: FineTuneConfig, generator, discriminator, dataset
     for original, trained in zip((generator, discriminator), players):
         if trained is not original:  # trained in another precision: the caller's models get the weights
             original.set_weights(trained.get_weights())
+    return history
+
+
+def train_and_save(config: dict, failure_pattern: str, ordinary_pattern: str | None, generator_dir: str,
+                   discriminator_dir: str, prior_dir: str, output_dir: str, model_dir: str,
+                   backup_dir: str | None = None) -> dict:
+    """One data-parallel process (data_parallel.launch): loads both players (their variables
+    replicated over the processes), fine-tunes on this process's shard; the chief saves the
+    generator (the SavedModel export is left to the TensorFlow caller)."""
+    from colordisc_tf.config import from_dict
+    from colordisc_tf.prior import load_prior
+    from colordisc_tf.saving import load_discriminator, load_generator, save_generator
+
+    config = from_dict(FineTuneConfig, config)
+    group = data_parallel.current()
+    # Loading creates each variable from its initializer before the saved values replace it, and
+    # creating a replicated variable checks that every process gave the same value.
+    keras.utils.set_random_seed(config.seed)
+    generator, generator_config = load_generator(generator_dir)
+    dataset = finetune_dataset(failure_pattern, ordinary_pattern, config, shard=group.shard(),
+                               batch_size=group.local_batch(config.batch_size, "finetune.batch_size"))
+    history = finetune_generator(config, generator, load_discriminator(discriminator_dir)[0], dataset, output_dir,
+                                 class_weights=load_prior(prior_dir).weights, backup_dir=backup_dir,
+                                 temperature=generator_config.temperature)
+    with data_parallel.chief_or_scratch(model_dir) as folder:  # saving is collective: every process saves
+        save_generator(generator, generator_config, folder, export=False)
+    return data_parallel.process_result(generator, history)
+
+
+def finetune_generator_data_parallel(config: FineTuneConfig, failure_pattern: str, ordinary_pattern: str | None,
+                                     generator_dir: str, discriminator_dir: str, prior_dir: str, output_dir: str,
+                                     model_dir: str, serving_dir: str | None = None,
+                                     backup_dir: str | None = None) -> dict:
+    """Fine-tuning in config.processes JAX processes on this host, then the chief's generator
+    exported for serving from this process. Returns the history."""
+    from colordisc_tf.config import to_dict
+    from colordisc_tf.saving import export_generator_serving, load_generator
+
+    history = data_parallel.launch_trainer(
+        "colordisc_tf.finetune:train_and_save",
+        {"config": to_dict(config), "failure_pattern": failure_pattern, "ordinary_pattern": ordinary_pattern,
+         "generator_dir": generator_dir, "discriminator_dir": discriminator_dir, "prior_dir": prior_dir,
+         "output_dir": output_dir, "model_dir": model_dir, "backup_dir": backup_dir},
+        config.processes, output_dir)
+    generator, generator_config = load_generator(model_dir)
+    export_generator_serving(generator, generator_config, model_dir, serving_dir)
     return history

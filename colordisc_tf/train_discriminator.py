@@ -119,10 +119,10 @@ def train_discriminator_data_parallel(config: DiscriminatorConfig, real_train: s
     from colordisc_tf.config import to_dict
     from colordisc_tf.saving import export_discriminator_serving, load_discriminator
 
-    results = data_parallel.launch(
+    history = data_parallel.launch_trainer(
         "colordisc_tf.train_discriminator:train_and_save",
         {"config": to_dict(config), "real_train": real_train, "colorized_train": colorized_train,
          "output_dir": output_dir, "model_dir": model_dir, "backup_dir": backup_dir},
-        config.processes, log_dir=os.path.join(output_dir, "processes"))
+        config.processes, output_dir)
     export_discriminator_serving(load_discriminator(model_dir)[0], config, model_dir, serving_dir)
-    return results[0]["history"]
+    return history

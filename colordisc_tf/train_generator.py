@@ -112,10 +112,10 @@ def train_generator_data_parallel(config: GeneratorConfig, train_pattern: str, e
     model saved with its serving SavedModel from this process. Returns the history."""
     from colordisc_tf.config import to_dict
 
-    results = data_parallel.launch(
+    history = data_parallel.launch_trainer(
         "colordisc_tf.train_generator:train_and_save",
         {"config": to_dict(config), "train_pattern": train_pattern, "eval_pattern": eval_pattern,
          "output_dir": output_dir, "model_dir": model_dir, "prior_dir": prior_dir, "backup_dir": backup_dir},
-        config.processes, log_dir=os.path.join(output_dir, "processes"))
+        config.processes, output_dir)
     export_generator_serving(load_generator(model_dir)[0], config, model_dir, serving_dir)
-    return results[0]["history"]
+    return history

@@ -10,7 +10,12 @@ from tfx.types import channel_utils, standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
 from colordisc_tf.config import FineTuneConfig, from_dict, to_dict
-from colordisc_tf.finetune import distribution_scope, finetune_dataset, finetune_generator
+from colordisc_tf.finetune import (
+    distribution_scope,
+    finetune_dataset,
+    finetune_generator,
+    finetune_generator_data_parallel,
+)
 from colordisc_tf.prior import load_prior
 from colordisc_tf.record_format import split_file_pattern
 from colordisc_tf.records import count_records
@@ -48,8 +53,14 @@ class Executor(TrainerExecutor):
                             "unchanged")
             save_generator(*load_generator(base_dir), args.model_dir, args.serving_model_dir)
             return {"finetuned": 0}
-        prior = load_prior(args.input_uris["color_prior"])
         ordinary = split_file_pattern(args.input_uris["ordinary"], "train")
+        if config.processes > 1:  # JAX processes fine-tune; this one exports their generator
+            history = finetune_generator_data_parallel(
+                config, args.train_files, ordinary, base_dir, args.input_uris["discriminator"],
+                args.input_uris["color_prior"], args.model_run_dir, args.model_dir, args.serving_model_dir,
+                backup_dir=args.backup_dir)
+            return self._with_history_copy(args, history)
+        prior = load_prior(args.input_uris["color_prior"])
         with distribution_scope(config.strategy):
             generator, generator_config = load_generator(base_dir)  # variables created under the strategy
             history = finetune_generator(
@@ -58,6 +69,10 @@ class Executor(TrainerExecutor):
                 class_weights=prior.weights, backup_dir=args.backup_dir, temperature=generator_config.temperature,
             )
         save_generator(generator, generator_config, args.model_dir, args.serving_model_dir)
+        return self._with_history_copy(args, history)
+
+    @staticmethod
+    def _with_history_copy(args: TrainerArgs, history: dict) -> dict:
         shutil.copy(os.path.join(args.model_run_dir, "history.json"),
                     os.path.join(args.model_dir, "finetune_history.json"))
         return {"finetuned": 1, **history}

@@ -182,3 +182,74 @@ def test_a_discriminator_batch_must_split_into_real_and_colorized_halves_per_pro
     with pytest.raises(ValueError, match="batch_size: must be a multiple of 2 x processes"):
         DiscriminatorConfig(batch_size=6, processes=2)
     DiscriminatorConfig(batch_size=8, processes=2)
+
+
+FINETUNE = dict(steps=4, steps_per_epoch=1, batch_size=8, crop_size=32, discriminator_learning_rate=4e-4,
+                mix_ordinary=0.5, processes=2)
+
+# As REFERENCE, for the fine-tuning (both players learning: TTUR's two optimizers).
+FINETUNE_REFERENCE = textwrap.dedent("""
+    import json, sys
+    import tensorflow as tf
+    import colordisc_tf.finetune as finetune
+
+    batches = finetune.finetune_dataset
+
+    def both_shards(failures, ordinary, config, batch_size=None, shard=None):
+        halves = [batches(failures, ordinary, config, config.batch_size // 2, (2, i)) for i in range(2)]
+        return tf.data.Dataset.zip(tuple(halves)).map(
+            lambda a, b: tf.nest.map_structure(lambda x, y: tf.concat([x, y], 0), a, b))
+
+    finetune.finetune_dataset = both_shards
+    print(json.dumps(finetune.train_and_save(**json.loads(sys.argv[1]))["history"]))
+""")
+
+
+@pytest.mark.slow  # ~3 min on 2 cores
+def test_two_finetune_processes_train_like_one_fed_the_same_global_batches(tiny_data, tmp_path):
+    """The adversarial fine-tuning with a learning discriminator, as the trainers above: the same
+    generator weights in both processes, the losses of one process fed the same global batches,
+    and the fine-tuned generator's SavedModel serves."""
+    import tensorflow as tf
+
+    from colordisc_tf.config import DiscriminatorConfig, FineTuneConfig
+    from colordisc_tf.finetune import finetune_generator_data_parallel
+    from colordisc_tf.models import build_discriminator, build_generator
+    from colordisc_tf.saving import save_discriminator, save_generator
+
+    save_generator(build_generator(CONFIG.width), CONFIG, str(tmp_path / "generator"), export=False)
+    save_discriminator(build_discriminator(8, depth=2), DiscriminatorConfig(width=8, depth=2, serving_size=32),
+                       str(tmp_path / "discriminator"), export=False)
+    config = FineTuneConfig(**FINETUNE)
+    inputs = dict(failure_pattern=tiny_data["train"], ordinary_pattern=tiny_data["eval"],
+                  generator_dir=str(tmp_path / "generator"), discriminator_dir=str(tmp_path / "discriminator"),
+                  prior_dir=os.path.join(os.path.dirname(tiny_data["examples"]), "prior"))
+    history = finetune_generator_data_parallel(config, **inputs, output_dir=str(tmp_path / "run"),
+                                               model_dir=str(tmp_path / "model"), serving_dir=str(tmp_path / "serving"))
+    results = [json.load(open(tmp_path / "run" / "processes" / f"process_{i}.json")) for i in range(2)]
+    assert results[0]["weights_digest"] == results[1]["weights_digest"]
+    assert history["steps"] == config.steps and len(history["loss"]) == config.steps
+
+    env = dict(os.environ, KERAS_BACKEND="jax")
+    kwargs = dict(inputs, config=dict(to_dict(config), processes=1), output_dir=str(tmp_path / "ref_run"),
+                  model_dir=str(tmp_path / "ref_model"))
+    ran = subprocess.run([sys.executable, "-c", FINETUNE_REFERENCE, json.dumps(kwargs)],
+                         capture_output=True, text=True, env=env, timeout=600)
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    reference = json.loads(ran.stdout.strip().splitlines()[-1])
+    for key in ("loss", "adv_loss", "discriminator_real_loss"):
+        np.testing.assert_allclose(history[key][0], reference[key][0], rtol=1e-5, err_msg=key)
+        np.testing.assert_allclose(history[key], reference[key], rtol=1e-3, err_msg=key)
+
+    serve = tf.saved_model.load(str(tmp_path / "serving")).signatures["serving_default"]
+    png = tf.io.encode_png(tf.zeros([20, 30, 3], tf.uint8))
+    assert tf.io.decode_png(serve(images=tf.reshape(png, [1]))["colorized"].numpy()[0]).shape == (20, 30, 3)
+
+
+def test_finetune_processes_need_a_batch_that_splits_and_the_default_strategy():
+    from colordisc_tf.config import FineTuneConfig
+
+    with pytest.raises(ValueError, match="batch_size: must be a multiple of processes"):
+        FineTuneConfig(batch_size=9, processes=2)
+    with pytest.raises(ValueError, match="strategy: must be 'default' when processes > 1"):
+        FineTuneConfig(strategy="mirrored", processes=2)

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from colordisc_tf.cli import main
+from colordisc_tf.config import to_dict
 from pipelines.colordisc_pipeline import create_pipeline
 from pipelines.local_runner import resolved_config
 
@@ -64,7 +65,11 @@ def _parameter(spec, task, name):
 def test_the_spec_carries_the_remote_data_outputs_and_the_training_distribution(spec):
     assert json.loads(_parameter(spec, "LabExampleGen", "input_base")) == ["gs://colordisc-test/photos"]
     assert _parameter(spec, "LabExampleGen", "input_fingerprint").startswith("compiled ")
-    assert json.loads(_parameter(spec, "GeneratorTrainer", "custom_config"))["processes"] == 2
+    demo = resolved_config()
+    for trainer, section in (("GeneratorTrainer", demo.generator), ("DiscriminatorTrainer", demo.discriminator),
+                             ("FineTuneTrainer", demo.finetune)):
+        config = json.loads(_parameter(spec, trainer, "custom_config"))
+        assert config == dict(to_dict(section), processes=2), trainer  # the rest of the section as configured
     assert "gs://colordisc-test/serving/colordisc_generator" in _parameter(spec, "PushGenerator", "push_destination")
     assert _parameter(spec, "BeforeAfterEvaluator", "report_copy_dir") == ""  # a local copy means nothing there
     types = json.dumps(spec["pipelineSpec"]["components"])
