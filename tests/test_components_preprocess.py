@@ -12,7 +12,7 @@ from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 from colordisc_tf.config import PreprocessConfig
 from colordisc_tf.demo_data import write_demo_photos
 from colordisc_tf.prior import load_prior
-from components import ColorPriorGen, LabExampleGen
+from components import ColorPrior, ColorPriorGen, LabExampleGen
 
 BEAM_ARGS = ["--direct_running_mode=in_memory", "--direct_num_workers=1", "--job_name=colordisc-component-test"]
 
@@ -60,7 +60,7 @@ def test_components_run_and_second_run_is_cached(tmp_path):
     assert summary["beam_options"]["job_name"] == "colordisc-component-test"
     assert sorted(os.listdir(examples_uri)) == ["Split-eval", "Split-train", "rejects.jsonl", "summary.json"]
 
-    prior = load_prior(_latest_uri(tmp_path, "ColorPrior"))
+    prior = load_prior(_latest_uri(tmp_path, ColorPrior.TYPE_NAME))
     assert prior.counts.sum() == summary["written"]["train"] * 32 * 32
     assert abs(float(np.sum(prior.prior * prior.weights)) - 1) < 1e-5
 
