@@ -253,3 +253,37 @@ def test_finetune_processes_need_a_batch_that_splits_and_the_default_strategy():
         FineTuneConfig(batch_size=9, processes=2)
     with pytest.raises(ValueError, match="strategy: must be 'default' when processes > 1"):
         FineTuneConfig(strategy="mirrored", processes=2)
+
+
+@pytest.mark.slow  # ~1.5 min on 2 cores
+def test_the_documented_multi_host_command_trains(tiny_data, tmp_path):
+    """README 'Scaling out': on each host, `python -m colordisc_tf.data_parallel TARGET KWARGS result.json`
+    with COLORDISC_COORDINATOR / _NUM_PROCESSES / _PROCESS_ID set. Two such "hosts" here, each started by
+    hand in its own folder (not through launch): the same weights, the chief's model on the shared path."""
+    from colordisc_tf import data_parallel
+    from colordisc_tf.beam_cluster import free_port
+    from colordisc_tf.config import DiscriminatorConfig
+    from colordisc_tf.saving import load_discriminator
+
+    kwargs = {"config": DISCRIMINATOR, "real_train": tiny_data["train"], "colorized_train": tiny_data["eval"],
+              "output_dir": str(tmp_path / "shared" / "run"), "model_dir": str(tmp_path / "shared" / "model")}
+    coordinator = f"127.0.0.1:{free_port()}"
+    hosts = []
+    for index in range(2):
+        folder = tmp_path / f"host{index}"
+        folder.mkdir()
+        env = dict(os.environ, KERAS_BACKEND="jax", COLORDISC_COORDINATOR=coordinator, COLORDISC_NUM_PROCESSES="2",
+                   COLORDISC_PROCESS_ID=str(index))
+        hosts.append(subprocess.Popen(
+            [sys.executable, "-m", "colordisc_tf.data_parallel", "colordisc_tf.train_discriminator:train_and_save",
+             json.dumps(kwargs), str(folder / "result.json")],
+            cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+    for host in hosts:
+        output, _ = host.communicate(timeout=600)
+        assert host.returncode == 0, output[-3000:]
+    results = [json.loads((tmp_path / f"host{i}" / "result.json").read_text()) for i in range(2)]
+    assert [r["process"] for r in results] == [0, 1]
+    assert results[0]["weights_digest"] == results[1]["weights_digest"]
+    model, config = load_discriminator(kwargs["model_dir"])
+    assert config == DiscriminatorConfig(**DISCRIMINATOR)
+    assert data_parallel.weights_digest(model) == results[0]["weights_digest"]
