@@ -168,6 +168,12 @@ def _cmd_compile(args) -> int:
     from pipelines.kubeflow_v2_runner import compile_kubeflow_v2
     from pipelines.local_runner import resolved_config, smoke_steps
 
+    try:
+        import kfp.pipeline_spec  # noqa: F401  (what TFX's KubeflowV2DagRunner imports)
+    except ImportError:
+        raise UserError("compile --target kubeflow-v2 needs kfp: run `make kubeflow` "
+                        "(pip install --no-deps -r requirements-kubeflow.txt)") from None
+
     overrides = {"pipeline_root": absolute(args.pipeline_root), "beam_args": args.beam_args}
     if args.data:
         overrides["data"] = [absolute(d) for d in args.data]

@@ -5,8 +5,8 @@
         --data gs://BUCKET/photos --pipeline-root gs://BUCKET/root --serving-root gs://BUCKET/serving \\
         --output colordisc.json [--runner=DataflowRunner --project=... (Beam flags)]
 
-or, through the tfx CLI (the same environment variables as the flags: COLORDISC_IMAGE, COLORDISC_CONFIG):
-    tfx pipeline compile --engine vertex --pipeline_path pipelines/kubeflow_v2_runner.py
+(`tfx pipeline compile --engine vertex` would also need google-cloud-aiplatform, which its Vertex
+handler imports; it is not in the lock, and `colordisc compile` does not need it.)
 
 Every step runs `python -m tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_executor` in
 the image (the repository's Dockerfile builds one from the lock). Needs `kfp`
@@ -55,10 +55,3 @@ def compile_kubeflow_v2(config: PipelineConfig, image: str, output: str) -> dict
     )
     return runner.run(pipeline, write_out=True)
 
-
-# `tfx pipeline compile --engine vertex` runs this file.
-if __name__ == "__main__":
-    from pipelines.local_runner import resolved_config
-
-    compile_kubeflow_v2(resolved_config(), os.environ["COLORDISC_IMAGE"],
-                        os.environ.get("COLORDISC_SPEC", "colordisc_pipeline.json"))

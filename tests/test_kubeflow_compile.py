@@ -140,3 +140,13 @@ def test_the_first_steps_run_in_kubeflows_container_entrypoint(tmp_path):
     _run_step(spec, "ColorPriorGen", tmp_path / "root", produced)
     prior = load_prior(str(tmp_path / "root" / "ColorPriorGen" / "color_prior"))
     assert abs(prior.prior.sum() - 1) < 1e-6
+
+
+def test_compile_without_kfp_says_how_to_install_it(tmp_path, capsys, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "kfp.pipeline_spec", None)  # an import of it now fails
+    code = main(["compile", "--image", IMAGE, "--pipeline-root", "gs://colordisc-test/root",
+                 "--data", "gs://colordisc-test/photos", "--output", str(tmp_path / "x.json")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "make kubeflow" in err[0]
