@@ -30,6 +30,7 @@ from colordisc_tf.beam_options import default_beam_args, pipeline_options
 from colordisc_tf.config import PreprocessConfig
 from colordisc_tf.image_io import REASONS
 from colordisc_tf.record_format import shard_prefix
+from colordisc_tf.uris import absolute, is_remote
 
 __all__ = [
     "SPLITS",
@@ -51,9 +52,7 @@ def expand_inputs(inputs) -> list[str]:
     the portable runner's do). Raises if an input matches nothing."""
     paths = set()
     for item in [inputs] if isinstance(inputs, str) else inputs:
-        item = os.fspath(item)
-        if "://" not in item:
-            item = os.path.abspath(item)
+        item = absolute(os.fspath(item))
         if os.path.isdir(item):
             for root, _, files in os.walk(item):
                 paths.update(os.path.join(root, f) for f in files)
@@ -251,7 +250,7 @@ def output_folder(output_dir: str, overwrite: bool = False):
     """Yields the folder to write into: output_dir itself when it is remote (gs://...: no
     atomic rename there; it must be empty), else a staging folder beside it, renamed to
     output_dir once the body succeeds."""
-    if "://" in output_dir:
+    if is_remote(output_dir):
         if FileSystems.match([output_dir.rstrip("/") + "/*"])[0].metadata_list and not overwrite:
             raise FileExistsError(f"output {output_dir} is not empty (pass --overwrite to replace it)")
         yield output_dir

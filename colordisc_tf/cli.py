@@ -135,11 +135,13 @@ def _cmd_run(args, demo: bool = False) -> int:
     from pipelines.local_runner import resolved_config, run_locally, smoke_steps
     from pipelines.progress import component_progress
     from pipelines.run_summary import report_run
+    from colordisc_tf.uris import absolute
+
     overrides = {}
     if args.data:
-        overrides["data"] = [os.path.abspath(d) for d in args.data]
+        overrides["data"] = [absolute(d) for d in args.data]
     if args.pipeline_root:
-        overrides["pipeline_root"] = os.path.abspath(args.pipeline_root)
+        overrides["pipeline_root"] = absolute(args.pipeline_root)
     if args.beam_args:
         overrides["beam_args"] = args.beam_args
     config = resolved_config(args.config, overrides)

@@ -32,6 +32,7 @@ import time
 __all__ = ["ProcessGroup", "chief_or_scratch", "current", "launch", "launch_trainer", "process_result",
            "weights_digest"]
 
+
 @dataclasses.dataclass(frozen=True)
 class ProcessGroup:
     size: int = 1
