@@ -26,11 +26,12 @@ $(STAMP): requirements.lock setup.py pyproject.toml Makefile
 	$(PY) -m pip install --quiet --no-deps -r requirements.lock
 	@touch $@
 
-# The editable install follows the checkout: redone when the venv has no `colordisc` script
-# or its package resolves to another checkout. The check runs from / so that it cannot
+# The editable install follows the checkout: redone when the venv has no `colordisc` script, the
+# script names another entry point, or its package resolves to another checkout. The check runs from / so that it cannot
 # import the source folder of the working directory instead of the installed package.
 editable: $(STAMP)
 	@cd / && test -x $(abspath $(VENV))/bin/colordisc \
+	  && grep -q "from pipelines.cli import" $(abspath $(VENV))/bin/colordisc \
 	  && $(abspath $(PY)) -c "import sys, pathlib, colordisc_tf as p; sys.exit(pathlib.Path(p.__file__).resolve().parents[1] != pathlib.Path('$(CURDIR)').resolve())" 2>/dev/null \
 	  || { cd $(CURDIR) && $(PY) -m pip install --quiet --no-deps --no-build-isolation -e . ; }
 

@@ -21,5 +21,5 @@ setup(
         "pillow",
         "tqdm",
     ],
-    entry_points={"console_scripts": ["colordisc=colordisc_tf.cli:main"]},
+    entry_points={"console_scripts": ["colordisc=pipelines.cli:main"]},
 )

@@ -34,9 +34,9 @@ def main():
     parser.add_argument("--steps", type=int, default=200)
     args = parser.parse_args()
 
-    from colordisc_tf.before_after import score_generator, train_fresh_discriminators
-    from colordisc_tf.record_format import split_file_pattern
-    from colordisc_tf.saving import load_discriminator, load_generator
+    from colordisc_tf.evaluate.before_after import score_generator, train_fresh_discriminators
+    from colordisc_tf.data.record_format import split_file_pattern
+    from colordisc_tf.serve.saving import load_discriminator, load_generator
 
     root = args.pipeline_root
     examples = _latest(root, "LabExampleGen", "examples")
@@ -49,11 +49,11 @@ def main():
     for name, path in generators.items():
         generator, generator_config = load_generator(path)
         with tempfile.TemporaryDirectory() as work:
-            fresh = train_fresh_discriminators(discriminator_config, generator, examples, args.steps, work, args.seeds,
-                                        generator_config)
+            fresh = train_fresh_discriminators(discriminator_config, generator, generator_config.decoding, examples,
+                                               args.steps, work, args.seeds)
         discriminators = {"fixed": fixed, **{f"fresh_{i}": discriminator for i, discriminator in enumerate(fresh)}}
         for set_name, pattern in sets.items():  # one pass of the generator per set, every discriminator on it
-            scores, _ = score_generator(generator, pattern, discriminators, temperature=generator_config.temperature)
+            scores, _ = score_generator(generator, pattern, discriminators, generator_config.decoding)
             aucs = np.array([scores[f"detection_auc_fresh_{i}"] for i in range(len(fresh))])
             print(f"{name} {set_name}: detection AUC per fresh discriminator {np.round(aucs, 3).tolist()}, "
                   f"fixed {scores['detection_auc_fixed']:.3f}", flush=True)

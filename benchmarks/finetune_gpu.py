@@ -25,7 +25,7 @@ import time
 def pack(args):
     import numpy as np
 
-    from colordisc_tf.records import lab_dataset, split_file_pattern
+    from colordisc_tf.data.records import lab_dataset, split_file_pattern
 
     l_chan, ab = next(iter(lab_dataset(split_file_pattern(args.examples, "train"), args.count,
                                        crop_size=args.crop)))
@@ -38,17 +38,17 @@ def one_platform(args):
     import keras
     import numpy as np
 
-    from colordisc_tf.config import FineTuneConfig
-    from colordisc_tf.finetune import adversarial_batch, build_adversarial, compile_adversarial
+    from colordisc_tf.config import Decoding, FineTuneConfig
+    from colordisc_tf.train.finetune import adversarial_batch, build_adversarial, compile_adversarial
     from colordisc_tf.models import build_discriminator, build_generator
 
     data = np.load(args.data)
     l_chan, ab = data["L"], data["ab"]
     batch = args.batch
     config = FineTuneConfig(batch_size=batch, crop_size=l_chan.shape[1], discriminator_learning_rate=args.discriminator_lr)
-    model = build_adversarial(build_generator(args.width), build_discriminator(args.d_width),
+    model = build_adversarial(build_generator(args.width), build_discriminator(args.d_width), Decoding(),
                               train_discriminator=args.discriminator_lr > 0)
-    model = compile_adversarial(model, config)
+    model = compile_adversarial(model, config, Decoding())
     idx = np.arange(batch) % len(l_chan)
     x, y = adversarial_batch(l_chan[idx], ab[idx], args.discriminator_lr > 0)
     for _ in range(3):  # compile + warm-up

@@ -50,7 +50,7 @@ def load_photos(folder: str, eval_percent: int):
     """{split: (L (N, S, S, 1), ab (N, S, S, 2), names)}; split by a hash of the photo name."""
     from PIL import Image
 
-    from colordisc_tf.color_numpy import srgb8_to_lab
+    from colordisc_tf.color.srgb8 import srgb8_to_lab
 
     paths = sorted(glob.glob(os.path.join(folder, "*.jpg")) + glob.glob(os.path.join(folder, "*.png")))
     if not paths:
@@ -181,9 +181,9 @@ def train_discriminator(config, real, colorized, seconds, seed):
     """A PatchGAN discriminator on random crops: half real Lab, half colorized Lab of the same photos."""
     import keras
 
-    from colordisc_tf.losses import PatchBCE
+    from colordisc_tf.train.losses import PatchBCE
     from colordisc_tf.models import build_discriminator
-    from colordisc_tf.precision import at_precision
+    from colordisc_tf.models.precision import at_precision
 
     keras.utils.set_random_seed(seed)
     discriminator = at_precision(build_discriminator(config.width, config.depth, config.global_pool), config.precision)
@@ -268,12 +268,13 @@ def main(argv=None):
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
     import keras
 
-    from colordisc_tf import bins, metrics
-    from colordisc_tf.config import load_config
-    from colordisc_tf.finetune import adversarial_batch, build_adversarial, compile_adversarial
-    from colordisc_tf.losses import RebalancedCrossEntropy
+    from colordisc_tf import metrics
+    from colordisc_tf.color import bins, rebalance
+    from colordisc_tf.config import Decoding, load_config
+    from colordisc_tf.train.finetune import adversarial_batch, build_adversarial, compile_adversarial
+    from colordisc_tf.train.losses import RebalancedCrossEntropy
     from colordisc_tf.models import build_generator
-    from colordisc_tf.precision import at_precision
+    from colordisc_tf.models.precision import at_precision
 
     config = load_config(args.config)
     gen_cfg = dataclasses.replace(config.generator, precision=args.precision, learning_rate=args.generator_lr)
@@ -308,7 +309,7 @@ def main(argv=None):
     photos = {s: sorted({photo_of(n) for n in data[s][2]}) for s in data}
     counts = bins.count_bins(np.clip(np.round(ab_tr), -128, 127).astype(np.int8))
     prior = counts / counts.sum()
-    weights = bins.rebalance_weights(prior, config.prior.lam, config.prior.sigma)
+    weights = rebalance.rebalance_weights(prior, config.prior.lam, config.prior.sigma)
     phase("data", train_tiles=len(l_tr), eval_tiles=len(l_ev), train_photos=len(photos["train"]),
           eval_photos=len(photos["eval"]), tile=int(l_tr.shape[1]), bins_seen=int(np.count_nonzero(counts)))
     report["eval_photos"] = photos["eval"]
@@ -355,7 +356,8 @@ def main(argv=None):
     discriminator_weights = [w.copy() for w in discriminator.get_weights()]
     keras.utils.set_random_seed(ft_cfg.seed)
     ttur = ft_cfg.discriminator_learning_rate > 0
-    model = compile_adversarial(build_adversarial(generator, discriminator, T, train_discriminator=ttur), ft_cfg, weights)
+    model = compile_adversarial(build_adversarial(generator, discriminator, Decoding(T), train_discriminator=ttur), ft_cfg,
+                                Decoding(T), weights)
     import jax.numpy as jnp
 
     ft_crops = DeviceCrops(real_tr, ft_cfg.crop_size, ft_cfg.seed)

@@ -8,7 +8,7 @@ sizes, same layer table (tests/reference/eccv16_torch.py), same data on the devi
              state), PyTorch a plain loop (channels-last, cuDNN autotuning on).
   infer      forward + annealed-mean decode (T=0.38) + bilinear upsampling, at `--size`²,
              batch `--infer-batch`, only ab copied to the host; Keras through
-             colordisc_tf.ops.decode_ab, the decode the SavedModels use.
+             colordisc_tf.color.keras_ops.decode_ab, the decode the SavedModels use.
 
 Each in float32 (TF32 matrix units on both) and bf16 (Keras `mixed_bfloat16`, PyTorch
 autocast). Prints img/s, Keras / PyTorch at the same precision, and the fraction of the
@@ -58,7 +58,7 @@ def _seconds(run, steps):
 
 def keras_generator(width: float, precision: str, variant: str = "as_is", size: int | None = None):
     from colordisc_tf.models import build_generator
-    from colordisc_tf.precision import at_precision
+    from colordisc_tf.models.precision import at_precision
 
     if variant == "as_is":
         return at_precision(build_generator(width), precision)
@@ -76,9 +76,9 @@ def _variant_generator(width, variant, size):
     import keras
     from keras import layers
 
-    from colordisc_tf.bins import NUM_BINS
+    from colordisc_tf.color.bins import NUM_BINS
     from colordisc_tf.models.generator import ECCV16_BLOCKS, _channels
-    from colordisc_tf.precision import Float32
+    from colordisc_tf.models.precision import Float32
 
     l_in = keras.Input((size, size, 1))
     x = layers.Rescaling(0.01, offset=-0.5)(l_in)
@@ -145,12 +145,13 @@ def keras_infer_fn(model, size, temperature: float = T):
     """A jitted colorizer: L batch on the device -> ab on the host; logits never leave the device."""
     import jax
 
-    from colordisc_tf.ops import decode_ab
+    from colordisc_tf.color.decoding import Decoding
+    from colordisc_tf.color.keras_ops import decode_ab
 
     @jax.jit
     def colorize(trainable, non_trainable, l_batch):
         logits, _ = model.stateless_call(trainable, non_trainable, l_batch, training=False)
-        return decode_ab(logits, (size, size), temperature)
+        return decode_ab(logits, (size, size), Decoding(temperature))
 
     trainable = [v.value for v in model.trainable_variables]
     non_trainable = [v.value for v in model.non_trainable_variables]
@@ -196,7 +197,7 @@ def torch_rates(width, crop, batch, size, infer_batch, steps, bf16: bool):
     import torch.nn.functional as F
     from reference.eccv16_torch import eccv16_torch
 
-    from colordisc_tf.bins import AB_BINS
+    from colordisc_tf.color.bins import AB_BINS
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
     torch.backends.cudnn.benchmark = True
@@ -277,7 +278,7 @@ def main(argv=None):
     import jax.numpy as jnp
     import keras
 
-    from colordisc_tf.losses import RebalancedCrossEntropy
+    from colordisc_tf.train.losses import RebalancedCrossEntropy
 
     results = {"device": str(jax.devices()[0]), "keras": keras.__version__, "jax": jax.__version__,
                "backend": keras.backend.backend(), "args": vars(args), "rows": []}

@@ -38,10 +38,11 @@ def decode_split(generator, discriminator, pattern: str, output_file: str, tempe
     Returns (L, ab_true, ab_pred, chosen temperatures)."""
     import tensorflow as tf
 
-    from colordisc_tf.guided_decode import guided_decode
-    from colordisc_tf.ops import decode_ab
-    from colordisc_tf.record_format import replace_ab
-    from colordisc_tf.records import parse_lab_example
+    from colordisc_tf.serve.guided_decode import guided_decode
+    from colordisc_tf.color.decoding import Decoding
+    from colordisc_tf.color.keras_ops import decode_ab
+    from colordisc_tf.data.record_format import replace_ab
+    from colordisc_tf.data.records import parse_lab_example
 
     raw = tf.data.TFRecordDataset(sorted(tf.io.gfile.glob(pattern)), compression_type="GZIP")
     ls, trues, preds, temps = [], [], [], []
@@ -51,9 +52,9 @@ def decode_split(generator, discriminator, pattern: str, output_file: str, tempe
             l_chan = rec["l"].numpy()
             logits = generator(l_chan, training=False)
             if guided:
-                ab, chosen, _ = guided_decode(logits, l_chan, discriminator)
+                ab, chosen, _ = guided_decode(logits, l_chan, discriminator, Decoding(temperature))
             else:
-                ab, chosen = decode_ab(logits, l_chan.shape[1:3], temperature), np.full(len(l_chan), temperature)
+                ab, chosen = decode_ab(logits, l_chan.shape[1:3], Decoding(temperature)), np.full(len(l_chan), temperature)
             ab = np.asarray(ab)
             for record, ab_one in zip(serialized.numpy(), ab):
                 writer.write(replace_ab(record, ab_one))
@@ -72,12 +73,13 @@ def main(argv=None):
     parser.add_argument("--json", help="write the table here too")
     args = parser.parse_args(argv)
 
-    from colordisc_tf import inference, metrics
+    from colordisc_tf import metrics
+    from colordisc_tf.serve import inference
     from colordisc_tf.models.discriminator import realness
-    from colordisc_tf.prior import load_prior
-    from colordisc_tf.record_format import single_shard_path, split_file_pattern
-    from colordisc_tf.saving import load_discriminator, load_generator
-    from colordisc_tf.train_discriminator import train_discriminator
+    from colordisc_tf.data.prior import load_prior
+    from colordisc_tf.data.record_format import single_shard_path, split_file_pattern
+    from colordisc_tf.serve.saving import load_discriminator, load_generator
+    from colordisc_tf.train.discriminator import train_discriminator
 
     root = args.pipeline_root
     generator, gen_config = load_generator(newest(root, "GeneratorTrainer", "model"))

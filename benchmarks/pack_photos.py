@@ -48,7 +48,7 @@ def main():
         name = os.path.splitext(os.path.basename(path))[0]
         if name not in SKIP:
             photos[name.replace("__", "_")] = (Image.open(path), 512)
-    from colordisc_tf.demo_data import DEMO_PHOTO_NAMES, load_demo_photos
+    from colordisc_tf.data.demo_photos import DEMO_PHOTO_NAMES, load_demo_photos
 
     for name, array in load_demo_photos(DEMO_PHOTO_NAMES).items():
         photos[f"demo-{name}"] = (Image.fromarray(np.asarray(array)), 256)

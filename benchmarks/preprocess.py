@@ -22,7 +22,7 @@ from scaling import beam_runners, print_scaling, trivial_pipeline_s
 
 
 def make_images(folder: str, count: int, seed: int = 0) -> list[str]:
-    from colordisc_tf.demo_data import load_demo_photos
+    from colordisc_tf.data.demo_photos import load_demo_photos
 
     rng = np.random.default_rng(seed)
     photos = list(load_demo_photos().values())
@@ -45,8 +45,8 @@ def plain_loop(paths: list[str], output: str, size: int) -> None:
     import tensorflow as tf
     from skimage.color import rgb2lab
 
-    from colordisc_tf.image_io import content_id, resize_and_center_crop
-    from colordisc_tf.record_format import encode_lab_example
+    from colordisc_tf.data.image_io import content_id, resize_and_center_crop
+    from colordisc_tf.data.record_format import encode_lab_example
 
     os.makedirs(output, exist_ok=True)
     options = tf.io.TFRecordOptions(compression_type="GZIP")
@@ -71,7 +71,7 @@ def main() -> None:
     import skimage.color  # noqa: F401  (warm the plain loop's imports)
     import tensorflow  # noqa: F401
 
-    from colordisc_tf.beam_preprocess import run_preprocess
+    from colordisc_tf.data.preprocess import run_preprocess
     from colordisc_tf.config import PreprocessConfig
 
     seconds: dict[tuple[str, int], float] = {}

@@ -1,4 +1,4 @@
-"""Images/s of the realness scoring pass (colordisc_tf.realness.run_scoring: pair real and
+"""Images/s of the realness scoring pass (colordisc_tf.evaluate.scoring.run_scoring: pair real and
 colorized records by id, score both with the discriminator, colourfulness and AuC per image) on
 Beam vs a plain single-process loop over the same scoring code.
 
@@ -25,8 +25,8 @@ def write_records(examples_dir: str, count: int, size: int, seed: int = 0) -> No
     import tensorflow as tf
 
     from colordisc_tf.color import rgb_to_lab
-    from colordisc_tf.demo_data import load_demo_photos
-    from colordisc_tf.record_format import encode_lab_example, single_shard_path
+    from colordisc_tf.data.demo_photos import load_demo_photos
+    from colordisc_tf.data.record_format import encode_lab_example, single_shard_path
 
     rng = np.random.default_rng(seed)
     photos = list(load_demo_photos().values())
@@ -44,8 +44,8 @@ def plain_loop(model_dir: str, examples_dir: str, batch_size: int) -> int:
     """The Beam pass's scoring code (_ScoreBatch) over the records in one process, no Beam."""
     import tensorflow as tf
 
-    from colordisc_tf.realness import _ScoreBatch
-    from colordisc_tf.record_format import decode_lab_example, split_file_pattern
+    from colordisc_tf.evaluate.scoring import _ScoreBatch
+    from colordisc_tf.data.record_format import decode_lab_example, split_file_pattern
 
     scorer = _ScoreBatch(model_dir, "train")
     scorer.setup()
@@ -65,8 +65,8 @@ def main() -> None:
 
     from colordisc_tf.config import DiscriminatorConfig
     from colordisc_tf.models import build_discriminator
-    from colordisc_tf.realness import read_scores, run_scoring
-    from colordisc_tf.saving import save_discriminator
+    from colordisc_tf.evaluate.scoring import read_scores, run_scoring
+    from colordisc_tf.serve.saving import save_discriminator
 
     seconds: dict[tuple[str, int], float] = {}
     startup: dict[str, float] = {}

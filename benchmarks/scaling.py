@@ -11,8 +11,8 @@ def beam_runners(stack, portable: bool) -> dict:
     service + worker pool (colordisc beam-cluster) that `stack` (an ExitStack) stops."""
     import os
 
-    from colordisc_tf.beam_cluster import local_beam_cluster
-    from colordisc_tf.beam_options import default_beam_args
+    from colordisc_tf.infra.beam_cluster import local_beam_cluster
+    from colordisc_tf.infra.beam_options import default_beam_args
 
     runners = {f"Beam DirectRunner ({os.cpu_count()} workers)": default_beam_args()}
     if portable:
@@ -24,7 +24,7 @@ def trivial_pipeline_s(beam_args) -> float:
     """Seconds of a pipeline that does nothing: the runner's fixed start-up."""
     import apache_beam as beam
 
-    from colordisc_tf.beam_options import pipeline_options
+    from colordisc_tf.infra.beam_options import pipeline_options
 
     start = time.perf_counter()
     with beam.Pipeline(options=pipeline_options(beam_args)) as p:

@@ -5,7 +5,7 @@ larger than the records) are rejected when the config is loaded, with the offend
 named (`finetune.steps: must be >= 1, got -50`). `from_dict` / `to_dict` are the one
 (de)serialiser: the pipeline hands each component its section as a dict, and every
 trained model keeps the config it was trained with beside it (config.json), so the
-settings a consumer needs travel with the model (see colordisc_tf.saving).
+settings a consumer needs travel with the model (see colordisc_tf.serve.saving).
 """
 
 from __future__ import annotations
@@ -14,13 +14,16 @@ import dataclasses
 import json
 import typing
 
-from colordisc_tf.constants import ANNEAL_T, DEFAULT_MAX_PIXELS, PRECISIONS
+from colordisc_tf.color.decoding import HEADS, Decoding
+from colordisc_tf.constants import DEFAULT_MAX_PIXELS, PRECISIONS
 
 __all__ = [
     "ConfigError",
+    "Decoding",
     "from_dict",
     "to_dict",
     "describe",
+    "failure_selection",
     "load_config",
     "PreprocessConfig",
     "PriorConfig",
@@ -91,7 +94,7 @@ def from_dict(cls, data: dict | None, prefix: str = ""):
     unknown = sorted(set(data) - fields)
     renamed = [f"{prefix}{k} is now {prefix}{RENAMED_KEYS[k]}" for k in unknown if RENAMED_KEYS.get(k) in fields]
     if renamed:
-        raise ConfigError(f"renamed config key(s): {'; '.join(renamed)} (one name per concept: issue 11)")
+        raise ConfigError(f"renamed config key(s): {'; '.join(renamed)}")
     if unknown:
         raise ConfigError(f"unknown config key(s) {[prefix + k for k in unknown]}; known: {sorted(fields)}")
     values = {k: _check_type(prefix + k, v, hints[k]) for k, v in data.items()}
@@ -125,6 +128,17 @@ def _precision(config) -> None:
     _require(config.precision in PRECISIONS, "precision", " or ".join(PRECISIONS), config.precision)
 
 
+def failure_selection(quantile: float | None, threshold: float | None) -> dict:
+    """The failure-case rule's one check (the pipeline config, FailureFilter and
+    select_failures all call it): the lowest `quantile` of realness, in (0, 1], or every
+    colorization below an absolute `threshold`; exactly one of them."""
+    if (quantile is None) == (threshold is None):
+        raise ConfigError("give exactly one of quantile and threshold")
+    if quantile is not None and not 0 < quantile <= 1:
+        raise ConfigError(f"quantile must be in (0, 1], got {quantile}")
+    return {"quantile": quantile, "threshold": threshold}
+
+
 def to_dict(config) -> dict:
     return dataclasses.asdict(config)
 
@@ -135,7 +149,7 @@ def describe(config) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class PreprocessConfig:
-    """Image files -> Lab records (colordisc_tf.beam_preprocess)."""
+    """Image files -> Lab records (colordisc_tf.data.preprocess)."""
 
     size: int = 256  # records are size x size crops
     eval_percent: int = 10  # share of images (by content hash) in the eval split
@@ -170,10 +184,10 @@ class PriorConfig:
 @dataclasses.dataclass(frozen=True)
 class GeneratorConfig:
     """How the colorizer is built, trained and decoded. Defaults: a CPU-sized demo.
-    Saved beside every trained generator: its consumers decode with its temperature."""
+    Saved beside every trained generator: its consumers decode with its `decoding`."""
 
     width: float = 0.125  # channel multiplier; 1.0 is the published 32.2 M-parameter model
-    head: str = "classification"  # or "l2", the regression baseline
+    head: str = Decoding.head  # or "l2", the regression baseline (part of `decoding`)
     crop_size: int = 64  # training crops (multiple of 8); the reference trained on 176
     batch_size: int = 16
     steps: int = 300  # total optimizer steps (0 with `init`: use the initial model as is)
@@ -182,7 +196,7 @@ class GeneratorConfig:
     lr_decay: bool = True  # cosine decay to 10 % over `steps`
     k: int = 5  # soft-encoding neighbours (the released code used 10)
     sigma: float = 5.0  # soft-encoding Gaussian, ab units
-    temperature: float = ANNEAL_T  # annealed mean: training eval, serving, colorizing, fine-tuning, evaluation
+    temperature: float = Decoding.temperature  # of the annealed mean (part of `decoding`)
     random_flip: bool = True
     eval_batches: int = 4  # eval AuC / loss on this many eval batches each epoch
     image_every: int = 1  # image grid to TensorBoard every N epochs (0: never)
@@ -192,7 +206,7 @@ class GeneratorConfig:
     init: str | None = None  # a generator SavedModel / .keras file to start from (e.g. imported ECCV16)
     jit_compile: bool = False
     precision: str = "float32"  # or "mixed_bfloat16" (GPUs, bf16 CPUs) or "auto"; saved models stay float32
-    processes: int = 1  # > 1: data-parallel JAX processes on this host (colordisc_tf.data_parallel)
+    processes: int = 1  # > 1: data-parallel JAX processes on this host (colordisc_tf.train.data_parallel)
 
     def __post_init__(self):
         _precision(self)
@@ -200,7 +214,7 @@ class GeneratorConfig:
         _positive(self, "processes")
         _require(self.batch_size % self.processes == 0, "batch_size", f"a multiple of processes ({self.processes})",
                  self.batch_size)
-        _require(self.head in ("classification", "l2"), "head", "'classification' or 'l2'", self.head)
+        _require(self.head in HEADS, "head", " or ".join(map(repr, HEADS)), self.head)
         _require(self.crop_size >= 8 and self.crop_size % 8 == 0, "crop_size", "a multiple of 8", self.crop_size)
         _training_steps(self, min_steps=0 if self.init else 1)
         _require(1 <= self.k <= 313, "k", "in [1, 313]", self.k)
@@ -210,6 +224,11 @@ class GeneratorConfig:
         _require(self.image_every >= 0, "image_every", ">= 0", self.image_every)
         _require(self.serving_size >= 8, "serving_size", ">= 8", self.serving_size)
         _positive(self, "max_serving_pixels")
+
+    @property
+    def decoding(self) -> Decoding:
+        """The one decoding value every consumer of this generator takes whole."""
+        return Decoding(self.temperature, self.head)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -249,7 +268,7 @@ class DiscriminatorConfig:
 @dataclasses.dataclass(frozen=True)
 class FineTuneConfig:
     """Adversarial fine-tuning of the generator on its failure cases. It decodes with the
-    base generator's own temperature (GeneratorConfig.temperature, saved with it)."""
+    base generator's own decoding (GeneratorConfig.decoding, saved with it)."""
 
     steps: int = 200
     steps_per_epoch: int = 50
@@ -290,7 +309,7 @@ class FineTuneConfig:
 
 @dataclasses.dataclass(frozen=True)
 class BlessingConfig:
-    """When BeforeAfterEvaluator blesses the fine-tuned generator (colordisc_tf.before_after.bless)."""
+    """When BeforeAfterEvaluator blesses the fine-tuned generator (colordisc_tf.evaluate.before_after.bless)."""
 
     min_fool_rate_gain: float = 0.0  # fine-tuned fool rate on eval failures must exceed base by more than this
     max_auc_drop: float = 1.0  # and raw AuC on the whole eval split may drop at most this many points
@@ -346,10 +365,10 @@ class PipelineConfig:
         _require(self.demo_tile >= 8, "demo_tile", ">= 8", self.demo_tile)
         _positive(self, "colorize_batch_size", "min_train_photos", "min_eval_photos")
         _require(self.worst_cases >= 0, "worst_cases", ">= 0", self.worst_cases)
-        if (self.failure_quantile is None) == (self.failure_threshold is None):
-            raise ConfigError("failure_quantile / failure_threshold: set exactly one of them")
-        if self.failure_quantile is not None:
-            _require(0 < self.failure_quantile < 1, "failure_quantile", "in (0, 1)", self.failure_quantile)
+        try:
+            failure_selection(self.failure_quantile, self.failure_threshold)
+        except ConfigError as e:
+            raise ConfigError(f"failure_quantile / failure_threshold: {e}") from None
         # Records are preprocess.size squared (the demo's: demo_tile): every crop must fit in one.
         record = min(self.preprocess.size, self.demo_tile) if not self.data else self.preprocess.size
         for section in ("generator", "discriminator", "finetune"):

@@ -11,5 +11,5 @@ AB_NORM = 110.0
 ANNEAL_T = 0.38
 DEFAULT_MAX_PIXELS = 40_000_000  # larger images are rejected (preprocess, colorize, serving)
 
-#: Training precisions (colordisc_tf.precision); "auto" is mixed_bfloat16 on bf16 hardware.
+#: Training precisions (colordisc_tf.models.precision); "auto" is mixed_bfloat16 on bf16 hardware.
 PRECISIONS = ("float32", "mixed_bfloat16", "auto")

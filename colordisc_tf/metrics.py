@@ -65,7 +65,7 @@ def auc_raw_accuracy(ab_pred, ab_true, max_threshold: int = 150, weights=None) -
 
 def auc_rebalanced(ab_pred, ab_true, prior, max_threshold: int = 150) -> float:
     """AuC with each pixel weighted by 1 / prior of its true ab's nearest bin."""
-    from colordisc_tf.bins import nearest_bin
+    from colordisc_tf.color.bins import nearest_bin
 
     prior = np.asarray(prior, dtype=np.float64)
     true_bins = nearest_bin(np.asarray(ab_true, dtype=np.float32))

@@ -1,6 +1,6 @@
 """TFX components: thin adapters that read artifacts, call colordisc_tf, write artifacts."""
 
-from colordisc_tf.quiet import quiet_tensorflow_io
+from colordisc_tf.infra.quiet import quiet_tensorflow_io
 
 quiet_tensorflow_io()  # before the component modules import TFX, which imports tensorflow-io
 

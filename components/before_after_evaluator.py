@@ -7,11 +7,11 @@ from tfx.dsl.components.base import base_component, base_executor, executor_spec
 from tfx.types import artifact_utils, channel_utils, standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
-from colordisc_tf.before_after import compare_generators
+from colordisc_tf.evaluate.before_after import compare_generators
 from colordisc_tf.config import BlessingConfig, from_dict, to_dict
-from colordisc_tf.prior import load_prior
-from colordisc_tf.report import write_html_report
-from colordisc_tf.saving import load_discriminator, load_generator
+from colordisc_tf.data.prior import load_prior
+from colordisc_tf.evaluate.report import write_html_report
+from colordisc_tf.serve.saving import load_discriminator, load_generator
 from components.artifact_types import ColorizationReport, ColorPrior, RealnessScores
 
 __all__ = ["BeforeAfterEvaluator"]

@@ -4,8 +4,8 @@ from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.types import artifact_utils, channel_utils, standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
-from colordisc_tf.prior import run_prior
-from colordisc_tf.records import split_file_pattern
+from colordisc_tf.data.prior import run_prior
+from colordisc_tf.data.records import split_file_pattern
 from components.artifact_types import ColorPrior
 from components.beam_executor import LocalFriendlyBeamExecutor
 

@@ -4,8 +4,8 @@ from tfx.dsl.components.base import base_component, base_executor, executor_spec
 from tfx.types import artifact_utils, channel_utils, standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
-from colordisc_tf.bulk_colorize import colorize_examples
-from colordisc_tf.saving import load_generator
+from colordisc_tf.serve.bulk_colorize import colorize_examples
+from colordisc_tf.serve.saving import load_generator
 
 __all__ = ["Colorize"]
 
@@ -27,9 +27,8 @@ class Executor(base_executor.BaseExecutor):
         out = artifact_utils.get_single_instance(output_dict["colorized"])
         generator, config = load_generator(model_uri)
         splits = artifact_utils.decode_split_names(examples.split_names)
-        counts = colorize_examples(generator, examples.uri, out.uri, splits,
-                                   batch_size=exec_properties["batch_size"], temperature=config.temperature,
-                                   head=config.head)
+        counts = colorize_examples(generator, examples.uri, out.uri, config.decoding, splits,
+                                   batch_size=exec_properties["batch_size"])
         out.split_names = artifact_utils.encode_split_names(splits)
         for split, n in counts.items():
             out.set_int_custom_property(f"colorized_{split}", n)

@@ -4,29 +4,23 @@ import json
 
 from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types import channel_utils, standard_artifacts
-from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
+from tfx.types.component_spec import ChannelParameter, ComponentSpec
 
 from colordisc_tf.config import DiscriminatorConfig, from_dict, to_dict
-from colordisc_tf.record_format import split_file_pattern
-from colordisc_tf.saving import save_discriminator
-from colordisc_tf.train_discriminator import train_discriminator, train_discriminator_data_parallel
-from components.trainer_executor import TrainerArgs, TrainerExecutor
+from colordisc_tf.data.record_format import split_file_pattern
+from colordisc_tf.train import discriminator
+from components.trainer_executor import TRAINER_OUTPUTS, TRAINER_PARAMETERS, TrainerArgs, TrainerExecutor
 
 __all__ = ["DiscriminatorTrainer"]
 
 
 class DiscriminatorTrainerSpec(ComponentSpec):
-    PARAMETERS = {
-        "custom_config": ExecutionParameter(type=str),
-    }
+    PARAMETERS = TRAINER_PARAMETERS
     INPUTS = {
         "examples": ChannelParameter(type=standard_artifacts.Examples),  # real
         "colorized": ChannelParameter(type=standard_artifacts.Examples),  # Colorize's output
     }
-    OUTPUTS = {
-        "model": ChannelParameter(type=standard_artifacts.Model),
-        "model_run": ChannelParameter(type=standard_artifacts.ModelRun),
-    }
+    OUTPUTS = TRAINER_OUTPUTS
 
 
 class Executor(TrainerExecutor):
@@ -34,17 +28,9 @@ class Executor(TrainerExecutor):
 
     def train(self, args: TrainerArgs, config: DiscriminatorConfig) -> dict:
         colorized = args.input_uris["colorized"]
-        if config.processes > 1:  # JAX processes train; this one exports their model
-            return train_discriminator_data_parallel(
-                config, args.train_files, split_file_pattern(colorized, "train"), args.model_run_dir,
-                args.model_dir, args.serving_model_dir, backup_dir=args.backup_dir)
-        model, history = train_discriminator(
-            config, real_train=args.train_files, colorized_train=split_file_pattern(colorized, "train"),
-            real_eval=args.eval_files, colorized_eval=split_file_pattern(colorized, "eval"),
-            output_dir=args.model_run_dir, backup_dir=args.backup_dir,
-        )
-        save_discriminator(model, config, args.model_dir, args.serving_model_dir)
-        return history
+        inputs = {"real_train": args.train_files, "colorized_train": split_file_pattern(colorized, "train"),
+                  "real_eval": args.eval_files, "colorized_eval": split_file_pattern(colorized, "eval")}
+        return discriminator.run(config, inputs, args.output)
 
 
 class DiscriminatorTrainer(base_component.BaseComponent):

@@ -7,7 +7,9 @@ from tfx.dsl.components.base import base_component, base_executor, executor_spec
 from tfx.types import artifact_utils, channel_utils, standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
-from colordisc_tf.realness import read_scores, select_failures, write_failure_examples
+from colordisc_tf.config import failure_selection
+from colordisc_tf.evaluate.failures import select_failures, write_failure_examples
+from colordisc_tf.evaluate.scoring import read_scores
 from components.artifact_types import RealnessScores
 
 __all__ = ["FailureFilter"]
@@ -49,9 +51,7 @@ class FailureFilter(base_component.BaseComponent):
     EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(Executor)
 
     def __init__(self, examples, scores, quantile: float | None = 0.25, threshold: float | None = None):
-        if (quantile is None) == (threshold is None):
-            raise ValueError("FailureFilter: give exactly one of quantile and threshold")
-        selection = {"quantile": quantile, "threshold": None} if threshold is None else {"quantile": None, "threshold": threshold}
+        selection = failure_selection(quantile, threshold)  # refused here, at wiring time, not mid-run
         super().__init__(
             spec=FailureFilterSpec(
                 examples=examples, scores=scores, selection=json.dumps(selection),

@@ -4,45 +4,31 @@ import json
 
 from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types import channel_utils, standard_artifacts
-from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
+from tfx.types.component_spec import ChannelParameter, ComponentSpec
 
 from colordisc_tf.config import GeneratorConfig, from_dict, to_dict
-from colordisc_tf.prior import load_prior
-from colordisc_tf.saving import save_generator
-from colordisc_tf.train_generator import train_generator, train_generator_data_parallel
+from colordisc_tf.train import generator
 from components.artifact_types import ColorPrior
-from components.trainer_executor import TrainerArgs, TrainerExecutor
+from components.trainer_executor import TRAINER_OUTPUTS, TRAINER_PARAMETERS, TrainerArgs, TrainerExecutor
 
 __all__ = ["GeneratorTrainer"]
 
 
 class GeneratorTrainerSpec(ComponentSpec):
-    PARAMETERS = {
-        "custom_config": ExecutionParameter(type=str),
-    }
+    PARAMETERS = TRAINER_PARAMETERS
     INPUTS = {
         "examples": ChannelParameter(type=standard_artifacts.Examples),
         "color_prior": ChannelParameter(type=ColorPrior),
     }
-    OUTPUTS = {
-        "model": ChannelParameter(type=standard_artifacts.Model),
-        "model_run": ChannelParameter(type=standard_artifacts.ModelRun),
-    }
+    OUTPUTS = TRAINER_OUTPUTS
 
 
 class Executor(TrainerExecutor):
     CONFIG = GeneratorConfig
 
     def train(self, args: TrainerArgs, config: GeneratorConfig) -> dict:
-        if config.processes > 1:  # JAX processes train; this one exports their model
-            return train_generator_data_parallel(
-                config, args.train_files, args.eval_files, args.model_run_dir, args.model_dir,
-                args.serving_model_dir, prior_dir=args.input_uris["color_prior"], backup_dir=args.backup_dir)
-        prior = load_prior(args.input_uris["color_prior"])
-        model, history = train_generator(config, args.train_files, args.eval_files, args.model_run_dir,
-                                         prior=prior.prior, weights=prior.weights, backup_dir=args.backup_dir)
-        save_generator(model, config, args.model_dir, args.serving_model_dir)
-        return history
+        inputs = {"train": args.train_files, "eval": args.eval_files, "color_prior": args.input_uris["color_prior"]}
+        return generator.run(config, inputs, args.output)
 
 
 class GeneratorTrainer(base_component.BaseComponent):

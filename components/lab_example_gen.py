@@ -7,8 +7,8 @@ from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.types import artifact_utils, channel_utils, standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
-from colordisc_tf.beam_options import default_beam_args
-from colordisc_tf.beam_preprocess import SPLITS, fingerprint_inputs, run_preprocess
+from colordisc_tf.infra.beam_options import default_beam_args
+from colordisc_tf.data.preprocess import SPLITS, fingerprint_inputs, run_preprocess
 from colordisc_tf.config import PreprocessConfig, from_dict, to_dict
 from components.beam_executor import LocalFriendlyBeamExecutor
 

@@ -6,8 +6,8 @@ from tfx.dsl.components.base import base_component, base_executor, executor_spec
 from tfx.types import artifact_utils, channel_utils, standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec
 
-from colordisc_tf.export import export_colorizer_with_realness
-from colordisc_tf.saving import load_discriminator, load_generator
+from colordisc_tf.serve.export import export_colorizer_with_realness
+from colordisc_tf.serve.saving import load_discriminator, load_generator
 
 __all__ = ["RealnessColorizer"]
 
@@ -32,8 +32,8 @@ class Executor(base_executor.BaseExecutor):
         discriminator, discriminator_config = load_discriminator(artifact_utils.get_single_uri(input_dict["discriminator"]))
         model = artifact_utils.get_single_instance(output_dict["model"])
         export_colorizer_with_realness(
-            generator, discriminator, os.path.join(model.uri, "Format-Serving"), config.serving_size,
-            discriminator_config.serving_size, config.temperature, config.max_serving_pixels, config.head)
+            generator, discriminator, os.path.join(model.uri, "Format-Serving"), config.decoding, config.serving_size,
+            discriminator_config.serving_size, config.max_serving_pixels)
         model.set_string_custom_property("generator", "fine-tuned (blessed)" if blessed else "base")
 
 

@@ -6,7 +6,8 @@ from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.types import artifact_utils, channel_utils, standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
-from colordisc_tf.realness import read_scores, run_scoring, write_report
+from colordisc_tf.evaluate.report import write_report
+from colordisc_tf.evaluate.scoring import read_scores, run_scoring
 from components.artifact_types import RealnessScores
 from components.beam_executor import LocalFriendlyBeamExecutor
 

@@ -13,12 +13,22 @@ import json
 import os
 
 from tfx.dsl.components.base import base_executor
-from tfx.types import artifact_utils
+from tfx.types import artifact_utils, standard_artifacts
+from tfx.types.component_spec import ChannelParameter, ExecutionParameter
 
 from colordisc_tf.config import from_dict
-from colordisc_tf.record_format import split_file_pattern
+from colordisc_tf.data.record_format import split_file_pattern
+from colordisc_tf.train.entry import TrainerOutput
 
-__all__ = ["TrainerArgs", "TrainerExecutor"]
+__all__ = ["TRAINER_OUTPUTS", "TRAINER_PARAMETERS", "TrainerArgs", "TrainerExecutor"]
+
+
+#: Every trainer component's parameter (its config section as JSON) and outputs.
+TRAINER_PARAMETERS = {"custom_config": ExecutionParameter(type=str)}
+TRAINER_OUTPUTS = {
+    "model": ChannelParameter(type=standard_artifacts.Model),  # Format-Serving/ + the Keras file + config.json
+    "model_run": ChannelParameter(type=standard_artifacts.ModelRun),  # TensorBoard logs, history.json
+}
 
 
 @dataclasses.dataclass
@@ -27,11 +37,10 @@ class TrainerArgs:
 
     train_files: str  # file pattern of the `examples` train split
     eval_files: str  # ... and of its eval split
-    serving_model_dir: str  # <model>/Format-Serving: what Pusher pushes
-    model_dir: str  # <model>: the Keras file and config.json live here
-    model_run_dir: str  # TensorBoard logs, history.json
-    backup_dir: str  # BackupAndRestore: stable across retries of the same inputs + config
     input_uris: dict[str, str]  # every other input artifact, by input name
+    # model_dir: <model> (the Keras file, config.json); serving_dir: <model>/Format-Serving (what
+    # Pusher pushes); run_dir: <model_run>; backup_dir: stable across retries of the same inputs + config
+    output: TrainerOutput
 
 
 class TrainerExecutor(base_executor.BaseExecutor):
@@ -60,11 +69,10 @@ class TrainerExecutor(base_executor.BaseExecutor):
         args = TrainerArgs(
             train_files=split_file_pattern(examples.uri, "train"),
             eval_files=split_file_pattern(examples.uri, "eval"),
-            serving_model_dir=os.path.join(model.uri, "Format-Serving"),
-            model_dir=model.uri,
-            model_run_dir=model_run.uri,
-            backup_dir=os.path.join(node_dir, ".backup", key[:16]),
             input_uris=input_uris,
+            output=TrainerOutput(model_dir=model.uri, run_dir=model_run.uri,
+                                 serving_dir=os.path.join(model.uri, "Format-Serving"),
+                                 backup_dir=os.path.join(node_dir, ".backup", key[:16])),
         )
         for name, value in (self.train(args, from_dict(self.CONFIG, config_dict)) or {}).items():
             if isinstance(value, list) and value:

@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import os
 
-from components import (
+from colordisc_tf.infra.quiet import import_tfma_quietly
+
+import_tfma_quietly()  # before tfx.components (Pusher) imports it and prints a stray stderr line
+
+from components import (  # noqa: E402
     BeforeAfterEvaluator,
     ColorPriorGen,
     Colorize,
@@ -28,7 +32,7 @@ from tfx.orchestration import metadata, pipeline
 from tfx.proto import pusher_pb2
 
 from colordisc_tf.config import PipelineConfig, to_dict
-from colordisc_tf.uris import absolute
+from colordisc_tf.infra.uris import absolute
 
 __all__ = ["create_pipeline", "data_inputs"]
 
@@ -37,7 +41,7 @@ def data_inputs(config: PipelineConfig) -> list[str]:
     """The configured image inputs, or the bundled demo photos (written once)."""
     if config.data:
         return list(config.data)
-    from colordisc_tf.demo_data import write_demo_photos
+    from colordisc_tf.data.demo_photos import write_demo_photos
 
     folder = os.path.join(os.path.abspath(config.pipeline_root), "demo_photos", f"tile{config.demo_tile}")
     if not os.path.isdir(folder) or not os.listdir(folder):
@@ -66,67 +70,36 @@ def create_pipeline(config: PipelineConfig, input_fingerprint: str | None = None
     examples_gen = LabExampleGen(input_base=data_inputs(config), config=config.preprocess,
                                  min_photos={"train": config.min_train_photos, "eval": config.min_eval_photos},
                                  input_fingerprint=input_fingerprint)
-    prior = ColorPriorGen(examples=examples_gen.outputs["examples"], lam=config.prior.lam, sigma=config.prior.sigma)
-    generator = GeneratorTrainer(
-        examples=examples_gen.outputs["examples"],
-        color_prior=prior.outputs["color_prior"],
-        custom_config=to_dict(config.generator),
-    )
-    colorize = Colorize(
-        examples=examples_gen.outputs["examples"],
-        model=generator.outputs["model"],
-        batch_size=config.colorize_batch_size,
-    )
-    discriminator = DiscriminatorTrainer(
-        examples=examples_gen.outputs["examples"],
-        colorized=colorize.outputs["colorized"],
-        custom_config=to_dict(config.discriminator),
-    )
-    evaluator = RealnessEvaluator(
-        examples=examples_gen.outputs["examples"],
-        colorized=colorize.outputs["colorized"],
-        discriminator=discriminator.outputs["model"],
-        worst=config.worst_cases,
-    )
-    failures = FailureFilter(
-        examples=examples_gen.outputs["examples"],
-        scores=evaluator.outputs["scores"],
-        quantile=config.failure_quantile,
-        threshold=config.failure_threshold,
-    )
-    finetune = FineTuneTrainer(
-        failures=failures.outputs["failures"],
-        ordinary=examples_gen.outputs["examples"],
-        generator=generator.outputs["model"],
-        discriminator=discriminator.outputs["model"],
-        color_prior=prior.outputs["color_prior"],
-        custom_config=to_dict(config.finetune),
-    )
+    examples = examples_gen.outputs["examples"]
+    prior = ColorPriorGen(examples=examples, lam=config.prior.lam, sigma=config.prior.sigma)
+    color_prior = prior.outputs["color_prior"]
+    generator = GeneratorTrainer(examples=examples, color_prior=color_prior, custom_config=to_dict(config.generator))
+    colorize = Colorize(examples=examples, model=generator.outputs["model"], batch_size=config.colorize_batch_size)
+    colorized = colorize.outputs["colorized"]
+    discriminator = DiscriminatorTrainer(examples=examples, colorized=colorized,
+                                         custom_config=to_dict(config.discriminator))
+    evaluator = RealnessEvaluator(examples=examples, colorized=colorized, discriminator=discriminator.outputs["model"],
+                                  worst=config.worst_cases)
+    scores = evaluator.outputs["scores"]
+    failures = FailureFilter(examples=examples, scores=scores, quantile=config.failure_quantile,
+                             threshold=config.failure_threshold)
+    players = {"generator": generator.outputs["model"], "discriminator": discriminator.outputs["model"]}
+    finetune = FineTuneTrainer(failures=failures.outputs["failures"], ordinary=examples, color_prior=color_prior,
+                               custom_config=to_dict(config.finetune), **players)
+    finetuned = finetune.outputs["model"]
     before_after = BeforeAfterEvaluator(
-        examples=examples_gen.outputs["examples"],
-        failures=failures.outputs["failures"],
-        generator=generator.outputs["model"],
-        finetuned=finetune.outputs["model"],
-        discriminator=discriminator.outputs["model"],
-        color_prior=prior.outputs["color_prior"],
-        scores=evaluator.outputs["scores"],
-        blessing=config.blessing,
-        worst=config.worst_cases,
-        report_copy_dir=absolute(config.report_dir) if config.report_dir else "",
-    )
-    with_realness = RealnessColorizer(
-        generator=generator.outputs["model"],
-        finetuned=finetune.outputs["model"],
-        blessing=before_after.outputs["blessing"],
-        discriminator=discriminator.outputs["model"],
-    )
+        examples=examples, failures=failures.outputs["failures"], finetuned=finetuned, color_prior=color_prior,
+        scores=scores, blessing=config.blessing, worst=config.worst_cases,
+        report_copy_dir=absolute(config.report_dir) if config.report_dir else "", **players)
+    blessing = before_after.outputs["blessing"]
+    with_realness = RealnessColorizer(finetuned=finetuned, blessing=blessing, **players)
     components = [examples_gen, prior, generator, colorize, discriminator, evaluator, failures, finetune,
                   before_after, with_realness]
     if config.push:
         components += [
             _pusher(generator, config, "generator"),
             _pusher(discriminator, config, "discriminator"),
-            _pusher(finetune, config, "generator_finetuned", before_after.outputs["blessing"]),
+            _pusher(finetune, config, "generator_finetuned", blessing),
             _pusher(with_realness, config, "colorizer_with_realness"),
         ]
     return pipeline.Pipeline(

@@ -20,7 +20,7 @@ import datetime
 import os
 
 from colordisc_tf.config import ConfigError, PipelineConfig
-from colordisc_tf.uris import is_remote
+from colordisc_tf.infra.uris import is_remote
 from pipelines.colordisc_pipeline import create_pipeline
 
 __all__ = ["compile_kubeflow_v2", "remote_config"]

@@ -15,7 +15,7 @@ from pipelines.stale_executions import pipeline_root_lock, recover
 from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 
 from colordisc_tf.config import PipelineConfig, load_config
-from colordisc_tf.uris import absolute
+from colordisc_tf.infra.uris import absolute
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 
-from colordisc_tf.beam_preprocess import run_preprocess
+from colordisc_tf.data.preprocess import run_preprocess
 from colordisc_tf.config import PreprocessConfig
-from colordisc_tf.demo_data import write_demo_photos
-from colordisc_tf.prior import run_prior
-from colordisc_tf.record_format import split_file_pattern
+from colordisc_tf.data.demo_photos import write_demo_photos
+from colordisc_tf.data.prior import run_prior
+from colordisc_tf.data.record_format import split_file_pattern
 
 IN_MEMORY = ["--direct_running_mode=in_memory", "--direct_num_workers=1"]
 

@@ -18,3 +18,20 @@ def kill_when(command: list[str], ready, timeout: float, what: str = "the run") 
     finally:
         run.send_signal(signal.SIGKILL)
         run.wait()
+
+
+def stop_after_steps(steps: int):
+    """A Keras callback that raises KeyboardInterrupt after `steps` batches: a killed job, in-process."""
+    import keras
+
+    class StopAfterSteps(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.seen = 0
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.seen += 1
+            if self.seen >= steps:
+                raise KeyboardInterrupt(f"simulated kill after {self.seen} steps")
+
+    return StopAfterSteps()

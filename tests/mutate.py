@@ -14,10 +14,11 @@ never because mutants survived: read the list and judge them. `mutmut show
 NAME` (from the repository root) prints a mutant's diff; `mutmut browse` is
 the interactive view. Results and the mutated copy live in mutants/ (ignored).
 
-mutmut 3 skips decorated functions: color.py's public ops wear the
-@_numpy_in_numpy_out decorator, so from color.py only the undecorated helpers
-(_squared_distances, _bins_f32, _check_last_axis) are mutated; their twins in
-ops.py and the prior math in bins.py are mutated in full. Functions that run
+mutmut 3 skips decorated functions: the public ops of colordisc_tf/color/__init__.py
+wear the @_numpy_in_numpy_out decorator, so from there only the undecorated helpers
+(_is_tensor, _check_last_axis) are mutated; the one implementation behind them
+(color/keras_ops.py), the bins, the prior math (color/rebalance.py) and the rest are
+mutated in full. Functions that run
 only at import time are left out (EXCLUDE): mutmut switches mutants on after
 the import, so their mutants could never be active.
 """
@@ -39,23 +40,24 @@ ROOT = Path(__file__).resolve().parents[1]
 #: target name -> mutant-name globs (mutmut names mutants <module>.x_<function>__mutmut_<n>,
 #: methods <module>.xǁ<Class>ǁ<method>__mutmut_<n>)
 TARGETS = {
-    "color": ["colordisc_tf.color.*"],
-    "bins": ["colordisc_tf.bins.*"],
-    "color_numpy": ["colordisc_tf.color_numpy.*"],
-    "ops": ["colordisc_tf.ops.*"],
-    "losses": ["colordisc_tf.losses.*"],
+    "color": ["colordisc_tf.color.x*"],
+    "bins": ["colordisc_tf.color.bins.*"],
+    "rebalance": ["colordisc_tf.color.rebalance.*"],
+    "srgb8": ["colordisc_tf.color.srgb8.*"],
+    "keras_ops": ["colordisc_tf.color.keras_ops.*"],
+    "decoding": ["colordisc_tf.color.decoding.*"],
+    "losses": ["colordisc_tf.train.losses.*"],
     "metrics": ["colordisc_tf.metrics.*"],
-    "select_failures": ["colordisc_tf.realness.x_select_failures__mutmut_*",
-                        "colordisc_tf.realness.x_write_failure_examples__mutmut_*"],
-    "bless": ["colordisc_tf.before_after.x_bless__mutmut_*"],
+    "select_failures": ["colordisc_tf.evaluate.failures.*", "colordisc_tf.config.x_failure_selection__mutmut_*"],
+    "bless": ["colordisc_tf.evaluate.before_after.x_bless__mutmut_*"],
 }
 
 #: Functions that only run at import time (module set-up): mutmut switches a mutant on
 #: per test run, after the modules were imported, so these mutants could never be active.
 EXCLUDE = [
     "colordisc_tf.color.x__numpy_in_numpy_out__mutmut_*",
-    "colordisc_tf.bins.x__load_bins__mutmut_*",
-    "colordisc_tf.color_numpy.x__linear_table__mutmut_*",
+    "colordisc_tf.color.bins.x__load_bins__mutmut_*",
+    "colordisc_tf.color.srgb8.x__linear_table__mutmut_*",
 ]
 
 KILLED = {"killed", "timeout", "caught by type check"}

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from colordisc_tf.demo_data import load_demo_photos
+from colordisc_tf.data.demo_photos import load_demo_photos
 
 
 def _small(photo: np.ndarray, side: int) -> Image.Image:

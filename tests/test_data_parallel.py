@@ -1,4 +1,4 @@
-"""Data-parallel training across JAX processes (colordisc_tf.data_parallel): two processes on
+"""Data-parallel training across JAX processes (colordisc_tf.train.data_parallel): two processes on
 loopback train like one process fed the same global batches, end with the same weights,
 and the model they leave exports and serves."""
 
@@ -23,10 +23,10 @@ CONFIG = GeneratorConfig(width=0.0625, crop_size=32, batch_size=8, steps=6, step
 REFERENCE = textwrap.dedent("""
     import json, sys
     import tensorflow as tf
-    import colordisc_tf.train_generator as trainer
+    import colordisc_tf.train.generator as trainer
     from colordisc_tf.config import GeneratorConfig, from_dict
-    from colordisc_tf.records import lab_dataset
-    from colordisc_tf.saving import save_generator
+    from colordisc_tf.data.records import lab_dataset
+    from colordisc_tf.serve.saving import save_generator
 
     def both_shards(pattern, batch, **kwargs):
         kwargs.pop("shard", None)
@@ -43,7 +43,7 @@ REFERENCE = textwrap.dedent("""
 
 
 def _weights(model_dir):
-    from colordisc_tf.saving import load_generator
+    from colordisc_tf.serve.saving import load_generator
 
     return [np.asarray(w) for w in load_generator(model_dir)[0].weights]
 
@@ -57,10 +57,11 @@ def test_two_processes_train_like_one_fed_the_same_global_batches(tiny_data, tmp
     follow slowly: weights are not compared elementwise."""
     import tensorflow as tf
 
-    from colordisc_tf.train_generator import train_generator_data_parallel
+    from colordisc_tf.train import generator
+    from colordisc_tf.train.entry import TrainerOutput
 
-    history = train_generator_data_parallel(CONFIG, tiny_data["train"], None, str(tmp_path / "run"),
-                                            str(tmp_path / "model"), str(tmp_path / "serving"))
+    history = generator.run(CONFIG, {"train": tiny_data["train"]},
+                            TrainerOutput(str(tmp_path / "model"), str(tmp_path / "run"), str(tmp_path / "serving")))
     results = [json.load(open(tmp_path / "run" / "processes" / f"process_{i}.json")) for i in range(2)]
     assert results[0]["weights_digest"] == results[1]["weights_digest"]  # the same weights in both
     assert history["steps"] == CONFIG.steps and len(history["loss"]) == CONFIG.steps // CONFIG.steps_per_epoch
@@ -95,20 +96,22 @@ def test_a_killed_data_parallel_run_resumes_from_the_chiefs_backup(tiny_data, tm
     new launch resumes every process from that backup to the configured step count."""
     from killing import kill_when
 
-    from colordisc_tf.fit import resumed_epochs
-    from colordisc_tf.train_generator import train_generator_data_parallel
+    from colordisc_tf.train.fit import resumed_epochs
+    from colordisc_tf.train import generator
+    from colordisc_tf.train.entry import TrainerOutput
 
     config = GeneratorConfig(**{**to_dict(CONFIG), "steps": 15, "steps_per_epoch": 5})
-    args = (tiny_data["train"], None, str(tmp_path / "run"), str(tmp_path / "model"), str(tmp_path / "serving"))
     backup = str(tmp_path / "backup")
+    output = TrainerOutput(str(tmp_path / "model"), str(tmp_path / "run"), str(tmp_path / "serving"), backup)
     script = ("import json, sys; from colordisc_tf.config import GeneratorConfig, from_dict; "
-              "from colordisc_tf.train_generator import train_generator_data_parallel as t; "
-              "t(from_dict(GeneratorConfig, json.loads(sys.argv[1])), *json.loads(sys.argv[2]), backup_dir=sys.argv[3])")
-    kill_when([sys.executable, "-c", script, json.dumps(to_dict(config)), json.dumps(args), backup],
-              lambda: resumed_epochs(backup) >= 1, 600, "the data-parallel run")
+              "from colordisc_tf.train import generator; from colordisc_tf.train.entry import TrainerOutput; "
+              "generator.run(from_dict(GeneratorConfig, json.loads(sys.argv[1])), {'train': sys.argv[2]}, "
+              "TrainerOutput(**json.loads(sys.argv[3])))")
+    kill_when([sys.executable, "-c", script, json.dumps(to_dict(config)), tiny_data["train"],
+               json.dumps(output.__dict__)], lambda: resumed_epochs(backup) >= 1, 600, "the data-parallel run")
     done = resumed_epochs(backup)
     assert 1 <= done < 3
-    history = train_generator_data_parallel(config, *args, backup_dir=backup)
+    history = generator.run(config, {"train": tiny_data["train"]}, output)
     assert history["steps"] == config.steps
     assert len(history["loss"]) == 3 - done  # only the epochs left, in every process
 
@@ -121,9 +124,9 @@ DISCRIMINATOR = dict(width=8, depth=2, crop_size=32, batch_size=8, steps=6, step
 DISCRIMINATOR_REFERENCE = textwrap.dedent("""
     import json, sys
     import tensorflow as tf
-    import colordisc_tf.train_discriminator as trainer
+    import colordisc_tf.train.discriminator as trainer
     from colordisc_tf.config import DiscriminatorConfig, from_dict
-    from colordisc_tf.saving import save_discriminator
+    from colordisc_tf.serve.saving import save_discriminator
 
     pairs = trainer.real_colorized_dataset
 
@@ -147,13 +150,14 @@ def test_two_discriminator_processes_train_like_one_fed_the_same_global_batches(
     import tensorflow as tf
 
     from colordisc_tf.config import DiscriminatorConfig
-    from colordisc_tf.saving import load_discriminator
-    from colordisc_tf.train_discriminator import train_discriminator_data_parallel
+    from colordisc_tf.serve.saving import load_discriminator
+    from colordisc_tf.train import discriminator
+    from colordisc_tf.train.entry import TrainerOutput
 
     config = DiscriminatorConfig(**DISCRIMINATOR)
     real, colorized = tiny_data["train"], tiny_data["eval"]  # two different sets of photos stand in
-    history = train_discriminator_data_parallel(config, real, colorized, str(tmp_path / "run"),
-                                                str(tmp_path / "model"), str(tmp_path / "serving"))
+    history = discriminator.run(config, {"real_train": real, "colorized_train": colorized},
+                                TrainerOutput(str(tmp_path / "model"), str(tmp_path / "run"), str(tmp_path / "serving")))
     results = [json.load(open(tmp_path / "run" / "processes" / f"process_{i}.json")) for i in range(2)]
     assert results[0]["weights_digest"] == results[1]["weights_digest"]
     assert history["steps"] == config.steps and len(history["loss"]) == config.steps
@@ -191,7 +195,7 @@ FINETUNE = dict(steps=4, steps_per_epoch=1, batch_size=8, crop_size=32, discrimi
 FINETUNE_REFERENCE = textwrap.dedent("""
     import json, sys
     import tensorflow as tf
-    import colordisc_tf.finetune as finetune
+    import colordisc_tf.train.finetune as finetune
 
     batches = finetune.finetune_dataset
 
@@ -213,26 +217,27 @@ def test_two_finetune_processes_train_like_one_fed_the_same_global_batches(tiny_
     import tensorflow as tf
 
     from colordisc_tf.config import DiscriminatorConfig, FineTuneConfig
-    from colordisc_tf.finetune import finetune_generator_data_parallel
+    from colordisc_tf.train import finetune
+    from colordisc_tf.train.entry import TrainerOutput
     from colordisc_tf.models import build_discriminator, build_generator
-    from colordisc_tf.saving import save_discriminator, save_generator
+    from colordisc_tf.serve.saving import save_discriminator, save_generator
 
     save_generator(build_generator(CONFIG.width), CONFIG, str(tmp_path / "generator"), export=False)
     save_discriminator(build_discriminator(8, depth=2), DiscriminatorConfig(width=8, depth=2, serving_size=32),
                        str(tmp_path / "discriminator"), export=False)
     config = FineTuneConfig(**FINETUNE)
-    inputs = dict(failure_pattern=tiny_data["train"], ordinary_pattern=tiny_data["eval"],
-                  generator_dir=str(tmp_path / "generator"), discriminator_dir=str(tmp_path / "discriminator"),
-                  prior_dir=os.path.join(os.path.dirname(tiny_data["examples"]), "prior"))
-    history = finetune_generator_data_parallel(config, **inputs, output_dir=str(tmp_path / "run"),
-                                               model_dir=str(tmp_path / "model"), serving_dir=str(tmp_path / "serving"))
+    inputs = dict(failures=tiny_data["train"], ordinary=tiny_data["eval"],
+                  generator=str(tmp_path / "generator"), discriminator=str(tmp_path / "discriminator"),
+                  color_prior=os.path.join(os.path.dirname(tiny_data["examples"]), "prior"))
+    history = finetune.run(config, inputs,
+                           TrainerOutput(str(tmp_path / "model"), str(tmp_path / "run"), str(tmp_path / "serving")))
     results = [json.load(open(tmp_path / "run" / "processes" / f"process_{i}.json")) for i in range(2)]
     assert results[0]["weights_digest"] == results[1]["weights_digest"]
     assert history["steps"] == config.steps and len(history["loss"]) == config.steps
 
     env = dict(os.environ, KERAS_BACKEND="jax")
-    kwargs = dict(inputs, config=dict(to_dict(config), processes=1), output_dir=str(tmp_path / "ref_run"),
-                  model_dir=str(tmp_path / "ref_model"))
+    kwargs = dict(inputs=inputs, config=dict(to_dict(config), processes=1),
+                  output=dict(run_dir=str(tmp_path / "ref_run"), model_dir=str(tmp_path / "ref_model")))
     ran = subprocess.run([sys.executable, "-c", FINETUNE_REFERENCE, json.dumps(kwargs)],
                          capture_output=True, text=True, env=env, timeout=600)
     assert ran.returncode == 0, ran.stderr[-3000:]
@@ -257,16 +262,16 @@ def test_finetune_processes_need_a_batch_that_splits_and_the_default_strategy():
 
 @pytest.mark.slow  # ~1.5 min on 2 cores
 def test_the_documented_multi_host_command_trains(tiny_data, tmp_path):
-    """README 'Scaling out': on each host, `python -m colordisc_tf.data_parallel TARGET KWARGS result.json`
+    """README 'Scaling out': on each host, `python -m colordisc_tf.train.data_parallel TARGET KWARGS result.json`
     with COLORDISC_COORDINATOR / _NUM_PROCESSES / _PROCESS_ID set. Two such "hosts" here, each started by
     hand in its own folder (not through launch): the same weights, the chief's model on the shared path."""
-    from colordisc_tf import data_parallel
-    from colordisc_tf.beam_cluster import free_port
+    from colordisc_tf.train import data_parallel
+    from colordisc_tf.infra.ports import free_port
     from colordisc_tf.config import DiscriminatorConfig
-    from colordisc_tf.saving import load_discriminator
+    from colordisc_tf.serve.saving import load_discriminator
 
-    kwargs = {"config": DISCRIMINATOR, "real_train": tiny_data["train"], "colorized_train": tiny_data["eval"],
-              "output_dir": str(tmp_path / "shared" / "run"), "model_dir": str(tmp_path / "shared" / "model")}
+    kwargs = {"config": DISCRIMINATOR, "inputs": {"real_train": tiny_data["train"], "colorized_train": tiny_data["eval"]},
+              "output": {"run_dir": str(tmp_path / "shared" / "run"), "model_dir": str(tmp_path / "shared" / "model")}}
     coordinator = f"127.0.0.1:{free_port()}"
     hosts = []
     for index in range(2):
@@ -275,7 +280,7 @@ def test_the_documented_multi_host_command_trains(tiny_data, tmp_path):
         env = dict(os.environ, KERAS_BACKEND="jax", COLORDISC_COORDINATOR=coordinator, COLORDISC_NUM_PROCESSES="2",
                    COLORDISC_PROCESS_ID=str(index))
         hosts.append(subprocess.Popen(
-            [sys.executable, "-m", "colordisc_tf.data_parallel", "colordisc_tf.train_discriminator:train_and_save",
+            [sys.executable, "-m", "colordisc_tf.train.data_parallel", "colordisc_tf.train.discriminator:train_and_save",
              json.dumps(kwargs), str(folder / "result.json")],
             cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
     for host in hosts:
@@ -284,6 +289,6 @@ def test_the_documented_multi_host_command_trains(tiny_data, tmp_path):
     results = [json.loads((tmp_path / f"host{i}" / "result.json").read_text()) for i in range(2)]
     assert [r["process"] for r in results] == [0, 1]
     assert results[0]["weights_digest"] == results[1]["weights_digest"]
-    model, config = load_discriminator(kwargs["model_dir"])
+    model, config = load_discriminator(kwargs["output"]["model_dir"])
     assert config == DiscriminatorConfig(**DISCRIMINATOR)
     assert data_parallel.weights_digest(model) == results[0]["weights_digest"]

@@ -10,7 +10,7 @@ from colordisc_tf import metrics
 from colordisc_tf.config import DiscriminatorConfig
 from colordisc_tf.models import build_discriminator, realness
 from colordisc_tf.models.discriminator import receptive_field
-from colordisc_tf.record_format import decode_lab_example, replace_ab
+from colordisc_tf.data.record_format import decode_lab_example, replace_ab
 
 
 def _write_planted(src_pattern, real_file, colorized_file, factor=0.5, min_chroma=10.0):
@@ -55,7 +55,7 @@ def test_metrics_against_sklearn():
 
 
 def test_discriminator_learns_undersaturation(tiny_data, tmp_path):
-    from colordisc_tf.train_discriminator import train_discriminator
+    from colordisc_tf.train.discriminator import train_discriminator
 
     paths = {f"{kind}_{split}": str(tmp_path / kind / f"Split-{split}" / "data.gz")
              for kind in ("real", "colorized") for split in ("train", "eval")}
@@ -83,7 +83,7 @@ def test_discriminator_export_serves_scores_and_maps(tmp_path):
 
     from PIL import Image
 
-    from colordisc_tf.saving import load_discriminator, save_discriminator
+    from colordisc_tf.serve.saving import load_discriminator, save_discriminator
 
     model = build_discriminator(width=8, depth=2)
     config = DiscriminatorConfig(width=8, depth=2, serving_size=32)
@@ -104,7 +104,7 @@ def test_discriminator_export_serves_scores_and_maps(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "[2] [2, 8, 8]"
 
-    from colordisc_tf.cli import main
+    from pipelines.cli import main
 
     (tmp_path / "bad.png").write_bytes(b"nope")
     assert main(["realness", "--discriminator", str(tmp_path / "d"), str(tmp_path / "x.png"), str(tmp_path / "bad.png"),

@@ -44,8 +44,8 @@ def test_not_an_eccv16_state_dict(tmp_path):
 def test_import_cli_then_colorize_cli(tmp_path):
     from PIL import Image
 
-    from colordisc_tf.cli import main
-    from colordisc_tf.saving import load_generator
+    from pipelines.cli import main
+    from colordisc_tf.serve.saving import load_generator
 
     ref = _randomised(0.125)
     torch.save(ref.state_dict(), tmp_path / "w.pth")

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from colordisc_tf.realness import evaluate_scores, select_failures
+from colordisc_tf.evaluate.failures import select_failures
+from colordisc_tf.evaluate.scoring import evaluate_scores
 
 
 def _rows(n, split, seed):
@@ -60,7 +61,7 @@ def test_evaluate_scores_against_direct_computation():
 
 
 def test_report_shows_each_sets_count_and_intervals(tmp_path):
-    from colordisc_tf.report import write_html_report
+    from colordisc_tf.evaluate.report import write_html_report
 
     base = {"images": 9, "fool_rate_fixed": 1 / 3, "fool_rate_fixed_ci": [0.1206, 0.6458], "psnr": 21.5}
     finetuned = {"images": 9, "fool_rate_fixed": 5 / 9, "fool_rate_fixed_ci": [0.2667, 0.8112], "psnr": 21.0}
@@ -73,7 +74,7 @@ def test_report_shows_each_sets_count_and_intervals(tmp_path):
 
 
 def test_blessing_rules():
-    from colordisc_tf.before_after import bless
+    from colordisc_tf.evaluate.before_after import bless
     from colordisc_tf.config import BlessingConfig
 
     def report(base_fool, tuned_fool, base_auc, tuned_auc, detection=(0.9, 0.7), rebalanced=69.5):

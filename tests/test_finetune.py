@@ -6,13 +6,13 @@ import textwrap
 import numpy as np
 import pytest
 
-from colordisc_tf.config import FineTuneConfig
-from colordisc_tf.finetune import adversarial_batch, build_adversarial, compile_adversarial, finetune_generator
+from colordisc_tf.config import Decoding, FineTuneConfig
+from colordisc_tf.train.finetune import adversarial_batch, build_adversarial, compile_adversarial, finetune_generator
 from colordisc_tf.models import build_discriminator, build_generator
 
 
 def _batch(tiny_data, n=64, size=32):
-    from colordisc_tf.records import lab_dataset
+    from colordisc_tf.data.records import lab_dataset
 
     l_chan, ab = next(iter(lab_dataset(tiny_data["train"], n, crop_size=size)))
     return l_chan.numpy(), ab.numpy()
@@ -38,11 +38,11 @@ def test_finetune_lowers_adversarial_loss_with_ce_anchored(tiny_data, tmp_path):
     config = FineTuneConfig(steps=60, steps_per_epoch=20, batch_size=16, crop_size=32, learning_rate=1e-3,
                             lambda_adv=20.0)
     l_chan, ab = _batch(tiny_data)
-    probe = compile_adversarial(build_adversarial(generator, discriminator), config, tiny_data["prior"].weights)
+    probe = compile_adversarial(build_adversarial(generator, discriminator, Decoding()), config, Decoding(), tiny_data["prior"].weights)
     ce_before, adv_before = _losses(probe, l_chan, ab)
     d_weights = [w.copy() for w in discriminator.get_weights()]
     history = finetune_generator(config, generator, discriminator, _repeat(l_chan, ab, config.batch_size),
-                                 str(tmp_path), tiny_data["prior"].weights)
+                                 str(tmp_path), Decoding(), tiny_data["prior"].weights)
     ce_after, adv_after = _losses(probe, l_chan, ab)
     assert history["steps"] == 60
     assert adv_after < adv_before * 0.95, (adv_before, adv_after)  # measured: 0.675 -> 0.624
@@ -54,14 +54,14 @@ def test_finetune_lowers_adversarial_loss_with_ce_anchored(tiny_data, tmp_path):
 def test_finetune_under_a_mirrored_strategy(tiny_data, tmp_path):
     import tensorflow as tf
 
-    from colordisc_tf.finetune import distribution_scope
+    from colordisc_tf.train.finetune import distribution_scope
 
     config = FineTuneConfig(steps=4, steps_per_epoch=2, batch_size=8, crop_size=32, strategy="mirrored")
     l_chan, ab = _batch(tiny_data, n=16)
     with distribution_scope(config.strategy):
         generator, discriminator = build_generator(0.0625), build_discriminator(width=8, depth=2)
         assert isinstance(tf.distribute.get_strategy(), tf.distribute.MirroredStrategy)
-        history = finetune_generator(config, generator, discriminator, _repeat(l_chan, ab, 8), str(tmp_path))
+        history = finetune_generator(config, generator, discriminator, _repeat(l_chan, ab, 8), str(tmp_path), Decoding())
     assert history["steps"] == 4 and np.isfinite(history["loss"][-1])
     with pytest.raises(ValueError, match="strategy"):
         FineTuneConfig(strategy="tpu")
@@ -85,8 +85,8 @@ def _weights_after(tiny_data, l_chan, ab, steps, **config):
     keras.utils.set_random_seed(0)
     generator, discriminator = build_generator(0.0625), build_discriminator(width=8, depth=2)
     config = FineTuneConfig(**{"batch_size": 8, "crop_size": 32, "learning_rate": 1e-3, **config})
-    model = build_adversarial(generator, discriminator, train_discriminator=config.discriminator_learning_rate > 0)
-    model = compile_adversarial(model, config, tiny_data["prior"].weights)
+    model = build_adversarial(generator, discriminator, Decoding(), train_discriminator=config.discriminator_learning_rate > 0)
+    model = compile_adversarial(model, config, Decoding(), tiny_data["prior"].weights)
     x, y = adversarial_batch(l_chan[:8], ab[:8], config.discriminator_learning_rate > 0)
     for _ in range(steps):
         logs = model.train_on_batch(x, y, return_dict=True)
@@ -127,16 +127,16 @@ def test_learning_discriminator_separates_real_from_colorized(tiny_data):
 
 
 def test_killed_ttur_finetune_resumes_both_optimizers(tiny_data, tmp_path):
-    from colordisc_tf.callbacks import StopAfterSteps
+    from killing import stop_after_steps
 
     l_chan, ab = _batch(tiny_data, n=16)
     config = FineTuneConfig(steps=8, steps_per_epoch=4, batch_size=8, crop_size=32, discriminator_learning_rate=4e-4)
     ds = _repeat(l_chan, ab, 8, train_discriminator=True)
     with pytest.raises(KeyboardInterrupt):
         finetune_generator(config, build_generator(0.0625), build_discriminator(width=8, depth=2), ds,
-                           str(tmp_path), callbacks=[StopAfterSteps(6)])
+                           str(tmp_path), Decoding(), callbacks=[stop_after_steps(6)])
     history = finetune_generator(config, build_generator(0.0625), build_discriminator(width=8, depth=2), ds,
-                                 str(tmp_path))
+                                 str(tmp_path), Decoding())
     assert len(history["loss"]) == 1  # resumed after epoch 1 of 2
     assert history["steps"] == history["discriminator_steps"] == 8  # the discriminator's Adam state came back too
     with pytest.raises(ValueError, match="discriminator_learning_rate"):
@@ -144,7 +144,7 @@ def test_killed_ttur_finetune_resumes_both_optimizers(tiny_data, tmp_path):
 
 
 def test_finetune_dataset_mixes_failures_and_ordinary(tiny_data):
-    from colordisc_tf.finetune import finetune_dataset
+    from colordisc_tf.train.finetune import finetune_dataset
 
     config = FineTuneConfig(batch_size=8, crop_size=24, mix_ordinary=0.5)
     inputs, targets = next(iter(finetune_dataset(tiny_data["eval"], tiny_data["train"], config)))
@@ -161,8 +161,8 @@ def test_finetune_step_runs_on_the_jax_backend(tmp_path):
     script = textwrap.dedent(f"""
         import numpy as np, keras
         assert keras.backend.backend() == "jax"
-        from colordisc_tf.config import FineTuneConfig
-        from colordisc_tf.finetune import adversarial_batch, finetune_generator
+        from colordisc_tf.config import Decoding, FineTuneConfig
+        from colordisc_tf.train.finetune import adversarial_batch, finetune_generator
         from colordisc_tf.models import build_discriminator, build_generator
         rng = np.random.default_rng(0)
         l_chan = rng.uniform(0, 100, (16, 32, 32, 1)).astype("float32")
@@ -174,7 +174,7 @@ def test_finetune_step_runs_on_the_jax_backend(tmp_path):
             def gen():
                 while True:
                     yield adversarial_batch(l_chan[:8], ab[:8], discriminator_lr > 0)
-            h = finetune_generator(cfg, g, d, gen(), {str(tmp_path)!r} + f"/{{discriminator_lr}}")
+            h = finetune_generator(cfg, g, d, gen(), {str(tmp_path)!r} + f"/{{discriminator_lr}}", Decoding())
             moved = any(np.abs(a - b).max() > 0 for a, b in zip(before, d.get_weights()))
             print("steps", h["steps"], h.get("discriminator_steps", 0), np.isfinite(h["loss"][-1]), moved)
     """)
@@ -189,7 +189,7 @@ def test_finetune_trainer_passes_the_base_generator_through_without_failures(tmp
     import tensorflow as tf
 
     from colordisc_tf.config import GeneratorConfig
-    from colordisc_tf.saving import load_generator, save_generator
+    from colordisc_tf.serve.saving import load_generator, save_generator
     from components.finetune_trainer import Executor
     from components.trainer_executor import TrainerArgs
 
@@ -214,16 +214,64 @@ def test_a_discriminator_compiled_on_its_own_does_not_blank_the_reported_loss(ti
     """Keras would report the nested discriminator's idle "loss" tracker (0.0) as the adversarial loss."""
     import keras
 
-    from colordisc_tf.train_discriminator import PatchBCE
+    from colordisc_tf.train.discriminator import PatchBCE
 
     discriminator = build_discriminator(width=8, depth=2)
     discriminator.compile(keras.optimizers.Adam(1e-3), PatchBCE())
     l_chan, ab = _batch(tiny_data, n=8)
     for ttur in (False, True):
         config = FineTuneConfig(batch_size=8, crop_size=32, discriminator_learning_rate=1e-3 if ttur else 0.0)
-        model = compile_adversarial(build_adversarial(build_generator(0.0625), discriminator, train_discriminator=ttur), config)
+        model = compile_adversarial(build_adversarial(build_generator(0.0625), discriminator, Decoding(), train_discriminator=ttur), config, Decoding())
         logs = model.fit(_repeat(l_chan, ab, 8, ttur), steps_per_epoch=2, epochs=1, verbose=0).history
         parts = logs["logits_loss"][0] + config.lambda_adv * logs["adv_loss"][0]
         if ttur:
             parts += logs["discriminator_real_loss"][0] + logs["discriminator_colorized_loss"][0]
         assert logs["loss"][0] == pytest.approx(parts, rel=0.05), logs
+
+
+def test_an_l2_head_generator_runs_through_finetuning_scoring_and_serving(tiny_data, tmp_path):
+    """head "l2" (the regression baseline) is a documented GeneratorConfig value: every consumer
+    that takes the generator's Decoding handles it -- the fine-tuning anchors on the L2 loss it
+    was trained with and decodes ab / AB_NORM, before/after scores it, the colorizer with
+    realness serves it (without the guided signature: nothing to anneal)."""
+    import json
+
+    import tensorflow as tf
+
+    from colordisc_tf.config import DiscriminatorConfig, GeneratorConfig
+    from colordisc_tf.evaluate.before_after import score_generator
+    from colordisc_tf.serve.export import export_colorizer_with_realness
+    from colordisc_tf.serve.saving import load_discriminator, load_generator, save_discriminator, save_generator
+    from colordisc_tf.train import finetune
+    from colordisc_tf.train.entry import TrainerOutput
+    from colordisc_tf.train.losses import L2AbLoss
+
+    generator_config = GeneratorConfig(width=0.0625, head="l2", crop_size=32, serving_size=32)
+    save_generator(build_generator(0.0625, head="l2"), generator_config, str(tmp_path / "generator"), export=False)
+    save_discriminator(build_discriminator(8, depth=2), DiscriminatorConfig(width=8, depth=2, crop_size=32, serving_size=32),
+                       str(tmp_path / "discriminator"), export=False)
+    config = FineTuneConfig(steps=2, steps_per_epoch=1, batch_size=4, crop_size=32)
+    assert isinstance(finetune.anchor_loss(config, generator_config.decoding), L2AbLoss)
+    inputs = {"failures": tiny_data["eval"], "ordinary": tiny_data["train"], "generator": str(tmp_path / "generator"),
+              "discriminator": str(tmp_path / "discriminator"),
+              "color_prior": os.path.join(os.path.dirname(tiny_data["examples"]), "prior")}
+    history = finetune.run(config, inputs, TrainerOutput(str(tmp_path / "model"), str(tmp_path / "run")))
+    assert history["finetuned"] == 1 and history["steps"] == 2 and np.isfinite(history["loss"][-1])
+
+    generator, saved_config = load_generator(str(tmp_path / "model"))
+    assert saved_config.decoding.head == "l2"
+    discriminator = load_discriminator(str(tmp_path / "discriminator"))[0]
+    result, per_image = score_generator(generator, tiny_data["eval"], {"fixed": discriminator}, saved_config.decoding)
+    assert result["images"] > 0 and np.isfinite(result["auc_raw"])
+    l_chan, _ = _batch(tiny_data, n=2)
+    expected = np.asarray(generator(l_chan)) * 110.0  # the l2 head's ab / AB_NORM, at 1/4 size
+    first = per_image[next(iter(per_image))][1][..., 1:]
+    assert first.shape[:2] == (32, 32) and np.abs(first).max() <= 128 and expected.shape[-1] == 2
+
+    exported = export_colorizer_with_realness(generator, discriminator, str(tmp_path / "both"), saved_config.decoding,
+                                              model_size=32, discriminator_size=32)
+    signatures = tf.saved_model.load(exported).signatures
+    assert "colorize_guided" not in signatures and "colorize_with_realness" in signatures
+    png = tf.io.encode_png(tf.fill([20, 30, 3], tf.constant(120, tf.uint8)))
+    assert tf.io.decode_png(signatures["serving_default"](images=tf.reshape(png, [1]))["colorized"][0]).shape == (20, 30, 3)
+    assert json.load(open(tmp_path / "model" / "config.json"))["head"] == "l2"

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from colordisc_tf import color
-from colordisc_tf.callbacks import StopAfterSteps
-from colordisc_tf.config import ConfigError, GeneratorConfig, from_dict
-from colordisc_tf.losses import L2AbLoss, RebalancedCrossEntropy, rebalanced_cross_entropy
+from killing import stop_after_steps
+from colordisc_tf.config import ConfigError, Decoding, from_dict, GeneratorConfig
+from colordisc_tf.train.losses import L2AbLoss, RebalancedCrossEntropy, rebalanced_cross_entropy
 from colordisc_tf.models import build_generator
 
 REFERENCE_PARAMS = 32_236_011  # Zhang et al.'s eccv16, incl. its 313->2 decoding conv (626)
@@ -115,14 +115,14 @@ def test_config_is_strict():
 
 def _gray_auc(tiny_data):
     from colordisc_tf import metrics
-    from colordisc_tf.records import lab_dataset
+    from colordisc_tf.data.records import lab_dataset
 
     ab = np.concatenate([b[1].numpy() for b in lab_dataset(tiny_data["eval"], 64)])
     return metrics.auc_rebalanced(np.zeros_like(ab), ab, tiny_data["prior"].prior)
 
 
 def test_tiny_generator_learns(tiny_data, tmp_path):
-    from colordisc_tf.train_generator import train_generator
+    from colordisc_tf.train.generator import train_generator
 
     config = GeneratorConfig(width=0.125, crop_size=32, batch_size=16, steps=300, steps_per_epoch=100,
                              learning_rate=2e-3, eval_batches=8, image_every=3)
@@ -137,11 +137,11 @@ def test_tiny_generator_learns(tiny_data, tmp_path):
 
 
 def test_killed_training_resumes_to_the_same_step_count(tiny_data, tmp_path):
-    from colordisc_tf.train_generator import train_generator
+    from colordisc_tf.train.generator import train_generator
 
     config = GeneratorConfig(width=0.0625, crop_size=32, batch_size=8, steps=100, steps_per_epoch=25, eval_batches=1)
     with pytest.raises(KeyboardInterrupt):
-        train_generator(config, tiny_data["train"], tiny_data["eval"], str(tmp_path), callbacks=[StopAfterSteps(60)])
+        train_generator(config, tiny_data["train"], tiny_data["eval"], str(tmp_path), callbacks=[stop_after_steps(60)])
     assert os.path.isdir(tmp_path / "backup")
     _, history = train_generator(config, tiny_data["train"], tiny_data["eval"], str(tmp_path))
     assert history["steps"] == 100
@@ -159,10 +159,10 @@ def _png(h, w, seed=0):
 
 
 def test_export_round_trip_in_a_fresh_process(tmp_path):
-    from colordisc_tf.export import export_generator
+    from colordisc_tf.serve.export import export_generator
 
     model = build_generator(0.0625)
-    export_dir = export_generator(model, str(tmp_path / "serving"), model_size=32, max_pixels=10_000)
+    export_dir = export_generator(model, str(tmp_path / "serving"), Decoding(), model_size=32, max_pixels=10_000)
     (tmp_path / "a.png").write_bytes(_png(45, 70))
     (tmp_path / "big.png").write_bytes(_png(120, 120))
     script = textwrap.dedent(f"""
@@ -200,9 +200,9 @@ def test_serving_output_keeps_the_input_luminance(tmp_path):
     import tensorflow as tf
     from PIL import Image
 
-    from colordisc_tf.export import export_generator
+    from colordisc_tf.serve.export import export_generator
 
-    export_dir = export_generator(build_generator(0.0625), str(tmp_path / "s"), model_size=32)
+    export_dir = export_generator(build_generator(0.0625), str(tmp_path / "s"), Decoding(), model_size=32)
     data = _png(40, 56, seed=3)
     out = tf.saved_model.load(export_dir).signatures["serving_default"](images=tf.constant([data]))["colorized"]
     colorized = np.asarray(Image.open(io.BytesIO(out.numpy()[0])))
@@ -217,7 +217,7 @@ def test_a_seeded_dataset_gives_the_same_batches_however_often_it_is_iterated(ti
     flips of a seeded dataset must not depend on that (they once came from a shared random
     generator, advanced by whatever the peeking iterator had prefetched). No shuffle here: a
     seeded shuffle gives each new iterator the next permutation, by design."""
-    from colordisc_tf.records import lab_dataset
+    from colordisc_tf.data.records import lab_dataset
 
     def make():
         return lab_dataset(tiny_data["train"], 8, crop_size=24, random_crop=True, random_flip=True,

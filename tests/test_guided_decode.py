@@ -5,9 +5,10 @@ import numpy as np
 import pytest
 from keras import ops
 
+from colordisc_tf.config import Decoding
 from colordisc_tf.constants import ANNEAL_T
-from colordisc_tf.guided_decode import GUIDED_TEMPERATURES, guided_decode
-from colordisc_tf.ops import decode_ab
+from colordisc_tf.serve.guided_decode import GUIDED_TEMPERATURES, guided_decode
+from colordisc_tf.color.keras_ops import decode_ab
 
 
 class ChromaDiscriminator(keras.layers.Layer):
@@ -33,7 +34,7 @@ def _inputs(seed=0):
 def _oracle_scores(logits, l_chan, sign):
     scores = []
     for t in GUIDED_TEMPERATURES:
-        ab = np.asarray(decode_ab(logits, (24, 20), t))
+        ab = np.asarray(decode_ab(logits, (24, 20), Decoding(t)))
         chroma = np.sqrt((ab**2).sum(-1) + 1e-6)
         scores.append((1 / (1 + np.exp(-sign * (chroma - 20) / 10))).mean(axis=(1, 2)))
     return np.stack(scores, 1)
@@ -43,11 +44,11 @@ def _oracle_scores(logits, l_chan, sign):
                                             (0.0, ANNEAL_T)])
 def test_the_discriminators_preferred_temperature_wins_and_ties_keep_the_base(sign, expected):
     logits, l_chan = _inputs()
-    ab, chosen, scores = guided_decode(logits, l_chan, ChromaDiscriminator(sign))
+    ab, chosen, scores = guided_decode(logits, l_chan, ChromaDiscriminator(sign), Decoding())
     np.testing.assert_allclose(np.asarray(scores), _oracle_scores(logits, l_chan, sign), atol=1e-5)
     np.testing.assert_allclose(np.asarray(chosen), expected)
     # The image is the decoding at the chosen temperature, not a blend.
-    np.testing.assert_allclose(np.asarray(ab), np.asarray(decode_ab(logits, (24, 20), expected)), atol=1e-4)
+    np.testing.assert_allclose(np.asarray(ab), np.asarray(decode_ab(logits, (24, 20), Decoding(expected))), atol=1e-4)
 
 
 def test_a_gain_below_the_margin_keeps_the_base_temperature():
@@ -55,15 +56,15 @@ def test_a_gain_below_the_margin_keeps_the_base_temperature():
     scores = _oracle_scores(logits, l_chan, -1.0)
     gain = (scores.max(1) - scores[:, GUIDED_TEMPERATURES.index(ANNEAL_T)]).min()
     assert gain > 0
-    _, chosen, _ = guided_decode(logits, l_chan, ChromaDiscriminator(-1.0), margin=float(scores.max() - scores.min()) + 0.01)
+    _, chosen, _ = guided_decode(logits, l_chan, ChromaDiscriminator(-1.0), Decoding(), margin=float(scores.max() - scores.min()) + 0.01)
     np.testing.assert_allclose(np.asarray(chosen), ANNEAL_T)
-    _, chosen, _ = guided_decode(logits, l_chan, ChromaDiscriminator(-1.0), margin=float(gain) * 0.5)
+    _, chosen, _ = guided_decode(logits, l_chan, ChromaDiscriminator(-1.0), Decoding(), margin=float(gain) * 0.5)
     assert (np.asarray(chosen) != ANNEAL_T).all()
 
 
 def test_guided_decode_checks_its_arguments():
     logits, l_chan = _inputs()
     with pytest.raises(ValueError, match="base temperature"):
-        guided_decode(logits, l_chan, ChromaDiscriminator(0.0), temperatures=(0.2, 0.5))
+        guided_decode(logits, l_chan, ChromaDiscriminator(0.0), Decoding(), temperatures=(0.2, 0.5))
     with pytest.raises(ValueError, match="margin"):
-        guided_decode(logits, l_chan, ChromaDiscriminator(0.0), margin=-0.1)
+        guided_decode(logits, l_chan, ChromaDiscriminator(0.0), Decoding(), margin=-0.1)

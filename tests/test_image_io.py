@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from colordisc_tf.image_io import ImageRejected, content_id, decode_image, resize_and_center_crop
+from colordisc_tf.data.image_io import ImageRejected, content_id, decode_image, resize_and_center_crop
 
 
 def _encode(img: Image.Image, fmt: str, **kwargs) -> bytes:

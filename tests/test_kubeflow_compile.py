@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from colordisc_tf.cli import main
+from pipelines.cli import main
 from colordisc_tf.config import to_dict
 from pipelines.colordisc_pipeline import create_pipeline
 from pipelines.local_runner import resolved_config
@@ -123,8 +123,8 @@ def _run_step(spec, task, root, upstream_outputs):
 def test_the_first_steps_run_in_kubeflows_container_entrypoint(tmp_path):
     """LabExampleGen and ColorPriorGen through TFX's KFP v2 entrypoint, chained as the backend chains
     them: the spec's commands, parameters and artifact types work, custom types included."""
-    from colordisc_tf.demo_data import write_demo_photos
-    from colordisc_tf.prior import load_prior
+    from colordisc_tf.data.demo_photos import write_demo_photos
+    from colordisc_tf.data.prior import load_prior
 
     write_demo_photos(tmp_path / "photos", tile=64, names=("astronaut", "coffee"))
     out = tmp_path / "spec.json"

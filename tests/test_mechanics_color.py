@@ -4,7 +4,7 @@ Each test recomputes what Zhang et al. (ECCV 2016) and README/DESIGN.md define,
 by hand (explicit loops over the 313 bin centres where that is the definition),
 and compares. They are written to fail on deliberate mechanism bugs: smoothing
 removed from the prior, a wrong default decode temperature, an unweighted loss,
-`ops` drifting from `color`, soft-encoding defaults changed.
+the NumPy, keras.ops and public paths drifting apart, soft-encoding defaults changed.
 
 Nothing here runs a TensorFlow op at import time (mutmut's fork server imports
 this module and forks workers from it; TensorFlow is not fork-safe once used).
@@ -16,7 +16,8 @@ import math
 import numpy as np
 import pytest
 
-from colordisc_tf import bins as cbins
+from colordisc_tf.color import bins as cbins
+from colordisc_tf.color import rebalance as crebalance
 from colordisc_tf import color
 
 ANNEAL_T = 0.38  # the paper's decode temperature
@@ -135,7 +136,7 @@ def test_rebalance_weights_default_equals_hand_computation():
     assert got.shape == (Q,)
     np.testing.assert_allclose(got, expected, rtol=2e-6)
     # The same function behind both names, and explicit defaults change nothing.
-    np.testing.assert_array_equal(cbins.rebalance_weights(prior), got)
+    np.testing.assert_array_equal(crebalance.rebalance_weights(prior), got)
     np.testing.assert_allclose(color.rebalance_weights(prior, lam=0.5, sigma=5.0), got, rtol=1e-7)
 
 
@@ -262,49 +263,55 @@ def test_annealed_mean_with_zero_probabilities():
     np.testing.assert_allclose(color.annealed_mean(probs)[1], color.AB_BINS[200], atol=1e-3)
 
 
-def test_ops_annealed_mean_default_is_T_038():
-    from colordisc_tf import ops as cops
+def test_ops_annealed_mean_from_logits_and_from_probs():
+    from colordisc_tf.color import keras_ops as cops
 
     probs = _peaked_probs(21)
     logits = np.log(probs).astype(np.float32) + 3.0  # any shift: softmax(logits) == probs
     expected = oracle_annealed_mean(probs, ANNEAL_T)
-    np.testing.assert_allclose(to_np(cops.annealed_mean(logits)), expected, atol=2e-3)  # from_logits default
-    np.testing.assert_allclose(to_np(cops.annealed_mean(probs.astype(np.float32), from_logits=False)),
+    np.testing.assert_allclose(to_np(cops.annealed_mean(logits, ANNEAL_T)), expected, atol=2e-3)  # from_logits default
+    np.testing.assert_allclose(to_np(cops.annealed_mean(probs.astype(np.float32), ANNEAL_T, from_logits=False)),
                                expected, atol=2e-3)
     for other in (1.0, 0.37, 0.39):
-        assert np.max(np.abs(to_np(cops.annealed_mean(logits)) - oracle_annealed_mean(probs, other))) > 0.05
+        assert np.max(np.abs(to_np(cops.annealed_mean(logits, ANNEAL_T)) - oracle_annealed_mean(probs, other))) > 0.05
 
 
-def test_config_temperature_defaults():
+def test_the_one_decoding_value_defaults_to_the_paper():
+    """Decoding is the one place the decode defaults live: the generator config's fields take
+    theirs from it, and what a config-less generator is decoded with is Decoding()."""
     import dataclasses
 
     from colordisc_tf import config
+    from colordisc_tf.color.decoding import Decoding
 
-    found = {}
-    for name, cls in vars(config).items():
-        if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == config.__name__:
-            for field in dataclasses.fields(cls):
-                if field.name == "temperature":
-                    found[name] = field.default
-    assert "GeneratorConfig" in found  # the generator's decode temperature, saved with it
-    assert found == {name: ANNEAL_T for name in found}, found
-    assert config.GeneratorConfig().temperature == ANNEAL_T
-
-
-# Modules whose functions and classes take a decode temperature.
-_TEMPERATURE_MODULES = ("color", "ops", "inference", "export", "bulk_colorize", "callbacks", "before_after",
-                        "finetune")
-# Among them, these must exist (guards the discovery below against finding nothing).
-_EXPECTED_TEMPERATURE_PARAMS = {"color.annealed_mean", "ops.annealed_mean", "inference.predict_ab",
-                                "before_after.score_generator", "finetune.AnnealedMeanAb"}
+    assert Decoding() == Decoding(temperature=ANNEAL_T, head="classification")
+    assert config.GeneratorConfig().decoding == Decoding()
+    assert config.GeneratorConfig(temperature=0.5, head="l2").decoding == Decoding(0.5, "l2")
+    found = {name: {f.name: f.default for f in dataclasses.fields(cls)}
+             for name, cls in vars(config).items()
+             if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == config.__name__}
+    holders = {name for name, fields in found.items() if {"temperature", "head"} & set(fields)}
+    assert holders == {"GeneratorConfig"}, holders  # fine-tuning and evaluation take the generator's
+    for bad in ({"temperature": 0.0}, {"head": "softmax"}):
+        with pytest.raises(ValueError):
+            Decoding(**bad)
 
 
-def _temperature_defaults():
-    """{module.callable: default} of every `temperature` / `T` parameter with a default."""
+# Modules whose callables decode a generator's output: none may hide a decode default.
+_DECODING_MODULES = ("color.keras_ops", "serve.inference", "serve.export", "serve.bulk_colorize",
+                     "serve.guided_decode", "train.callbacks", "evaluate.before_after", "train.finetune")
+# Among them, these must take a decoding (guards the discovery below against finding nothing).
+_EXPECTED_DECODING_PARAMS = {"color.keras_ops.decode_ab", "color.keras_ops.DecodeAb", "serve.inference.predict_ab",
+                             "evaluate.before_after.score_generator", "train.finetune.build_adversarial",
+                             "serve.export.export_generator", "serve.bulk_colorize.colorize_records"}
+
+
+def _decoding_params():
+    """{module.callable: parameter} of every `decoding` / `temperature` / `head` / `T` parameter."""
     import importlib
 
     found = {}
-    for mod_name in _TEMPERATURE_MODULES:
+    for mod_name in _DECODING_MODULES:
         module = importlib.import_module(f"colordisc_tf.{mod_name}")
         for name, obj in vars(module).items():
             if getattr(obj, "__module__", None) != module.__name__ or name.startswith("_"):
@@ -316,18 +323,19 @@ def _temperature_defaults():
                 params = inspect.signature(fn).parameters
             except (TypeError, ValueError):
                 continue
-            for param in ("temperature", "T"):
-                if param in params and params[param].default is not inspect.Parameter.empty:
-                    found[f"{mod_name}.{name}"] = params[param].default
+            for param in ("decoding", "temperature", "head", "T"):
+                if param in params:
+                    found[f"{mod_name}.{name}"] = params[param]
     return found
 
 
-def test_every_temperature_parameter_defaults_to_038():
-    found = _temperature_defaults()
-    assert _EXPECTED_TEMPERATURE_PARAMS <= set(found), sorted(found)
-    wrong = {name: default for name, default in found.items() if default != ANNEAL_T}
-    assert not wrong, f"decode temperature defaults other than {ANNEAL_T}: {wrong}"
-    assert color.ANNEAL_T == ANNEAL_T
+def test_no_consumer_of_a_generator_hides_a_decode_default():
+    found = _decoding_params()
+    assert _EXPECTED_DECODING_PARAMS <= set(found), sorted(found)
+    defaulted = {name: p.default for name, p in found.items() if p.default is not inspect.Parameter.empty}
+    assert not defaulted, f"decode defaults outside Decoding: {defaulted}"
+    loose = {name: p.name for name, p in found.items() if p.name in ("temperature", "head")}
+    assert not loose, f"decode settings passed loose instead of one Decoding: {loose}"
 
 
 class _FixedLogitsModel:
@@ -343,25 +351,30 @@ class _FixedLogitsModel:
         return tf.constant(np.repeat(self.logits[None], batch, axis=0))
 
 
-def test_inference_and_finetune_layer_decode_at_038_by_default():
-    from colordisc_tf import finetune, inference
+def test_inference_and_the_finetune_layer_decode_the_same_at_038_by_default():
+    from colordisc_tf.color.decoding import Decoding
+    from colordisc_tf.color.keras_ops import DecodeAb
+    from colordisc_tf.serve import inference
 
     probs = _peaked_probs(22, shape=(2, 2))
     logits = np.log(probs).astype(np.float32)
     expected = oracle_annealed_mean(probs, ANNEAL_T)  # (2, 2, 2)
     # predict_ab at the logits' own size: the bilinear resize is the identity.
-    ab = inference.predict_ab(_FixedLogitsModel(logits), np.zeros((1, 2, 2, 1), np.float32)).numpy()
+    ab = inference.predict_ab(_FixedLogitsModel(logits), np.zeros((1, 2, 2, 1), np.float32), Decoding()).numpy()
     np.testing.assert_allclose(ab[0], expected, atol=2e-3)
-    layer_ab = to_np(finetune.AnnealedMeanAb()(logits[None]))
+    layer_ab = to_np(DecodeAb(Decoding(), factor=1)(logits[None]))
     np.testing.assert_allclose(layer_ab[0], expected, atol=2e-3)
     assert np.max(np.abs(ab[0] - oracle_annealed_mean(probs, 1.0))) > 0.05
+    # the fine-tuning's layer upsamples x4 exactly as serving's decode resizes to 4x the size
+    served = inference.predict_ab(_FixedLogitsModel(logits), np.zeros((1, 8, 8, 1), np.float32), Decoding(0.6)).numpy()
+    np.testing.assert_allclose(to_np(DecodeAb(Decoding(0.6))(logits[None])), served, atol=1e-4)
 
 
-def test_score_generator_decodes_at_038_by_default(tmp_path):
+def test_score_generator_decodes_per_the_default_decoding_at_038(tmp_path):
     import tensorflow as tf
 
-    from colordisc_tf.before_after import score_generator
-    from colordisc_tf.record_format import encode_lab_example
+    from colordisc_tf.evaluate.before_after import score_generator
+    from colordisc_tf.data.record_format import encode_lab_example
 
     rng = np.random.default_rng(23)
     lab = np.concatenate([rng.uniform(20, 80, (4, 4, 1)), rng.uniform(-40, 40, (4, 4, 2))], -1)
@@ -371,7 +384,10 @@ def test_score_generator_decodes_at_038_by_default(tmp_path):
         writer.write(encode_lab_example(lab, "img0", "/x.png", 4, 4))
     probs = _peaked_probs(24, shape=(4, 4))
     discriminator = lambda lab_batch, training=False: tf.zeros((int(lab_batch.shape[0]), 1, 1, 1))  # noqa: E731
-    result, per_image = score_generator(_FixedLogitsModel(np.log(probs)), str(path.parent / "*"), {"fixed": discriminator})
+    from colordisc_tf.color.decoding import Decoding
+
+    result, per_image = score_generator(_FixedLogitsModel(np.log(probs)), str(path.parent / "*"), {"fixed": discriminator},
+                                        Decoding())
     assert result["images"] == 1
     np.testing.assert_allclose(per_image["img0"][1][..., 1:], oracle_annealed_mean(probs, ANNEAL_T), atol=2e-3)
 
@@ -387,16 +403,15 @@ def _random_ab(seed, n=600):
 
 
 def test_squared_distances_agree():
-    from colordisc_tf import ops as cops
+    from colordisc_tf.color import keras_ops as cops
 
     ab = _random_ab(30, 50)
     expected = oracle_d2(ab)
-    np.testing.assert_allclose(color._squared_distances(ab).numpy(), expected, rtol=1e-5, atol=1e-2)
     np.testing.assert_allclose(to_np(cops._squared_distances(ab)), expected, rtol=1e-5, atol=5e-2)
 
 
 def test_nearest_bin_agrees_with_oracle_on_both_backends_and_numpy():
-    from colordisc_tf import ops as cops
+    from colordisc_tf.color import keras_ops as cops
 
     ab = _random_ab(31).reshape(-1, 5, 2)
     d2 = oracle_d2(ab)
@@ -415,7 +430,7 @@ def test_nearest_bin_agrees_with_oracle_on_both_backends_and_numpy():
 
 @pytest.mark.parametrize("k,sigma", [(5, 5.0), (1, 5.0), (10, 5.0), (5, 2.0), (5, 12.0)])
 def test_soft_encode_agrees_with_oracle_on_both_backends(k, sigma):
-    from colordisc_tf import ops as cops
+    from colordisc_tf.color import keras_ops as cops
 
     ab = _random_ab(32, 300)
     ab = ab[_well_separated(ab, k)]
@@ -429,7 +444,7 @@ def test_soft_encode_agrees_with_oracle_on_both_backends(k, sigma):
 
 
 def test_soft_encode_defaults_k5_sigma5_on_both_backends():
-    from colordisc_tf import ops as cops
+    from colordisc_tf.color import keras_ops as cops
 
     ab = _random_ab(33, 200).reshape(-1, 2)
     ab = ab[_well_separated(ab, 5)]
@@ -452,7 +467,7 @@ def test_soft_encode_defaults_k5_sigma5_on_both_backends():
 
 
 def test_soft_encode_keeps_far_out_of_gamut_points():
-    from colordisc_tf import ops as cops
+    from colordisc_tf.color import keras_ops as cops
 
     far = np.array([[127.0, 127.0], [-128.0, -128.0], [127.0, -128.0]], np.float32)
     expected = oracle_soft_encode(far, 5, 5.0)
@@ -476,15 +491,15 @@ def test_soft_encode_argument_checks():
 
 
 def test_annealed_mean_agrees_on_both_backends():
-    from colordisc_tf import ops as cops
+    from colordisc_tf.color import keras_ops as cops
 
     for T in (ANNEAL_T, 1.0, 0.1, 2.0):
         probs = _peaked_probs(34, shape=(3, 4))
         logits = np.log(probs).astype(np.float32)
         expected = oracle_annealed_mean(probs, T)
         ours = color.annealed_mean(probs.astype(np.float32), T=T)
-        from_logits = to_np(cops.annealed_mean(logits, T=T))
-        from_probs = to_np(cops.annealed_mean(probs.astype(np.float32), T=T, from_logits=False))
+        from_logits = to_np(cops.annealed_mean(logits, T))
+        from_probs = to_np(cops.annealed_mean(probs.astype(np.float32), T, from_logits=False))
         for got in (ours, from_logits, from_probs):
             assert got.shape == (3, 4, 2)
             np.testing.assert_allclose(got, expected, atol=2e-3)
@@ -493,22 +508,22 @@ def test_annealed_mean_agrees_on_both_backends():
 
 
 def test_ops_annealed_mean_from_logits_normalises_and_clamps():
-    from colordisc_tf import ops as cops
+    from colordisc_tf.color import keras_ops as cops
 
     probs = _peaked_probs(35)
     # Logits that are not log-probabilities: the decode must normalise them first.
     logits = (np.log(probs) * 1.0 + 7.5).astype(np.float32)
-    np.testing.assert_allclose(to_np(cops.annealed_mean(logits)), oracle_annealed_mean(probs, ANNEAL_T), atol=2e-3)
+    np.testing.assert_allclose(to_np(cops.annealed_mean(logits, ANNEAL_T)), oracle_annealed_mean(probs, ANNEAL_T), atol=2e-3)
     # Probabilities with exact zeros (log clamped, no NaN), from_logits=False.
     sparse = np.zeros((1, Q), np.float32)
     sparse[0, [10, 20]] = (0.6, 0.4)
-    got = to_np(cops.annealed_mean(sparse, from_logits=False))
+    got = to_np(cops.annealed_mean(sparse, ANNEAL_T, from_logits=False))
     assert np.isfinite(got).all()
     np.testing.assert_allclose(got, oracle_annealed_mean(sparse, ANNEAL_T), atol=1e-3)
 
 
 def test_ops_downsample_ab_is_area_mean():
-    from colordisc_tf import ops as cops
+    from colordisc_tf.color import keras_ops as cops
 
     rng = np.random.default_rng(36)
     ab = rng.uniform(-50, 50, size=(2, 8, 12, 2)).astype(np.float32)
@@ -550,7 +565,7 @@ def _oracle_loss(ab_true, logits, weights, k=5, sigma=5.0, gray_threshold=5.0):
 
 
 def test_loss_on_one_rare_pixel_is_weight_times_cross_entropy():
-    from colordisc_tf.losses import rebalanced_cross_entropy
+    from colordisc_tf.train.losses import rebalanced_cross_entropy
 
     rng = np.random.default_rng(40)
     ab_true = np.tile(np.array(RARE_AB, np.float32), (1, 4, 4, 1))
@@ -569,7 +584,7 @@ def test_loss_on_one_rare_pixel_is_weight_times_cross_entropy():
 
 
 def test_loss_weights_each_pixel_by_its_argmax_bin():
-    from colordisc_tf.losses import RebalancedCrossEntropy, rebalanced_cross_entropy
+    from colordisc_tf.train.losses import RebalancedCrossEntropy, rebalanced_cross_entropy
 
     rng = np.random.default_rng(41)
     # 2 images, 8x8 ab -> 2x2 logits grid; each 4x4 block one colour, some of them the rare one
@@ -597,7 +612,7 @@ def test_loss_weights_each_pixel_by_its_argmax_bin():
 
 
 def test_loss_k_sigma_and_gray_threshold_are_used():
-    from colordisc_tf.losses import RebalancedCrossEntropy, chroma_mask, rebalanced_cross_entropy
+    from colordisc_tf.train.losses import RebalancedCrossEntropy, chroma_mask, rebalanced_cross_entropy
 
     rng = np.random.default_rng(42)
     ab_true = rng.uniform(-60, 60, size=(3, 8, 8, 2)).astype(np.float32)
@@ -622,7 +637,7 @@ def test_loss_k_sigma_and_gray_threshold_are_used():
 
 
 def test_loss_grid_factor_and_non_square_images():
-    from colordisc_tf.losses import rebalanced_cross_entropy
+    from colordisc_tf.train.losses import rebalanced_cross_entropy
 
     rng = np.random.default_rng(45)
     w = rng.uniform(0.2, 5.0, size=Q).astype(np.float32)
@@ -636,7 +651,7 @@ def test_loss_grid_factor_and_non_square_images():
 
 
 def test_loss_default_gray_threshold_is_5():
-    from colordisc_tf.losses import RebalancedCrossEntropy, chroma_mask, rebalanced_cross_entropy
+    from colordisc_tf.train.losses import RebalancedCrossEntropy, chroma_mask, rebalanced_cross_entropy
 
     rng = np.random.default_rng(46)
     ab_true = rng.uniform(-4, 4, size=(2, 4, 4, 2)).astype(np.float32)
@@ -650,7 +665,7 @@ def test_loss_default_gray_threshold_is_5():
 
 
 def test_loss_class_weights_must_be_313():
-    from colordisc_tf.losses import RebalancedCrossEntropy
+    from colordisc_tf.train.losses import RebalancedCrossEntropy
 
     with pytest.raises(ValueError):
         RebalancedCrossEntropy(weights=np.ones(312))
@@ -659,7 +674,7 @@ def test_loss_class_weights_must_be_313():
 
 
 def test_l2_loss_against_numpy():
-    from colordisc_tf.losses import L2AbLoss
+    from colordisc_tf.train.losses import L2AbLoss
 
     rng = np.random.default_rng(43)
     # non-square, and a 2x (not the default 4x) grid: the factor comes from the heights
@@ -674,7 +689,7 @@ def test_l2_loss_against_numpy():
 
 
 def test_loss_objects_pass_keras_options_through():
-    from colordisc_tf.losses import L2AbLoss, RebalancedCrossEntropy
+    from colordisc_tf.train.losses import L2AbLoss, RebalancedCrossEntropy
 
     for loss in (L2AbLoss(reduction="sum", dtype="float32"), RebalancedCrossEntropy(reduction="sum", dtype="float32")):
         assert loss.reduction == "sum"
@@ -790,7 +805,7 @@ def test_numpy_in_numpy_out_and_tensor_in_tensor_out():
 def test_srgb8_to_lab_numpy_twin_matches_skimage():
     from skimage.color import rgb2lab
 
-    from colordisc_tf.color_numpy import srgb8_to_lab
+    from colordisc_tf.color.srgb8 import srgb8_to_lab
 
     rng = np.random.default_rng(50)
     rgb = rng.integers(0, 256, size=(40, 30, 3)).astype(np.uint8)

@@ -11,7 +11,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from colordisc_tf.realness import select_failures
+from colordisc_tf.evaluate.failures import select_failures
 
 
 def _rows(scores, split, ids=None):
@@ -161,7 +161,7 @@ def _read_split(examples_dir, split):
     """Every record of one split of an Examples directory (whatever its shard names)."""
     import tensorflow as tf
 
-    from colordisc_tf.record_format import split_file_pattern
+    from colordisc_tf.data.record_format import split_file_pattern
 
     files = sorted(tf.io.gfile.glob(split_file_pattern(str(examples_dir), split)))
     assert files, f"no {split} files under {examples_dir}"
@@ -172,7 +172,7 @@ def _read_split(examples_dir, split):
 def real_and_colorized(tmp_path):
     """Real Examples (train and eval, the same id `both` in each with different pixels)
     and their colorized twins (same L, other ab)."""
-    from colordisc_tf.record_format import encode_lab_example, replace_ab
+    from colordisc_tf.data.record_format import encode_lab_example, replace_ab
 
     rng = np.random.default_rng(60)
     real, colorized = {}, {}
@@ -186,8 +186,8 @@ def real_and_colorized(tmp_path):
 
 
 def test_failure_examples_are_the_real_records(real_and_colorized):
-    from colordisc_tf.record_format import decode_lab_example
-    from colordisc_tf.realness import write_failure_examples
+    from colordisc_tf.data.record_format import decode_lab_example
+    from colordisc_tf.evaluate.failures import write_failure_examples
 
     root, real, colorized = real_and_colorized
     rows = (_rows([0.1, 0.5, 0.05, 0.9], "train", ["both", "t1", "t2", "t3"])
@@ -216,7 +216,7 @@ def test_failure_examples_are_the_real_records(real_and_colorized):
 
 
 def test_failure_examples_empty_split_and_custom_splits(real_and_colorized):
-    from colordisc_tf.realness import write_failure_examples
+    from colordisc_tf.evaluate.failures import write_failure_examples
 
     root, real, _ = real_and_colorized
     manifest = select_failures(_rows([0.1, 0.2], "train", ["t1", "t3"]), "train", quantile=0.5)
@@ -249,7 +249,7 @@ def _report(base_fool=0.1, tuned_fool=0.5, base_auc=80.0, tuned_auc=80.0, base_r
 
 
 def test_blessing_config_defaults():
-    from colordisc_tf.before_after import BlessingConfig
+    from colordisc_tf.evaluate.before_after import BlessingConfig
 
     c = BlessingConfig()
     assert (c.min_fool_rate_gain, c.max_auc_drop, c.max_rebalanced_auc_drop, c.min_retrained_auc_drop) == (
@@ -258,7 +258,7 @@ def test_blessing_config_defaults():
 
 
 def test_bless_every_rule_at_its_boundary():
-    from colordisc_tf.before_after import BlessingConfig, bless
+    from colordisc_tf.evaluate.before_after import BlessingConfig, bless
 
     config = BlessingConfig(min_fool_rate_gain=0.25, max_auc_drop=1.0, max_rebalanced_auc_drop=2.0,
                             min_retrained_auc_drop=0.25)
@@ -305,7 +305,7 @@ def test_bless_every_rule_at_its_boundary():
 
 
 def test_bless_needs_failure_cases():
-    from colordisc_tf.before_after import BlessingConfig, bless
+    from colordisc_tf.evaluate.before_after import BlessingConfig, bless
 
     assert bless(_report(images=0), BlessingConfig()) == (False, ["no eval-split failure cases to compare on"])
     report = _report()

@@ -16,8 +16,8 @@ import textwrap
 import numpy as np
 import pytest
 
-from colordisc_tf.config import FineTuneConfig
-from colordisc_tf.finetune import NonSaturatingLoss, adversarial_batch, build_adversarial, compile_adversarial
+from colordisc_tf.config import Decoding, FineTuneConfig
+from colordisc_tf.train.finetune import NonSaturatingLoss, adversarial_batch, build_adversarial, compile_adversarial
 from colordisc_tf.models import build_discriminator, build_generator
 
 AB_BINS = np.loadtxt(os.path.join(os.path.dirname(__file__), "..", "colordisc_tf", "data", "ab_bins_313.csv"),
@@ -25,7 +25,7 @@ AB_BINS = np.loadtxt(os.path.join(os.path.dirname(__file__), "..", "colordisc_tf
 
 
 def _lab_dataset_batch(pattern, n, size=32, seed=0):
-    from colordisc_tf.records import lab_dataset
+    from colordisc_tf.data.records import lab_dataset
 
     l_chan, ab = next(iter(lab_dataset(pattern, n, crop_size=size, seed=seed)))
     return l_chan.numpy(), ab.numpy()
@@ -64,7 +64,7 @@ def test_finetuning_raises_the_discriminators_realness_of_the_colorization(tiny_
     generator, discriminator = build_generator(0.0625), build_discriminator(width=8, depth=2)
     l_chan, ab = _lab_dataset_batch(tiny_data["train"], 16)
     config = FineTuneConfig(batch_size=16, crop_size=32, learning_rate=2e-3, lambda_adv=20.0)
-    model = compile_adversarial(build_adversarial(generator, discriminator), config, tiny_data["prior"].weights)
+    model = compile_adversarial(build_adversarial(generator, discriminator, Decoding()), config, Decoding(), tiny_data["prior"].weights)
     if objective == "flipped":  # the control: a GAN loss with its sign the wrong way round
         model.compile(optimizer=keras.optimizers.Adam(2e-3, beta_1=0.5),
                       loss={"logits": model.loss["logits"], "adv": NonSaturatingLoss(target_real=False)},
@@ -89,7 +89,7 @@ def test_learning_discriminator_scores_held_out_real_above_colorized(tiny_data):
     keras.utils.set_random_seed(0)
     generator, discriminator = build_generator(0.0625), build_discriminator(width=8, depth=2)
     config = FineTuneConfig(batch_size=16, crop_size=32, learning_rate=0.0, discriminator_learning_rate=2e-3)
-    model = compile_adversarial(build_adversarial(generator, discriminator, train_discriminator=True), config,
+    model = compile_adversarial(build_adversarial(generator, discriminator, Decoding(), train_discriminator=True), config, Decoding(),
                                 tiny_data["prior"].weights)
     l_train, ab_train = _lab_dataset_batch(tiny_data["train"], 64)
     for step in range(60):
@@ -136,11 +136,11 @@ def test_generator_serving_equals_the_keras_models_decode(tmp_path):
     from PIL import Image
     from skimage import color as skcolor
 
-    from colordisc_tf.export import export_generator
+    from colordisc_tf.serve.export import export_generator
 
     size = 32
     generator = _planted_generator()
-    export_generator(generator, str(tmp_path / "g"), model_size=size)  # default temperature
+    export_generator(generator, str(tmp_path / "g"), Decoding(), model_size=size)  # default temperature
     png, pixels = _probe_png(size)
     served = tf.saved_model.load(str(tmp_path / "g")).signatures["serving_default"](images=tf.constant([png]))
     served = np.asarray(Image.open(io.BytesIO(served["colorized"].numpy()[0])).convert("RGB"), dtype=np.float64)
@@ -164,7 +164,7 @@ def test_discriminator_serving_equals_the_keras_models_score_on_lab(tmp_path):
     import tensorflow as tf
     from skimage import color as skcolor
 
-    from colordisc_tf.export import export_discriminator
+    from colordisc_tf.serve.export import export_discriminator
 
     keras.utils.set_random_seed(2)
     size = 32
@@ -189,12 +189,12 @@ RESUME_SCRIPT = textwrap.dedent("""
     import json, sys
     import numpy as np, keras, tensorflow as tf
     tf.config.experimental.enable_op_determinism()
-    from colordisc_tf.callbacks import StopAfterSteps
+    from killing import stop_after_steps
     root, trainer, train_pattern, eval_pattern = sys.argv[1:5]
 
     def finetune(out, callbacks):
         from colordisc_tf.config import FineTuneConfig
-        from colordisc_tf.finetune import adversarial_batch, finetune_generator
+        from colordisc_tf.train.finetune import adversarial_batch, finetune_generator
         from colordisc_tf.models import build_discriminator, build_generator
         rng = np.random.default_rng(0)
         l_chan = rng.uniform(0, 100, (8, 32, 32, 1)).astype("float32")
@@ -204,12 +204,12 @@ RESUME_SCRIPT = textwrap.dedent("""
                              learning_rate=1e-3, lambda_adv=1.0)
         keras.utils.set_random_seed(0)
         g, d = build_generator(0.0625), build_discriminator(width=8, depth=2)
-        history = finetune_generator(cfg, g, d, ds, out, callbacks=callbacks)
+        history = finetune_generator(cfg, g, d, ds, out, Decoding(), callbacks=callbacks)
         return g.get_weights() + d.get_weights(), history
 
     def generator(out, callbacks):  # random crops and flips from records: the input stream must resume too
         from colordisc_tf.config import GeneratorConfig
-        from colordisc_tf.train_generator import train_generator
+        from colordisc_tf.train.generator import train_generator
         cfg = GeneratorConfig(width=0.0625, crop_size=32, batch_size=8, steps=8, steps_per_epoch=4, eval_batches=1,
                               image_every=0)
         model, history = train_generator(cfg, train_pattern, eval_pattern, out, callbacks=callbacks)
@@ -220,7 +220,7 @@ RESUME_SCRIPT = textwrap.dedent("""
         out = f"{root}/{name}"
         if kill:
             try:
-                run(out, [StopAfterSteps(kill)])
+                run(out, [stop_after_steps(kill)])
             except KeyboardInterrupt:
                 pass
         weights, history = run(out, [])

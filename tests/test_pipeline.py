@@ -14,8 +14,8 @@ from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 
 from components.artifact_types import ColorizationReport, RealnessScores
 from colordisc_tf.config import load_config
-from colordisc_tf.demo_data import write_demo_photos
-from colordisc_tf.record_format import decode_lab_example
+from colordisc_tf.data.demo_photos import write_demo_photos
+from colordisc_tf.data.record_format import decode_lab_example
 from pipelines.colordisc_pipeline import create_pipeline
 from pipelines.progress import component_progress
 from pipelines.run_summary import latest_run_outputs, report_run
@@ -154,7 +154,7 @@ def test_generator_model_layout(tiny_run):
 def test_realness_report_and_failures(tiny_run):
     import json
 
-    from colordisc_tf.realness import read_scores
+    from colordisc_tf.evaluate.scoring import read_scores
 
     root, *_ = tiny_run
     store = _store(root)
@@ -342,7 +342,7 @@ DOWNSTREAM_OF_BLESSING = {"RealnessColorizer", "PushColorizerWithRealness"}
 def test_cache_reruns_exactly_what_a_config_change_touches_then_starts_from_imported_weights(tiny_run):
     import dataclasses
 
-    from colordisc_tf.saving import load_generator
+    from colordisc_tf.serve.saving import load_generator
 
     root, config, *_ = tiny_run
     # (runs last in this module: it adds runs to the store the tests above read)

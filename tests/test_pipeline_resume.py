@@ -13,7 +13,7 @@ from ml_metadata import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 from tfx.orchestration import metadata
 
-from colordisc_tf.demo_data import write_demo_photos
+from colordisc_tf.data.demo_photos import write_demo_photos
 from killing import kill_when
 
 STEPS, PER_EPOCH = 60, 10

@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from colordisc_tf.config import ConfigError, DiscriminatorConfig, FineTuneConfig, GeneratorConfig, load_config
+from colordisc_tf.config import ConfigError, Decoding, DiscriminatorConfig, FineTuneConfig, GeneratorConfig, load_config
 from colordisc_tf.models import build_discriminator, build_generator
-from colordisc_tf.precision import at_precision, model_precision, resolve_precision
+from colordisc_tf.models.precision import at_precision, model_precision, resolve_precision
 
 
 def _l(n=2, size=32, seed=0):
@@ -22,7 +22,7 @@ def test_precision_is_validated_naming_the_key(section):
 
 
 def test_auto_is_float32_without_bf16_hardware_and_unknown_names_fail(monkeypatch):
-    from colordisc_tf import precision
+    from colordisc_tf.models import precision
 
     monkeypatch.setattr(precision, "_bf16_hardware", lambda: False)
     assert resolve_precision("auto") == "float32"
@@ -60,9 +60,9 @@ def test_a_bf16_copy_computes_in_bf16_keeps_the_weights_and_returns_float32(buil
 def test_a_bf16_generator_trains_and_exports_float32(tiny_data, tmp_path):
     import tensorflow as tf
 
-    from colordisc_tf.inference import predict_ab
-    from colordisc_tf.saving import load_generator, save_generator
-    from colordisc_tf.train_generator import train_generator
+    from colordisc_tf.serve.inference import predict_ab
+    from colordisc_tf.serve.saving import load_generator, save_generator
+    from colordisc_tf.train.generator import train_generator
 
     config = GeneratorConfig(width=0.125, crop_size=32, batch_size=16, steps=120, steps_per_epoch=40,
                              learning_rate=2e-3, eval_batches=4, image_every=0, serving_size=32,
@@ -78,15 +78,15 @@ def test_a_bf16_generator_trains_and_exports_float32(tiny_data, tmp_path):
     ab = tf.saved_model.load(serving).signatures["colorize_lab"](L=tf.constant(l_chan))["ab"]
     assert ab.dtype == tf.float32 and ab.shape == (3, 40, 40, 2)
     # The float32 artifact colorizes as the bf16 model it was saved from, within bf16 rounding.
-    trained = np.asarray(predict_ab(model, l_chan))
+    trained = np.asarray(predict_ab(model, l_chan, Decoding()))
     np.testing.assert_allclose(ab.numpy(), trained, atol=0.05 * np.abs(trained).max() + 0.5)
 
 
 def test_a_bf16_discriminator_trains(tiny_data, tmp_path):
     import keras
 
-    from colordisc_tf.records import lab_dataset
-    from colordisc_tf.train_discriminator import PatchBCE
+    from colordisc_tf.data.records import lab_dataset
+    from colordisc_tf.train.discriminator import PatchBCE
 
     l_chan, ab = (t.numpy() for t in next(iter(lab_dataset(tiny_data["train"], 64, crop_size=24))))
     lab = np.concatenate([np.concatenate([l_chan, ab], -1), np.concatenate([l_chan, ab * 0.3], -1)])
@@ -101,8 +101,8 @@ def test_a_bf16_discriminator_trains(tiny_data, tmp_path):
 def test_bf16_ttur_finetune_updates_the_callers_models(tiny_data, tmp_path):
     import tensorflow as tf
 
-    from colordisc_tf.finetune import adversarial_batch, finetune_generator
-    from colordisc_tf.records import lab_dataset
+    from colordisc_tf.train.finetune import adversarial_batch, finetune_generator
+    from colordisc_tf.data.records import lab_dataset
 
     generator, discriminator = build_generator(0.0625), build_discriminator(8, depth=2)
     before = [w.copy() for w in generator.get_weights()], [w.copy() for w in discriminator.get_weights()]
@@ -110,7 +110,7 @@ def test_bf16_ttur_finetune_updates_the_callers_models(tiny_data, tmp_path):
                             precision="mixed_bfloat16")
     l_chan, ab = next(iter(lab_dataset(tiny_data["train"], 16, crop_size=32)))
     data = tf.data.Dataset.from_tensor_slices(adversarial_batch(l_chan, ab, True)).repeat().batch(8)
-    history = finetune_generator(config, generator, discriminator, data, str(tmp_path))
+    history = finetune_generator(config, generator, discriminator, data, str(tmp_path), Decoding())
     assert history["steps"] == 6 and np.isfinite(history["loss"]).all()
     assert model_precision(generator) == "float32"  # the caller's models keep their precision...
     for old, model in zip(before, (generator, discriminator)):  # ...and get the trained weights

@@ -7,11 +7,11 @@ import pytest
 import tensorflow as tf
 
 from colordisc_tf import color
-from colordisc_tf.beam_preprocess import expand_inputs, run_preprocess
+from colordisc_tf.data.preprocess import expand_inputs, run_preprocess
 from colordisc_tf.config import PreprocessConfig
-from colordisc_tf.image_io import decode_image, resize_and_center_crop
-from colordisc_tf.prior import load_prior, run_prior
-from colordisc_tf.records import lab_dataset, parse_lab_example, split_file_pattern
+from colordisc_tf.data.image_io import decode_image, resize_and_center_crop
+from colordisc_tf.data.prior import load_prior, run_prior
+from colordisc_tf.data.records import lab_dataset, parse_lab_example, split_file_pattern
 from planted import make_planted_folder
 
 IN_MEMORY = ["--direct_running_mode=in_memory", "--direct_num_workers=1"]
@@ -119,7 +119,7 @@ def test_custom_beam_flags_reach_the_pipeline(planted, tmp_path):
 
 
 def test_default_multiprocessing_runner_on_real_photos(tmp_path):
-    from colordisc_tf.demo_data import write_demo_photos
+    from colordisc_tf.data.demo_photos import write_demo_photos
 
     write_demo_photos(tmp_path / "photos", tile=32, max_side=96, names=["astronaut", "coffee"])
     summary = run_preprocess([str(tmp_path / "photos")], str(tmp_path / "out"), PreprocessConfig(size=32))
@@ -139,7 +139,7 @@ def test_bad_config_is_rejected():
 
 
 def test_record_format_is_tf_example_wire_format():
-    from colordisc_tf.record_format import decode_lab_example, encode_lab_example
+    from colordisc_tf.data.record_format import decode_lab_example, encode_lab_example
 
     rng = np.random.default_rng(0)
     lab = np.concatenate([rng.uniform(0, 100, (5, 7, 1)), rng.uniform(-100, 100, (5, 7, 2))], -1)
@@ -158,7 +158,7 @@ def test_record_format_is_tf_example_wire_format():
 def test_numpy_lab_twin_matches_tfio_and_skimage():
     from skimage.color import rgb2lab
 
-    from colordisc_tf.color_numpy import srgb8_to_lab
+    from colordisc_tf.color.srgb8 import srgb8_to_lab
 
     rgb = np.random.default_rng(1).integers(0, 256, (64, 64, 3), dtype=np.uint8)
     ours = srgb8_to_lab(rgb)
@@ -171,8 +171,8 @@ def test_beam_worker_modules_do_not_import_tensorflow():
     import sys
 
     code = (
-        "import sys; import colordisc_tf.beam_preprocess, colordisc_tf.prior, colordisc_tf.record_format, "
-        "colordisc_tf.color_numpy, colordisc_tf.image_io, colordisc_tf.bins; "
+        "import sys; import colordisc_tf.data.preprocess, colordisc_tf.data.prior, colordisc_tf.data.record_format, "
+        "colordisc_tf.color.srgb8, colordisc_tf.data.image_io, colordisc_tf.color.bins; "
         "sys.exit('tensorflow' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

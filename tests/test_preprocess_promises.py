@@ -11,9 +11,9 @@ import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 from PIL import Image, ImageCms
 
-from colordisc_tf.beam_preprocess import build_preprocess, run_preprocess
+from colordisc_tf.data.preprocess import build_preprocess, run_preprocess
 from colordisc_tf.config import PreprocessConfig
-from colordisc_tf.record_format import decode_lab_example, split_file_pattern
+from colordisc_tf.data.record_format import decode_lab_example, split_file_pattern
 
 IN_MEMORY = ["--direct_running_mode=in_memory", "--direct_num_workers=1"]
 
@@ -94,7 +94,7 @@ def test_icc_profiles_are_converted_to_srgb(tmp_path):
 
 
 def test_a_run_that_loses_an_input_fails(tmp_path, monkeypatch):
-    from colordisc_tf import beam_preprocess
+    from colordisc_tf.data import preprocess as beam_preprocess
 
     (tmp_path / "photos").mkdir()
     _colourful(seed=5).save(tmp_path / "photos" / "a.png")

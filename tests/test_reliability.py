@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from colordisc_tf.cli import main
-from colordisc_tf.config import ConfigError, load_config
+from pipelines.cli import main
+from colordisc_tf.config import ConfigError, Decoding, load_config
 
 IN_MEMORY = ["--direct_running_mode=in_memory", "--direct_num_workers=1"]
 
@@ -38,7 +38,7 @@ def _one_line_error(capsys, argv):
 def generator_dir(tmp_path_factory):
     from colordisc_tf.config import GeneratorConfig
     from colordisc_tf.models import build_generator
-    from colordisc_tf.saving import save_generator
+    from colordisc_tf.serve.saving import save_generator
 
     root = tmp_path_factory.mktemp("g")
     save_generator(build_generator(0.0625), GeneratorConfig(width=0.0625, serving_size=32), str(root / "gen"))
@@ -65,7 +65,8 @@ def test_preprocess_never_mixes_runs(tmp_path, capsys):
 
 
 def test_a_second_concurrent_run_is_refused_at_once(tmp_path):
-    from colordisc_tf.beam_preprocess import output_folder, run_preprocess
+    from colordisc_tf.data.preprocess import run_preprocess
+    from colordisc_tf.infra.output_folder import output_folder
     from colordisc_tf.config import PreprocessConfig
 
     _photo(tmp_path / "in" / "p.png")
@@ -78,7 +79,7 @@ def test_a_second_concurrent_run_is_refused_at_once(tmp_path):
 
 
 def test_a_failed_run_leaves_no_partial_output(tmp_path):
-    from colordisc_tf.beam_preprocess import output_folder
+    from colordisc_tf.infra.output_folder import output_folder
 
     with pytest.raises(RuntimeError):
         with output_folder(str(tmp_path / "out")) as staging:
@@ -125,7 +126,7 @@ def test_colorize_names_outputs_after_inputs_and_skips_bad_files(tmp_path, capsy
 def discriminator_dir(tmp_path_factory):
     from colordisc_tf.config import DiscriminatorConfig
     from colordisc_tf.models import build_discriminator
-    from colordisc_tf.saving import save_discriminator
+    from colordisc_tf.serve.saving import save_discriminator
 
     root = tmp_path_factory.mktemp("c")
     config = DiscriminatorConfig(width=8, depth=2, serving_size=32)
@@ -169,12 +170,12 @@ def test_colorize_with_realness_scores_ranks_and_overlays(tmp_path, capsys, gene
 
 
 def test_colorize_guided_needs_the_colorizer_with_realness(tmp_path, capsys, generator_dir, discriminator_dir):
-    from colordisc_tf.export import export_colorizer_with_realness
-    from colordisc_tf.saving import load_discriminator, load_generator
+    from colordisc_tf.serve.export import export_colorizer_with_realness
+    from colordisc_tf.serve.saving import load_discriminator, load_generator
 
     both = tmp_path / "both"
     export_colorizer_with_realness(load_generator(str(generator_dir))[0], load_discriminator(str(discriminator_dir))[0],
-                                   str(both), model_size=32, discriminator_size=32)
+                                   str(both), Decoding(), model_size=32, discriminator_size=32)
     _photo(tmp_path / "in" / "a.png", seed=1)
     argv = ["colorize", str(tmp_path / "in"), "--output", str(tmp_path / "out"), "--decode", "guided"]
     assert main(argv + ["--model", str(both)]) == 0
@@ -187,7 +188,7 @@ def test_colorize_guided_needs_the_colorizer_with_realness(tmp_path, capsys, gen
 
 
 def test_realness_overlay_is_red_where_unreal_and_green_where_real():
-    from colordisc_tf.realness_overlay import realness_overlay
+    from colordisc_tf.serve.overlay import realness_overlay
 
     gray = np.full((30, 40, 3), 128, np.uint8)
     overlay = realness_overlay(gray, np.array([[0.0, 0.0, 1.0, 1.0]] * 3))
@@ -208,7 +209,7 @@ def test_same_stem_in_one_folder_keeps_both(tmp_path, capsys, generator_dir):
 def test_user_mistakes_are_one_line_errors(tmp_path, capsys, generator_dir):
     from colordisc_tf.config import DiscriminatorConfig
     from colordisc_tf.models import build_discriminator
-    from colordisc_tf.saving import save_discriminator
+    from colordisc_tf.serve.saving import save_discriminator
 
     _photo(tmp_path / "p.png")
     line = _one_line_error(capsys, ["colorize", "--model", str(generator_dir), str(tmp_path / "nope"),
@@ -299,7 +300,7 @@ FORMATS = [("PNG", {}), ("JPEG", {}), ("JPEG", {"progressive": True}), ("GIF", {
 def test_serving_reads_the_size_from_the_header(fmt, save):
     import tensorflow as tf
 
-    from colordisc_tf.serving_input import header_pixels
+    from colordisc_tf.serve.serving_input import header_pixels
 
     data = _encoded(fmt, (173, 61), **save)
     width, height = Image.open(__import__("io").BytesIO(data)).size  # PIL: the oracle
@@ -313,7 +314,7 @@ def test_serving_refuses_an_oversize_image_before_decoding_it(fmt, save):
     would fail with a decode error, so the size message proves the header was read first."""
     import tensorflow as tf
 
-    from colordisc_tf.serving_input import decode_checked
+    from colordisc_tf.serve.serving_input import decode_checked
 
     data = _encoded(fmt, (300, 200), **save)
     truncated = tf.constant(data[: 64 if fmt != "JPEG" else len(data) // 3])
@@ -333,7 +334,7 @@ def _cmdline(pid: int) -> str:
 
 _STARTING_PIPELINE = """
 import apache_beam as beam
-from colordisc_tf.beam_options import pipeline_options
+from colordisc_tf.infra.beam_options import pipeline_options
 
 with beam.Pipeline(options=pipeline_options(["--direct_running_mode=multi_processing",
                                              "--direct_num_workers=2"])) as p:
@@ -350,7 +351,7 @@ def test_beam_workers_die_with_a_killed_pipeline_process(tmp_path):
     import sys
     import time
 
-    from colordisc_tf.orphan_reaper import descendants
+    from colordisc_tf.infra.orphan_reaper import descendants
 
     run = subprocess.Popen([sys.executable, "-c", _STARTING_PIPELINE],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -392,7 +393,7 @@ def test_a_rerun_removes_what_a_killed_preprocess_left(tmp_path):
         staging = [p for p in tmp_path.iterdir() if ".partial-" in p.name]
         return bool(staging) and any(f for _, _, f in os.walk(staging[0]))
 
-    kill_when([sys.executable, "-m", "colordisc_tf.cli", "preprocess", str(tmp_path / "in"), "--output", str(out),
+    kill_when([sys.executable, "-m", "pipelines.cli", "preprocess", str(tmp_path / "in"), "--output", str(out),
                "--size", "64", *IN_MEMORY], writing, 120, "the preprocess run")
     assert [p.name for p in tmp_path.iterdir() if ".partial-" in p.name]  # what the kill left
     _photo(tmp_path / "one" / "x.png")

@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from colordisc_tf.beam_cluster import local_beam_cluster
-from colordisc_tf.beam_preprocess import run_preprocess
+from colordisc_tf.infra.beam_cluster import local_beam_cluster
+from colordisc_tf.data.preprocess import run_preprocess
 from colordisc_tf.config import PreprocessConfig
-from colordisc_tf.demo_data import write_demo_photos
-from colordisc_tf.prior import run_prior
-from colordisc_tf.record_format import decode_lab_example, split_file_pattern
+from colordisc_tf.data.demo_photos import write_demo_photos
+from colordisc_tf.data.prior import run_prior
+from colordisc_tf.data.record_format import decode_lab_example, split_file_pattern
 
 DIRECT = ["--direct_running_mode=in_memory", "--direct_num_workers=1"]
 
@@ -96,8 +96,8 @@ def test_the_prior_on_portable_workers_equals_the_direct_runner(cluster, both_pr
 def test_realness_scoring_on_portable_workers_equals_the_direct_runner(cluster, both_preprocessed, tmp_path):
     from colordisc_tf.config import DiscriminatorConfig
     from colordisc_tf.models import build_discriminator
-    from colordisc_tf.realness import read_scores, run_scoring
-    from colordisc_tf.saving import save_discriminator
+    from colordisc_tf.evaluate.scoring import read_scores, run_scoring
+    from colordisc_tf.serve.saving import save_discriminator
 
     out, _ = both_preprocessed
     model_dir = str(tmp_path / "discriminator")

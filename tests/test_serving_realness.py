@@ -9,6 +9,7 @@ import textwrap
 import numpy as np
 from PIL import Image
 
+from colordisc_tf.config import Decoding
 from colordisc_tf.models import build_discriminator, build_generator
 
 
@@ -20,12 +21,12 @@ def _png(height, width, seed=0):
 
 
 def test_colorize_with_realness_serves_in_a_fresh_process(tmp_path):
-    from colordisc_tf.export import export_colorizer_with_realness, export_discriminator
+    from colordisc_tf.serve.export import export_colorizer_with_realness, export_discriminator
 
     generator, discriminator = build_generator(0.0625), build_discriminator(8, depth=2)
     # Patch logits far from zero, so realness varies from image to image and place to place.
     discriminator.set_weights([w * 4 if w.ndim == 4 else w for w in discriminator.get_weights()])
-    both = export_colorizer_with_realness(generator, discriminator, str(tmp_path / "both"), model_size=32, discriminator_size=32,
+    both = export_colorizer_with_realness(generator, discriminator, str(tmp_path / "both"), Decoding(), model_size=32, discriminator_size=32,
                                           max_pixels=10_000)
     alone = export_discriminator(discriminator, str(tmp_path / "discriminator"), model_size=32)
     for name, (h, w, seed) in {"a": (45, 70, 1), "b": (64, 40, 2)}.items():
@@ -85,11 +86,11 @@ def test_png_outputs_are_named_for_tf_serving_rest(tmp_path):
     serving_rest is serving_default for REST."""
     import tensorflow as tf
 
-    from colordisc_tf.export import export_colorizer_with_realness, export_generator
+    from colordisc_tf.serve.export import export_colorizer_with_realness, export_generator
 
     generator, discriminator = build_generator(0.0625), build_discriminator(8, depth=2)
-    exported = [export_generator(generator, str(tmp_path / "g"), model_size=32),
-                export_colorizer_with_realness(generator, discriminator, str(tmp_path / "both"), model_size=32,
+    exported = [export_generator(generator, str(tmp_path / "g"), Decoding(), model_size=32),
+                export_colorizer_with_realness(generator, discriminator, str(tmp_path / "both"), Decoding(), model_size=32,
                                                discriminator_size=32)]
     checked = 0
     for export_dir in exported:

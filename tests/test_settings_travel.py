@@ -8,7 +8,7 @@ import os
 import numpy as np
 import pytest
 
-from colordisc_tf.config import DiscriminatorConfig, GeneratorConfig
+from colordisc_tf.config import Decoding, DiscriminatorConfig, GeneratorConfig
 from colordisc_tf.models import build_discriminator, build_generator
 
 AB_BINS = np.loadtxt(os.path.join(os.path.dirname(__file__), "..", "colordisc_tf", "data", "ab_bins_313.csv"),
@@ -33,7 +33,7 @@ def _planted_generator():
 
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):
-    from colordisc_tf.saving import save_generator
+    from colordisc_tf.serve.saving import save_generator
 
     root = tmp_path_factory.mktemp("travel")
     config = GeneratorConfig(width=0.0625, serving_size=32, temperature=TEMPERATURE)
@@ -43,11 +43,11 @@ def saved(tmp_path_factory):
 
 def _decode(root, l_chan, temperature):
     """The oracle: the saved Keras generator decoded at an explicit temperature."""
-    from colordisc_tf import inference
-    from colordisc_tf.saving import load_generator
+    from colordisc_tf.serve import inference
+    from colordisc_tf.serve.saving import load_generator
 
     generator, _ = load_generator(str(root / "generator"))
-    return inference.predict_ab(generator, l_chan, temperature).numpy()
+    return inference.predict_ab(generator, l_chan, Decoding(temperature)).numpy()
 
 
 def _png(size=32):
@@ -73,7 +73,7 @@ def test_serving_and_cli_decode_at_the_generators_temperature(saved, tmp_path):
     from PIL import Image
     from skimage import color as skcolor
 
-    from colordisc_tf.cli import main
+    from pipelines.cli import main
 
     png = _png()
     (tmp_path / "in").mkdir()
@@ -97,10 +97,10 @@ def test_colorize_component_and_evaluation_decode_at_the_generators_temperature(
     from tfx.types import artifact_utils, standard_artifacts
 
     from colordisc_tf import metrics
-    from colordisc_tf.before_after import compare_generators
+    from colordisc_tf.evaluate.before_after import compare_generators
     from colordisc_tf.config import BlessingConfig
-    from colordisc_tf.record_format import decode_lab_example, split_file_pattern
-    from colordisc_tf.saving import load_generator
+    from colordisc_tf.data.record_format import decode_lab_example, split_file_pattern
+    from colordisc_tf.serve.saving import load_generator
     from components.colorize import Executor
 
     examples = standard_artifacts.Examples()

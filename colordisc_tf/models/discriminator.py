@@ -15,7 +15,7 @@ import keras
 from keras import layers, ops
 
 from colordisc_tf.constants import AB_NORM, L_CENT
-from colordisc_tf.precision import Float32
+from colordisc_tf.models.precision import Float32
 
 __all__ = ["build_discriminator", "realness", "receptive_field"]
 

@@ -17,9 +17,9 @@ import math
 import keras
 from keras import layers, ops
 
-from colordisc_tf.bins import NUM_BINS
+from colordisc_tf.color.bins import NUM_BINS
 from colordisc_tf.constants import L_CENT, L_NORM
-from colordisc_tf.precision import Float32
+from colordisc_tf.models.precision import Float32
 
 __all__ = ["ECCV16_BLOCKS", "HEADS", "build_generator"]
 
@@ -114,7 +114,7 @@ def build_generator(
 
     head="classification" outputs 313 bin logits; head="l2" outputs ab / 110
     directly (the regression baseline that undersaturates). Built in float32; the
-    output stays float32 under any training precision (colordisc_tf.precision).
+    output stays float32 under any training precision (colordisc_tf.models.precision).
     """
     if width <= 0:
         raise ValueError(f"width must be positive, got {width}")

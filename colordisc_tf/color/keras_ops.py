@@ -1,0 +1,103 @@
+"""The colour-core ops the models need, in keras.ops: they run inside Keras losses, train
+steps and exported SavedModels on any backend (TensorFlow or JAX), differentiably.
+`colordisc_tf.color` wraps them for NumPy callers; tests/test_mechanics_color.py holds
+independent NumPy oracles of each.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+from colordisc_tf.color.bins import AB_BINS, NUM_BINS
+from colordisc_tf.color.decoding import Decoding
+from colordisc_tf.constants import AB_NORM
+
+__all__ = ["soft_encode", "annealed_mean", "downsample_ab", "nearest_bin", "decode_ab", "DecodeAb"]
+
+_BINS = AB_BINS.astype(np.float32)
+
+
+def _squared_distances(ab):
+    bins = ops.convert_to_tensor(_BINS)
+    ab = ops.cast(ab, "float32")
+    # |x|^2 - 2 x.c + |c|^2: one matmul instead of a (..., Q, 2) difference tensor.
+    return ops.sum(ab * ab, axis=-1, keepdims=True) - 2.0 * ops.matmul(ab, ops.transpose(bins)) + ops.sum(
+        bins * bins, axis=-1
+    )
+
+
+def nearest_bin(ab):
+    """(..., 2) -> (...) int32 index of the nearest bin."""
+    return ops.cast(ops.argmin(_squared_distances(ab), axis=-1), "int32")
+
+
+def soft_encode(ab, k: int = 5, sigma: float = 5.0):
+    """(..., 2) ab -> (..., Q): Gaussian weights on the k nearest bins, sum 1."""
+    neg_d2, idx = ops.top_k(-_squared_distances(ab), k=k, sorted=True)
+    d2 = ops.maximum(-neg_d2, 0.0)
+    w = ops.exp(-(d2 - d2[..., :1]) / (2.0 * sigma**2))
+    w = w / ops.sum(w, axis=-1, keepdims=True)
+    return ops.sum(ops.one_hot(idx, NUM_BINS) * ops.expand_dims(w, -1), axis=-2)
+
+
+def annealed_mean(logits_or_probs, T: float, from_logits: bool = True):
+    """(..., Q) -> (..., 2) ab: softmax(log p / T) @ bins. Differentiable.
+
+    With from_logits, softmax(logits / T) is the same thing computed stably.
+    """
+    if from_logits:
+        log_z = ops.log_softmax(logits_or_probs, axis=-1)
+    else:
+        log_z = ops.log(ops.maximum(logits_or_probs, 1e-30))
+    annealed = ops.softmax(log_z / T, axis=-1)
+    return ops.matmul(annealed, ops.convert_to_tensor(_BINS))
+
+
+def downsample_ab(ab, factor: int = 4):
+    """(B, H, W, 2) -> (B, H/factor, W/factor, 2) by area averaging (sides must divide)."""
+    return ops.average_pool(ab, pool_size=factor, strides=factor, padding="valid")
+
+
+def _ab(output, decoding: Decoding):
+    output = ops.cast(output, "float32")
+    return annealed_mean(output, decoding.temperature) if decoding.anneals else output * AB_NORM
+
+
+def decode_ab(output, size, decoding: Decoding):
+    """The generator's output -> ab (B, H, W, 2) at `size` (H, W): annealed mean of the 313
+    logits (or the l2 head's ab / AB_NORM), then bilinear upsampling."""
+    ab = _ab(output, decoding)
+    if all(isinstance(side, int) for side in size):
+        return ops.image.resize(ab, size, interpolation="bilinear")
+    import tensorflow as tf  # a size known only at run time: a TensorFlow graph (SavedModel); same kernel
+
+    return tf.image.resize(ab, size, method="bilinear")
+
+
+@keras.saving.register_keras_serializable(package="colordisc")
+class DecodeAb(layers.Layer):
+    """decode_ab as a layer of a functional model: (B, h, w, out) -> (B, factor h, factor w, 2),
+    differentiably (the adversarial fine-tuning decodes inside its graph)."""
+
+    def __init__(self, decoding: Decoding | dict, factor: int = 4, **kwargs):
+        super().__init__(**kwargs)
+        self.decoding = decoding if isinstance(decoding, Decoding) else Decoding(**decoding)
+        self.factor = int(factor)
+        self.upsample = layers.UpSampling2D(self.factor, interpolation="bilinear")
+
+    def build(self, input_shape):  # stateless: nothing to trace
+        self.upsample.build((*input_shape[:-1], 2))
+        self.built = True
+
+    def call(self, output):
+        return self.upsample(_ab(output, self.decoding))
+
+    def compute_output_shape(self, input_shape):
+        return self.upsample.compute_output_shape((*input_shape[:-1], 2))
+
+    def get_config(self):
+        return {**super().get_config(), "decoding": dataclasses.asdict(self.decoding), "factor": self.factor}

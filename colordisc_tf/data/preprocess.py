@@ -1,0 +1,245 @@
+"""Beam: image files -> Lab TFRecords per split, rejects.jsonl, summary.json.
+
+Every input ends up in exactly one place: a split's records, or rejects.jsonl
+with a reason from `colordisc_tf.data.image_io.REASONS`. The driver checks
+inputs == written + rejected after the run and fails loudly otherwise.
+
+Output layout (a TFX Examples artifact's, so the same directory serves both):
+
+    <output>/Split-train/data_tfrecord-*.gz
+    <output>/Split-eval/data_tfrecord-*.gz
+    <output>/rejects.jsonl      {"path", "reason", "detail"} per rejected input
+    <output>/summary.json       inputs, written per split, rejected per reason
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+
+from colordisc_tf.infra.beam_options import default_beam_args, pipeline_options
+from colordisc_tf.config import PreprocessConfig
+from colordisc_tf.data.image_io import REASONS
+from colordisc_tf.data.record_format import shard_prefix
+from colordisc_tf.infra.output_folder import output_folder
+from colordisc_tf.infra.uris import absolute
+
+__all__ = [
+    "SPLITS",
+    "PreprocessConfig",
+    "expand_inputs",
+    "fingerprint_inputs",
+    "build_preprocess",
+    "run_preprocess",
+]
+
+SPLITS = ("train", "eval")
+_log = logging.getLogger(__name__)
+
+
+def expand_inputs(inputs) -> list[str]:
+    """Folders (recursively), files and glob patterns (any Beam filesystem) ->
+    sorted unique file paths, local ones absolute (workers may run in another folder, as
+    the portable runner's do). Raises if an input matches nothing."""
+    paths = set()
+    for item in [inputs] if isinstance(inputs, str) else inputs:
+        item = absolute(os.fspath(item))
+        if os.path.isdir(item):
+            for root, _, files in os.walk(item):
+                paths.update(os.path.join(root, f) for f in files)
+            continue
+        matched = [m.path for r in FileSystems.match([item]) for m in r.metadata_list]
+        if not matched:
+            raise FileNotFoundError(f"input {item!r} matches no files")
+        paths.update(matched)
+    return sorted(paths)
+
+
+def fingerprint_inputs(inputs) -> str:
+    """A digest of the input files' paths, sizes and modification times: it
+    changes when the data does (TFX uses it as the cache key of LabExampleGen)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in expand_inputs(inputs):
+        if os.path.exists(path):
+            stat = os.stat(path)
+            size, mtime = stat.st_size, stat.st_mtime
+        else:  # a remote filesystem (gs://, s3://, hdfs://)
+            meta = FileSystems.match([path])[0].metadata_list[0]
+            size, mtime = meta.size_in_bytes, meta.last_updated_in_seconds
+        digest.update(f"{path}\0{size}\0{mtime}\n".encode())
+    return digest.hexdigest()
+
+
+def _split_of(image_id: str, eval_percent: int) -> str:
+    return "eval" if int(image_id[:8], 16) % 100 < eval_percent else "train"
+
+
+class _ProcessImage(beam.DoFn):
+    """path -> (id, record) or a TaggedOutput('rejects', {...})."""
+
+    def __init__(self, config: PreprocessConfig):
+        self._config = config
+        self._seen = beam.metrics.Metrics.counter("colordisc", "images_processed")
+
+    def setup(self):
+        self._count = 0
+
+    def _reject(self, path, reason, detail):
+        beam.metrics.Metrics.counter("colordisc", f"rejected_{reason}").inc()
+        return beam.pvalue.TaggedOutput("rejects", {"path": path, "reason": reason, "detail": detail})
+
+    def process(self, path):
+        # No TensorFlow in the workers: see colordisc_tf.color.srgb8.
+        import numpy as np
+
+        from colordisc_tf.color.srgb8 import srgb8_to_lab
+        from colordisc_tf.data.image_io import ImageRejected, content_id, decode_image, resize_and_center_crop
+        from colordisc_tf.data.record_format import encode_lab_example
+
+        self._seen.inc()
+        self._count += 1
+        if self._count % 500 == 0:
+            _log.warning("preprocess worker %d: %d images done", os.getpid(), self._count)
+        cfg = self._config
+        try:
+            with FileSystems.open(path) as f:
+                data = f.read()
+        except Exception as e:  # noqa: BLE001 - any I/O failure is a reject, never a crash
+            yield self._reject(path, "unreadable", f"{type(e).__name__}: {e}")
+            return
+        try:
+            rgb = decode_image(data, cfg.max_pixels)
+            height, width = rgb.shape[:2]
+            if min(height, width) < cfg.effective_min_side:
+                raise ImageRejected("too_small", f"{width}x{height}, shorter side < {cfg.effective_min_side}")
+            lab = srgb8_to_lab(resize_and_center_crop(rgb, cfg.size))
+            max_chroma = float(np.abs(lab[..., 1:]).max())
+            if max_chroma <= cfg.gray_threshold:
+                raise ImageRejected("grayscale", f"max |a|,|b| = {max_chroma:.2f} <= {cfg.gray_threshold}")
+        except ImageRejected as e:
+            yield self._reject(path, e.reason, e.detail)
+            return
+        image_id = content_id(rgb)
+        yield image_id, (path, encode_lab_example(lab, image_id, path, height, width))
+
+
+class _KeepFirst(beam.DoFn):
+    """(id, [(path, record), ...]) -> the first by path to its split; the rest rejected."""
+
+    def __init__(self, eval_percent: int):
+        self._eval_percent = eval_percent
+
+    def process(self, keyed):
+        image_id, items = keyed
+        (path, record), *dups = sorted(items)
+        split = _split_of(image_id, self._eval_percent)
+        beam.metrics.Metrics.counter("colordisc", f"written_{split}").inc()
+        yield beam.pvalue.TaggedOutput(split, record)
+        for dup_path, _ in dups:
+            beam.metrics.Metrics.counter("colordisc", "rejected_duplicate").inc()
+            yield beam.pvalue.TaggedOutput(
+                "rejects", {"path": dup_path, "reason": "duplicate", "detail": f"same pixels as {path}"}
+            )
+
+
+def build_preprocess(pipeline: beam.Pipeline, paths: list[str], output_dir: str, config: PreprocessConfig):
+    """Adds the preprocessing transforms to `pipeline` (for callers that own it)."""
+    processed = (
+        pipeline
+        | "Inputs" >> beam.Create(paths)
+        | "Spread" >> beam.Reshuffle()
+        | "DecodeToLab" >> beam.ParDo(_ProcessImage(config)).with_outputs("rejects", main="ok")
+    )
+    kept = (
+        processed.ok
+        | "GroupByContent" >> beam.GroupByKey()
+        | "Dedup" >> beam.ParDo(_KeepFirst(config.eval_percent)).with_outputs("rejects", *SPLITS)
+    )
+    for split in SPLITS:
+        _ = kept[split] | f"Write{split.title()}" >> beam.io.WriteToTFRecord(
+            shard_prefix(output_dir, split),
+            file_name_suffix=".gz",
+            num_shards=config.num_shards,
+        )
+    rejects = (processed.rejects, kept.rejects) | "AllRejects" >> beam.Flatten()
+    _ = (
+        rejects
+        | "RejectsToJson" >> beam.Map(lambda r: json.dumps(r, sort_keys=True))
+        | "WriteRejects" >> beam.io.WriteToText(
+            os.path.join(output_dir, "rejects"), file_name_suffix=".jsonl", shard_name_template=""
+        )
+    )
+    outcomes = [kept[s] | f"Outcome{s.title()}" >> beam.Map(lambda _, s=s: f"written:{s}") for s in SPLITS]
+    outcomes.append(rejects | "OutcomeRejects" >> beam.Map(lambda r: f"rejected:{r['reason']}"))
+    _ = (
+        outcomes
+        | "AllOutcomes" >> beam.Flatten()
+        | "CountOutcomes" >> beam.combiners.Count.PerElement()
+        | "OneDict" >> beam.combiners.ToDict()
+        | "CountsToJson" >> beam.Map(lambda d: json.dumps(d, sort_keys=True))
+        | "WriteCounts" >> beam.io.WriteToText(
+            os.path.join(output_dir, "_outcome_counts"), file_name_suffix=".json", shard_name_template=""
+        )
+    )
+
+
+def _summarise(output_dir: str, inputs: int, beam_options: dict, seconds: float) -> dict:
+    counts_path = os.path.join(output_dir, "_outcome_counts.json")
+    with FileSystems.open(counts_path) as f:
+        text = f.read().decode().strip()
+    FileSystems.delete([counts_path])
+    counts = json.loads(text) if text else {}
+    written = {s: int(counts.get(f"written:{s}", 0)) for s in SPLITS}
+    rejected = {r: int(counts.get(f"rejected:{r}", 0)) for r in REASONS}
+    summary = {
+        "inputs": inputs,
+        "written": written,
+        "written_total": sum(written.values()),
+        "rejected": rejected,
+        "rejected_total": sum(rejected.values()),
+        "seconds": round(seconds, 2),
+        "beam_options": beam_options,
+    }
+    if summary["written_total"] + summary["rejected_total"] != inputs:
+        raise RuntimeError(
+            f"preprocessing lost inputs: {inputs} in, {summary['written_total']} written + "
+            f"{summary['rejected_total']} rejected (see {output_dir})"
+        )
+    with FileSystems.create(os.path.join(output_dir, "summary.json")) as f:
+        f.write(json.dumps(summary, indent=2, sort_keys=True).encode())
+    return summary
+
+
+def run_preprocess(
+    inputs, output_dir: str, config: PreprocessConfig = PreprocessConfig(), beam_args: list[str] | None = None,
+    overwrite: bool = False,
+) -> dict:
+    """Run the preprocessing Beam pipeline; returns (and writes) the summary.
+
+    The output never mixes runs: a non-empty output_dir is refused unless `overwrite`,
+    a second run into the same folder at the same time is refused at once (a lock), and
+    a local output is written to a staging folder that replaces output_dir only when the
+    run succeeded (a failed run leaves the old output as it was)."""
+    paths = expand_inputs(inputs)
+    if not paths:
+        raise FileNotFoundError(f"no files in {inputs}: nothing to preprocess")
+    beam_args = default_beam_args() if beam_args is None else list(beam_args)
+    with output_folder(output_dir, overwrite) as staging:
+        _log.info("preprocess: %d inputs -> %s with %s", len(paths), output_dir, beam_args)
+        start = time.time()
+        with beam.Pipeline(options=pipeline_options(beam_args)) as pipeline:
+            build_preprocess(pipeline, paths, staging, config)
+            # What the pipeline really ran with (flags that reached it), for the summary.
+            options = pipeline.options.get_all_options(drop_default=True, retain_unknown_options=True)
+        return _summarise(staging, len(paths), _jsonable(options), time.time() - start)
+
+
+def _jsonable(options: dict) -> dict:
+    return {k: v if isinstance(v, (str, int, float, bool, type(None), list)) else str(v) for k, v in options.items()}

@@ -1,0 +1,181 @@
+"""The reports: the realness report of a scored split (metrics.json, histogram, the worst
+cases with their realness maps), and the run's static HTML report: before/after table (with each set's image count and 95 %
+intervals under the values: see metrics), realness histogram, colour prior, and
+gray | base | fine-tuned | truth grids of the worst cases."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import shutil
+
+import numpy as np
+
+from colordisc_tf.evaluate.scoring import evaluate_scores
+from colordisc_tf.serve.overlay import REALNESS_CMAP
+
+__all__ = ["write_report", "write_html_report"]
+
+_ROWS = [
+    ("images", "images", "{:.0f}"),
+    ("fool_rate_fixed", "fool rate, fixed discriminator", "{:.1%}"),
+    ("fool_rate_retrained", "fool rate, discriminator retrained on its own outputs", "{:.1%}"),
+    ("mean_realness_fixed", "mean realness, fixed discriminator", "{:.3f}"),
+    ("detection_auc_fixed", "real-vs-colorized ROC AUC, fixed discriminator (0.5: can't tell)", "{:.3f}"),
+    ("detection_auc_retrained", "real-vs-colorized ROC AUC, discriminator retrained on its own outputs", "{:.3f}"),
+    ("auc_raw", "AuC raw (%)", "{:.2f}"),
+    ("auc_rebalanced", "AuC rebalanced (%)", "{:.2f}"),
+    ("colorfulness", "colourfulness", "{:.1f}"),
+    ("colorfulness_truth", "colourfulness of the truth", "{:.1f}"),
+    ("delta_cf", "ΔCF", "{:.1f}"),
+    ("psnr", "PSNR (dB)", "{:.2f}"),
+]
+
+
+def _cell(metrics: dict, key: str, fmt: str) -> str:
+    """value, and its 95 % interval under it when the metric has one."""
+    if key not in metrics:
+        return "–"
+    ci = metrics.get(f"{key}_ci")
+    interval = f"<br><small>[{fmt.format(ci[0])}, {fmt.format(ci[1])}]</small>" if ci else ""
+    return fmt.format(metrics[key]) + interval
+
+
+def _table(sets: dict) -> str:
+    out = []
+    for set_name, models in sets.items():
+        count = models["base"].get("images", 0)
+        out.append(f"<h3>{html.escape(set_name)} ({count:.0f} images)</h3>"
+                   "<table><tr><th></th><th>base</th><th>fine-tuned</th></tr>")
+        for key, label, fmt in _ROWS:
+            if key not in models["base"] and key not in models["finetuned"]:
+                continue
+            cells = [_cell(models[m], key, fmt) for m in ("base", "finetuned")]
+            out.append(f"<tr><td>{html.escape(label)}</td><td>{cells[0]}</td><td>{cells[1]}</td></tr>")
+        out.append("</table>")
+    return "\n".join(out)
+
+
+def _grid(images: dict, failures_dir: str, path: str, worst: int) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from colordisc_tf import color
+    from colordisc_tf.data.records import read_records_by_id
+
+    base, finetuned = images.get("base", {}), images.get("finetuned", {})
+    ids = sorted(base, key=lambda i: base[i][0])[:worst]
+    if not ids:
+        return 0
+    truth = {key: rec["lab"] for key, (_, rec) in read_records_by_id(failures_dir, "eval", ids).items()}
+    fig, axes = plt.subplots(len(ids), 4, figsize=(8, 2.1 * len(ids)), squeeze=False, constrained_layout=True)
+    for row, key in zip(axes, ids):
+        gray = truth[key].copy()
+        gray[..., 1:] = 0
+        panels = [(gray, "gray"), (base[key][1], f"base {base[key][0]:.2f}"),
+                  (finetuned[key][1], f"fine-tuned {finetuned[key][0]:.2f}"), (truth[key], "truth")]
+        for ax, (lab, title) in zip(row, panels):
+            ax.imshow(np.asarray(color.lab_to_rgb(lab)))
+            ax.set_title(title, fontsize=8)
+            ax.axis("off")
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return len(ids)
+
+
+def write_html_report(report: dict, images: dict, failures_dir: str, output_dir: str, extra_images: dict,
+                      worst: int = 8, copy_to: str | None = None) -> str:
+    """Writes output_dir/index.html (+ PNGs); copies the folder to copy_to if given."""
+    os.makedirs(output_dir, exist_ok=True)
+    figures = []
+    for name, src in extra_images.items():
+        if src and os.path.exists(src):
+            slug = "".join(c if c.isalnum() else "_" for c in name)
+            shutil.copy(src, os.path.join(output_dir, f"{slug}.png"))
+            figures.append((name, slug))
+    shown = _grid(images, failures_dir, os.path.join(output_dir, "worst_cases.png"), worst)
+    verdict = "blessed" if report["blessed"] else "not blessed"
+    body = [
+        "<!doctype html><html><head><meta charset='utf-8'><title>colordisc report</title>",
+        "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}td:first-child{text-align:left}img{max-width:100%}</style>",
+        "</head><body><h1>colordisc: before / after fine-tuning</h1>",
+        f"<p id='verdict'>The fine-tuned generator is <b>{verdict}</b>: "
+        + "; ".join(html.escape(r) for r in report["reasons"]) + ".</p>",
+        _table(report["sets"]),
+    ]
+    for name, slug in figures:
+        body.append(f"<h2>{html.escape(name)}</h2><img src='{slug}.png' alt='{html.escape(name)}'>")
+    if shown:
+        body.append(f"<h2>Worst {shown} eval failure cases (by the base model's realness)</h2>"
+                    "<img src='worst_cases.png' alt='gray | base | fine-tuned | truth'>")
+    body.append("</body></html>")
+    index = os.path.join(output_dir, "index.html")
+    with open(index, "w") as f:
+        f.write("\n".join(body))
+    if copy_to:
+        shutil.rmtree(copy_to, ignore_errors=True)
+        shutil.copytree(output_dir, copy_to)
+    return index
+
+
+def write_report(rows: list[dict], output_dir: str, worst: int = 8, split: str = "eval", real_dir: str | None = None,
+                 colorized_dir: str | None = None) -> dict:
+    """metrics.json, histogram.png and worst_<i>.png (gray | colorized | realness map | truth)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    os.makedirs(output_dir, exist_ok=True)
+    result = evaluate_scores(rows, split)
+    with open(os.path.join(output_dir, "metrics.json"), "w") as f:
+        json.dump(result, f, indent=2)
+    split_rows = [r for r in rows if r["split"] == split]
+    if not split_rows:
+        return result
+    fig, ax = plt.subplots(figsize=(6, 3.5), constrained_layout=True)
+    bins = np.linspace(0, 1, 26)
+    ax.hist([r["real_score"] for r in split_rows], bins, alpha=0.6, label="real photos")
+    ax.hist([r["colorized_score"] for r in split_rows], bins, alpha=0.6, label="colorized")
+    ax.axvline(0.5, color="k", lw=0.8, ls="--")
+    ax.set(xlabel="realness", ylabel="images", title=f"{split}: error {result['error']:.1%}, AUC {result['roc_auc']:.3f}")
+    ax.legend()
+    fig.savefig(os.path.join(output_dir, "histogram.png"), dpi=110)
+    plt.close(fig)
+    if real_dir and colorized_dir:
+        _worst_overlays(sorted(split_rows, key=lambda r: r["colorized_score"])[:worst], real_dir, colorized_dir, split, output_dir)
+    return result
+
+
+def _worst_overlays(rows, real_dir, colorized_dir, split, output_dir):
+    import matplotlib.pyplot as plt
+
+    from colordisc_tf import color
+    from colordisc_tf.data.records import read_records_by_id
+
+    ids = {r["id"] for r in rows}
+    real, colorized = read_records_by_id(real_dir, split, ids), read_records_by_id(colorized_dir, split, ids)
+    for i, row in enumerate(rows):
+        lab_real, lab_colorized = real[row["id"]][1]["lab"], colorized[row["id"]][1]["lab"]
+        gray = lab_real.copy()
+        gray[..., 1:] = 0
+        fig, axes = plt.subplots(1, 4, figsize=(10, 2.9), constrained_layout=True)
+        panels = [(color.lab_to_rgb(gray), "input (gray)"), (color.lab_to_rgb(lab_colorized), f"colorized {row['colorized_score']:.2f}"),
+                  (None, "realness map"), (color.lab_to_rgb(lab_real), f"truth {row['real_score']:.2f}")]
+        for ax, (img, title) in zip(axes, panels):
+            if img is None:
+                ax.imshow(color.lab_to_rgb(lab_colorized))
+                h, w = lab_colorized.shape[:2]
+                ax.imshow(np.array(row["colorized_map"]), cmap=REALNESS_CMAP, vmin=0, vmax=1, alpha=0.55,
+                          extent=(0, w, h, 0), interpolation="nearest")
+            else:
+                ax.imshow(img)
+            ax.set_title(title, fontsize=9)
+            ax.axis("off")
+        fig.suptitle(os.path.basename(row["source"]), fontsize=9)
+        fig.savefig(os.path.join(output_dir, f"worst_{i:02d}.png"), dpi=90)
+        plt.close(fig)

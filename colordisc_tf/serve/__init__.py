@@ -1,0 +1,11 @@
+"""Using trained models: model directories, decoding, SavedModels, bulk and file colorizing.
+
+    saving          model directories: the Keras file, its config, the serving SavedModel
+    inference       L -> ab -> RGB with a generator (the decoding it was saved with)
+    guided_decode   the discriminator picks each image's temperature
+    serving_input   what a serving signature checks before any model runs
+    export          TF Serving SavedModels (generator, discriminator, both)
+    bulk_colorize   every record of a split colorized into a record (for the discriminator)
+    colorize_files  image files -> PNGs in a folder (colordisc colorize, realness)
+    overlay         the realness heat map drawn over an image
+"""

@@ -1,0 +1,42 @@
+"""The one entry of every trainer: `run(config, inputs, output)`, whatever `processes` is.
+
+    generator.run(config, {"train": pattern, "eval": pattern, "color_prior": dir}, output)
+
+With `config.processes` 1 the trainer's `train_and_save` runs in this process and saves the
+model with its serving SavedModel. With more, `data_parallel.launch` runs that same
+`train_and_save` in JAX processes (the chief saves the Keras model and its config; they have
+no TensorFlow to export with) and this process exports the chief's model for serving.
+Components, the CLI and tests call `run`; nothing else branches on `processes`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+
+from colordisc_tf.config import to_dict
+from colordisc_tf.train import data_parallel
+
+__all__ = ["TrainerOutput", "run_trainer"]
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainerOutput:
+    """Where a trainer writes (TFX Trainer's names where they exist)."""
+
+    model_dir: str  # the Keras file and config.json
+    run_dir: str  # TensorBoard logs, history.json (and each process's log when data-parallel)
+    serving_dir: str | None = None  # the serving SavedModel; default model_dir/serving
+    backup_dir: str | None = None  # BackupAndRestore; default run_dir/backup
+
+
+def run_trainer(module: str, config, inputs: dict, output: TrainerOutput) -> dict:
+    """`module`.train_and_save here, or in config.processes JAX processes followed by
+    `module`.export_serving here. Returns the (chief's) history."""
+    kwargs = {"config": to_dict(config), "inputs": dict(inputs), "output": dataclasses.asdict(output)}
+    trainer = importlib.import_module(module)
+    if config.processes > 1:
+        history = data_parallel.launch_trainer(f"{module}:train_and_save", kwargs, config.processes, output.run_dir)
+        trainer.export_serving(output)
+        return history
+    return trainer.train_and_save(**kwargs, export=True)["history"]

@@ -1,0 +1,85 @@
+"""Training losses (keras.ops, any backend).
+
+Rebalanced multinomial cross entropy (Zhang et al. 2016, eq. 2 and 3):
+
+    L = -1/N Σ_pixels v(Z) · Σ_q Z_q log softmax(logits)_q
+    Z = soft_encode(ab downsampled to the logits' 1/4 grid)
+    v(Z) = w[argmax_q Z_q] · [the image has chroma]
+
+with w the rebalancing weights of the colour prior. Images whose every |a|, |b|
+is at most `gray_threshold` get weight 0 (the reference masks gray sources).
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+from keras import ops
+
+from colordisc_tf.color import keras_ops as cops
+from colordisc_tf.color.bins import NUM_BINS
+from colordisc_tf.constants import AB_NORM
+
+__all__ = ["rebalanced_cross_entropy", "RebalancedCrossEntropy", "L2AbLoss", "PatchBCE", "chroma_mask"]
+
+
+def chroma_mask(ab, gray_threshold: float = 5.0):
+    """(B, H, W, 2) -> (B,) 1.0 where some |a| or |b| exceeds the threshold."""
+    peak = ops.max(ops.abs(ab), axis=(1, 2, 3))
+    return ops.cast(peak > gray_threshold, "float32")
+
+
+def rebalanced_cross_entropy(ab_true, logits, weights=None, k: int = 5, sigma: float = 5.0, gray_threshold: float = 5.0):
+    """ab_true (B, H, W, 2), logits (B, H/4, W/4, Q), weights (Q,) or None -> scalar."""
+    factor = ops.shape(ab_true)[1] // ops.shape(logits)[1]
+    ab_small = cops.downsample_ab(ab_true, factor)
+    target = cops.soft_encode(ab_small, k=k, sigma=sigma)
+    ce = -ops.sum(target * ops.log_softmax(logits, axis=-1), axis=-1)  # (B, h, w)
+    pixel_w = ops.ones_like(ce) if weights is None else ops.take(ops.convert_to_tensor(weights), ops.argmax(target, axis=-1))
+    pixel_w = pixel_w * ops.reshape(chroma_mask(ab_true, gray_threshold), (-1, 1, 1))
+    return ops.mean(pixel_w * ce)
+
+
+@keras.saving.register_keras_serializable(package="colordisc")
+class RebalancedCrossEntropy(keras.losses.Loss):
+    """Keras loss: y_true = ab (B, H, W, 2), y_pred = logits (B, H/4, W/4, 313)."""
+
+    def __init__(self, weights=None, k: int = 5, sigma: float = 5.0, gray_threshold: float = 5.0,
+                 name="rebalanced_ce", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.class_weights = None if weights is None else np.asarray(weights, np.float32).reshape(NUM_BINS)
+        self.k, self.sigma, self.gray_threshold = int(k), float(sigma), float(gray_threshold)
+
+    def call(self, y_true, y_pred):
+        # Already a batch mean: Keras' reduction of a scalar leaves it unchanged.
+        return rebalanced_cross_entropy(y_true, y_pred, self.class_weights, self.k, self.sigma, self.gray_threshold)
+
+    def get_config(self):
+        weights = None if self.class_weights is None else self.class_weights.tolist()
+        return {**super().get_config(), "weights": weights, "k": self.k, "sigma": self.sigma,
+                "gray_threshold": self.gray_threshold}
+
+
+@keras.saving.register_keras_serializable(package="colordisc")
+class L2AbLoss(keras.losses.Loss):
+    """The regression baseline: mean squared ab error (in ab units / 110) at 1/4 resolution."""
+
+    def __init__(self, name="l2_ab", **kwargs):
+        super().__init__(name=name, **kwargs)
+
+    def call(self, y_true, y_pred):
+        factor = ops.shape(y_true)[1] // ops.shape(y_pred)[1]
+        target = cops.downsample_ab(y_true, factor) / AB_NORM
+        return ops.mean(ops.square(y_pred - target))
+
+
+@keras.saving.register_keras_serializable(package="colordisc")
+class PatchBCE(keras.losses.Loss):
+    """Binary cross entropy of every patch logit against its image's label."""
+
+    def __init__(self, name="patch_bce", **kwargs):
+        super().__init__(name=name, **kwargs)
+
+    def call(self, y_true, y_pred):
+        labels = ops.reshape(ops.cast(y_true, y_pred.dtype), (-1, 1, 1, 1)) * ops.ones_like(y_pred)
+        return ops.mean(ops.binary_crossentropy(labels, y_pred, from_logits=True), axis=(1, 2, 3))

@@ -1,0 +1,497 @@
+"""The `colordisc` command line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from colordisc_tf.constants import DEFAULT_MAX_PIXELS
+
+# TensorFlow's C++ start-up chatter (CUDA probing on CPU hosts) is not for CLI users.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+__all__ = ["main", "build_parser"]
+
+
+def _cmd_demo_photos(args) -> int:
+    from colordisc_tf.data.demo_photos import write_demo_photos
+
+    paths = write_demo_photos(args.output, tile=args.tile, max_side=args.max_side)
+    print(f"wrote {len(paths)} demo photos to {args.output}")
+    return 0
+
+
+def _print_preprocess_summary(summary: dict, output: str) -> None:
+    written = ", ".join(f"{k} {v}" for k, v in summary["written"].items())
+    rejected = ", ".join(f"{k} {v}" for k, v in summary["rejected"].items() if v) or "none"
+    print(f"preprocess: {summary['inputs']} inputs -> written {written}; rejected {rejected} "
+          f"({summary['seconds']:.1f} s). Rejects: {output}/rejects.jsonl")
+
+
+def _cmd_preprocess(args) -> int:
+    from colordisc_tf.infra.beam_options import default_beam_args
+    from colordisc_tf.data.preprocess import expand_inputs, run_preprocess
+    from colordisc_tf.config import PreprocessConfig
+
+    config = PreprocessConfig(
+        size=args.size, eval_percent=args.eval_percent, min_side=args.min_side, max_pixels=args.max_pixels
+    )
+    beam_args = args.beam_args or default_beam_args()
+    print(f"preprocess: {len(expand_inputs(args.inputs))} input files -> {args.output} "
+          f"(size {config.size}, eval {config.eval_percent}%, Beam: {' '.join(beam_args)})", flush=True)
+    summary = run_preprocess(args.inputs, args.output, config, beam_args, overwrite=args.overwrite)
+    _print_preprocess_summary(summary, args.output)
+    return 0
+
+
+def _cmd_beam_cluster(args) -> int:
+    import time
+
+    from colordisc_tf.infra.beam_cluster import local_beam_cluster
+
+    with local_beam_cluster(args.job_port, args.worker_port, args.log_dir) as flags:
+        print("beam-cluster: job service and worker pool are up; add these flags to colordisc preprocess, prior "
+              "or run:", flush=True)
+        print("  " + " ".join(flags), flush=True)
+        print("beam-cluster: Ctrl-C stops both", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            print("beam-cluster: stopping")
+    return 0
+
+
+def _cmd_prior(args) -> int:
+    from colordisc_tf.data.prior import run_prior
+    from colordisc_tf.data.records import split_file_pattern
+
+    pattern = split_file_pattern(args.examples, args.split)
+    prior = run_prior(pattern, args.output, lam=args.lam, sigma=args.sigma, beam_args=args.beam_args)
+    info = prior.summary()
+    print(f"prior: {info['pixels']:,} pixels, {info['bins_seen']}/313 bins seen, weights "
+          f"{info['weight_min']:.2f}..{info['weight_max']:.2f} -> {args.output}/prior.npz, prior.png")
+    return 0
+
+
+def _cmd_demo(args) -> int:
+    """The main job on the bundled photos: the TFX pipeline with the demo config."""
+    return _cmd_run(args, demo=True)
+
+
+def _png_as_preprocess_decodes(path: str) -> bytes:
+    """The file decoded the way `preprocess` decodes it (Pillow: any format it reads, 16-bit,
+    ICC, EXIF), as 8-bit PNG bytes for a serving signature. Raises ImageRejected or OSError."""
+    import io
+
+    from PIL import Image
+
+    from colordisc_tf.data.image_io import decode_image
+
+    with open(path, "rb") as f:
+        rgb = decode_image(f.read())
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _skip_reason(error) -> str:
+    """One line saying why a file was skipped (ImageRejected, OSError or a TF op error)."""
+    text = f"{error.reason}: {error.detail}" if hasattr(error, "reason") else getattr(error, "message", None) or str(error)
+    return text.strip().splitlines()[0]
+
+
+def _cmd_realness(args) -> int:
+    import json
+
+    import tensorflow as tf
+
+    from colordisc_tf.data.preprocess import expand_inputs
+    from colordisc_tf.data.image_io import ImageRejected
+
+    score = _load_signature(args.discriminator, "serving_default", "realness", "a discriminator")
+    rows = []
+    for path in expand_inputs(args.inputs):
+        try:
+            out = score(images=tf.constant([_png_as_preprocess_decodes(path)]))
+            rows.append({"path": path, "realness": float(out["realness"].numpy()[0])})
+        except (ImageRejected, OSError, tf.errors.OpError) as e:
+            rows.append({"path": path, "error": _skip_reason(e)})
+    for row in rows:
+        print(f"{row['realness']:.4f}  {row['path']}" if "realness" in row else f"  error  {row['path']}: {row['error']}")
+    if args.output:
+        with open(args.output, "w") as f:
+            for row in rows:
+                f.write(json.dumps(row) + "\n")
+    return 0 if any("realness" in r for r in rows) else 1
+
+
+def _cmd_run(args, demo: bool = False) -> int:
+    """The whole TFX pipeline with LocalDagRunner (what `tfx run create` runs)."""
+    import time
+
+    from pipelines.colordisc_pipeline import create_pipeline
+    from pipelines.local_runner import resolved_config, run_locally, smoke_steps
+    from pipelines.progress import component_progress
+    from pipelines.run_summary import report_run
+    from colordisc_tf.infra.uris import absolute
+
+    overrides = {}
+    if args.data:
+        overrides["data"] = [absolute(d) for d in args.data]
+    if args.pipeline_root:
+        overrides["pipeline_root"] = absolute(args.pipeline_root)
+    if args.beam_args:
+        overrides["beam_args"] = args.beam_args
+    config = resolved_config(args.config, overrides)
+    if args.smoke:
+        config = smoke_steps(config)
+    pipeline = create_pipeline(config)
+    print(f"run: pipeline {config.name!r}{' (smoke: a few steps per trainer)' if args.smoke else ''}, "
+          f"{len(pipeline.components)} components, root {config.pipeline_root}", flush=True)
+    start = time.monotonic()
+    with component_progress(pipeline) as progress:
+        run_locally(pipeline, log=lambda line: print(line, flush=True))
+    minutes, seconds = divmod(int(time.monotonic() - start), 60)
+    print(f"run: finished in {minutes} min {seconds:02d} s ({len(progress.ran)} components ran, "
+          f"{len(progress.from_cache)} from cache)")
+    for line in report_run(config, demo=demo):
+        print(f"  {line}")
+    print(f"  artifacts:     {config.pipeline_root}; TensorBoard: tensorboard --logdir {config.pipeline_root}")
+    return 0
+
+
+def _cmd_compile(args) -> int:
+    """The pipeline as a Kubeflow Pipelines v2 / Vertex AI job spec (offline: nothing is started)."""
+    import dataclasses
+
+    from colordisc_tf.infra.uris import absolute
+    from pipelines.kubeflow_v2_runner import compile_kubeflow_v2
+    from pipelines.local_runner import resolved_config, smoke_steps
+
+    try:
+        import kfp.pipeline_spec  # noqa: F401  (what TFX's KubeflowV2DagRunner imports)
+    except ImportError:
+        raise UserError("compile --target kubeflow-v2 needs kfp: run `make kubeflow` "
+                        "(pip install --no-deps -r requirements-kubeflow.txt)") from None
+
+    overrides = {"pipeline_root": absolute(args.pipeline_root), "beam_args": args.beam_args}
+    if args.data:
+        overrides["data"] = [absolute(d) for d in args.data]
+    if args.serving_root:
+        overrides["serving_root"] = absolute(args.serving_root)
+    config = resolved_config(args.config, overrides)
+    if args.processes:  # each section's other keys stay the config's (overrides replace whole sections)
+        config = dataclasses.replace(config, **{
+            trainer: dataclasses.replace(getattr(config, trainer), processes=args.processes)
+            for trainer in ("generator", "discriminator", "finetune")})
+    if args.smoke:
+        config = smoke_steps(config)
+    spec = compile_kubeflow_v2(config, args.image, args.output)
+    tasks = spec["pipelineSpec"]["root"]["dag"]["tasks"]
+    print(f"compile: {len(tasks)} steps, image {args.image}, root {config.pipeline_root} -> {args.output}")
+    print("  submit: Vertex AI: google.cloud.aiplatform.PipelineJob(template_path=..., display_name=...).submit(); "
+          "Kubeflow: kfp.Client(host=...).create_run_from_pipeline_package(...)")
+    return 0
+
+
+def _cmd_import_eccv16(args) -> int:
+    from colordisc_tf.config import GeneratorConfig
+    from colordisc_tf.models.eccv16_import import import_eccv16
+    from colordisc_tf.serve.saving import save_generator
+
+    model = import_eccv16(args.weights)
+    width = model.get_layer("conv1_1").filters / 64
+    config = GeneratorConfig(width=width, steps=0, init=os.path.abspath(args.output), serving_size=args.serving_size)
+    serving = save_generator(model, config, args.output)
+    print(f"import-eccv16: {model.count_params():,} parameters -> {args.output}/generator.keras, "
+          f"serving SavedModel {serving}. Use it in the pipeline with generator.init = {os.path.abspath(args.output)}")
+    return 0
+
+
+class UserError(Exception):
+    """A mistake in how the command was called: shown as one line, exit code 2."""
+
+
+def _load_signature(path: str, name: str, output: str, what: str):
+    """A serving signature that returns `output`, or a UserError saying what the folder holds.
+    Asked for "colorized", a signature that answers "colorized_bytes" (the REST name, which
+    exports of 2026-11-28 used in serving_default and colorize_guided) is accepted too, and
+    the returned function answers under "colorized"."""
+    import tensorflow as tf
+
+    try:
+        signature = tf.saved_model.load(_find_serving_dir(path)).signatures[name]
+    except (OSError, ValueError, KeyError) as e:
+        raise UserError(f"{path} is not {what}'s SavedModel: {str(e).strip().splitlines()[0]}") from None
+    outputs = signature.structured_outputs
+    if output == "colorized" and "colorized_bytes" in outputs:
+        return lambda **inputs: {("colorized" if k == "colorized_bytes" else k): v for k, v in signature(**inputs).items()}
+    if output not in outputs:
+        raise UserError(f"{path} is not {what}'s SavedModel (its {name} returns {sorted(outputs)}, not {output!r})")
+    return signature
+
+
+def _find_serving_dir(path: str) -> str:
+    """A SavedModel dir, or a dir holding one (Format-Serving/, serving/, or TF Serving versions)."""
+    if os.path.exists(os.path.join(path, "saved_model.pb")):
+        return path
+    for sub in ("Format-Serving", "serving"):
+        if os.path.exists(os.path.join(path, sub, "saved_model.pb")):
+            return os.path.join(path, sub)
+    versions = sorted((int(v) for v in os.listdir(path) if v.isdigit()), reverse=True) if os.path.isdir(path) else []
+    for version in versions:
+        if os.path.exists(os.path.join(path, str(version), "saved_model.pb")):
+            return os.path.join(path, str(version))
+    raise UserError(f"no SavedModel in {path} (nor in Format-Serving/, serving/ or a version folder)")
+
+
+def _output_names(paths: list[str], suffix: str = ".png") -> dict[str, str]:
+    """Input path -> output path relative to the output folder: the input's path relative
+    to the inputs' common folder (so a/photo.jpg and b/photo.jpg stay apart), with `suffix`."""
+    if len(paths) == 1:
+        return {paths[0]: os.path.splitext(os.path.basename(paths[0]))[0] + suffix}
+    common = os.path.commonpath([os.path.dirname(os.path.abspath(p)) for p in paths])
+    names = {p: os.path.splitext(os.path.relpath(os.path.abspath(p), common))[0] for p in paths}
+    taken = {}
+    for path, name in names.items():  # photo.jpg + photo.png in one folder: keep the extension
+        taken.setdefault(name, []).append(path)
+    return {p: (name + "_" + os.path.splitext(p)[1].lstrip(".") if len(taken[name]) > 1 else name) + suffix
+            for p, name in names.items()}
+
+
+def _cmd_colorize(args) -> int:
+    """Each input decoded the way `preprocess` decodes, sent to the serving signature as PNG;
+    a bad file is skipped with its reason. With --realness, a discriminator scores each colorization."""
+    import json
+    from pathlib import Path
+
+    from colordisc_tf.data.preprocess import expand_inputs
+    from colordisc_tf.infra.output_folder import output_folder
+
+    realness = args.realness or args.min_realness is not None
+    if realness and not args.discriminator:
+        raise UserError("colorize --realness / --min-realness need --discriminator (a discriminator's SavedModel)")
+    if args.min_realness is not None and not 0.0 <= args.min_realness <= 1.0:
+        raise UserError(f"--min-realness must be in [0, 1], got {args.min_realness}")
+    if args.decode == "guided":
+        serve = _load_signature(args.model, "colorize_guided", "colorized",
+                                "a colorizer with realness (saved_models/<name>_colorizer_with_realness)")
+    else:
+        serve = _load_signature(args.model, "serving_default", "colorized", "a generator")
+    score = _load_signature(args.discriminator, "serving_default", "realness_map", "a discriminator") if realness else None
+    paths = expand_inputs(args.inputs)
+    if not paths:
+        raise UserError(f"no files in {' '.join(args.inputs)}")
+    names = _output_names(paths)
+    with output_folder(args.output, args.overwrite) as staging:
+        written, skipped = _colorize_into(Path(staging), paths, names, serve, score)
+        if written:
+            with open(Path(staging) / "colorized.jsonl", "w") as f:
+                for path, row in written.items():
+                    f.write(json.dumps({"input": path, **{k: (os.path.join(args.output, v) if k in ("output", "overlay")
+                                                              else v) for k, v in row.items()}}) + "\n")
+    for path, reason in skipped:
+        print(f"colorize: skipped {path}: {reason}", file=sys.stderr)
+    if realness and written:
+        _print_ranking(written, args.output, args.min_realness)
+    print(f"colorize: {len(written)} written, {len(skipped)} skipped -> {args.output}"
+          + (" (which input is which output: colorized.jsonl)" if written else ""))
+    return 0 if written else 1
+
+
+def _print_ranking(written: dict, output: str, min_realness: float | None) -> None:
+    ranked = sorted(written.items(), key=lambda item: item[1]["realness"])
+    if min_realness is None:
+        print("realness, least real first (overlays: red where the discriminator finds the colours least real):")
+    else:
+        ranked = [item for item in ranked if item[1]["realness"] < min_realness]
+        print(f"{len(ranked)} of {len(written)} colorizations below realness {min_realness}"
+              + (", least real first:" if ranked else ""))
+    for path, row in ranked:
+        print(f"{row['realness']:.3f}  {os.path.join(output, row['output'])}  ({path})")
+
+
+def _colorize_into(out, paths: list[str], names: dict, serve, score=None) -> tuple[dict, list]:
+    """Writes each colorization (and with `score`, a discriminator's signature, its realness overlay
+    <name>.realness.png); returns ({input: {"output", ["realness", "overlay"]}}, [(input, reason)])."""
+    import io
+
+    import numpy as np
+    import tensorflow as tf
+    from PIL import Image
+    from tqdm import tqdm
+
+    from colordisc_tf.data.image_io import ImageRejected
+    from colordisc_tf.serve.overlay import realness_overlay
+
+    written, skipped = {}, []
+    for path in tqdm(paths, desc="colorize", unit="image", disable=None):
+        try:
+            result = serve(images=tf.constant([_png_as_preprocess_decodes(path)]))
+            png = result["colorized"].numpy()[0]
+            scored = score(images=tf.constant([png])) if score is not None else None
+        except (ImageRejected, OSError, tf.errors.OpError) as e:
+            skipped.append((path, _skip_reason(e)))
+            continue
+        target = out / names[path]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(png)
+        row = {"output": names[path]}
+        if "temperature" in result:  # guided decoding: the temperature the discriminator picked
+            row["temperature"] = round(float(result["temperature"].numpy()[0]), 4)
+        if scored is not None:
+            overlay_name = names[path][: -len(".png")] + ".realness.png"
+            rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+            Image.fromarray(realness_overlay(rgb, scored["realness_map"].numpy()[0])).save(out / overlay_name)
+            row.update(realness=round(float(scored["realness"].numpy()[0]), 6), overlay=overlay_name)
+        written[path] = row
+    return written, skipped
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="colordisc",
+        description="Colourisation with a realness discriminator (Zhang et al. 2016 + GAN fine-tuning). "
+        "User errors are one line (exit code 2); add --debug to any command for the traceback.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser(
+        "demo-photos",
+        help="write the bundled demo photos (scikit-image / scikit-learn samples) as PNGs",
+    )
+    demo.add_argument("--output", required=True, help="folder to write into")
+    demo.add_argument("--tile", type=int, default=None, help="cut photos into TILE x TILE crops")
+    demo.add_argument("--max-side", type=int, default=320, help="scale photos to this longer side before tiling")
+    demo.set_defaults(func=_cmd_demo_photos)
+
+    pre = sub.add_parser(
+        "preprocess",
+        help="image files/folders -> Lab TFRecords per split, rejects.jsonl, summary.json (Beam)",
+        description="Unrecognised --flags are passed to Apache Beam, e.g. --runner=FlinkRunner. "
+        "Default: DirectRunner, one worker process per core.",
+    )
+    pre.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, folders (recursive) or glob patterns")
+    pre.add_argument("--output", required=True, help="output directory (a TFX Examples layout)")
+    pre.add_argument("--size", type=int, default=256, help="crop size in pixels (default 256)")
+    pre.add_argument("--eval-percent", type=int, default=10, help="share of images in the eval split (default 10)")
+    pre.add_argument("--min-side", type=int, default=None, help="reject images whose shorter side is below this (default: --size)")
+    pre.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS,
+                     help="reject images with more pixels (read from the header)")
+    pre.add_argument("--overwrite", action="store_true", help="replace a non-empty --output (atomically, on success)")
+    pre.set_defaults(func=_cmd_preprocess, takes_beam_args=True)
+
+    pri = sub.add_parser("prior", help="empirical ab colour prior + rebalancing weights + plot of a split (Beam)")
+    pri.add_argument("examples", help="a preprocess output directory")
+    pri.add_argument("--output", required=True, help="where prior.npz / prior.json / prior.png go")
+    pri.add_argument("--split", default="train")
+    pri.add_argument("--lam", type=float, default=0.5, help="mix with uniform (default 0.5)")
+    pri.add_argument("--sigma", type=float, default=5.0, help="Gaussian smoothing in ab units (default 5)")
+    pri.set_defaults(func=_cmd_prior, takes_beam_args=True)
+
+    cluster = sub.add_parser(
+        "beam-cluster",
+        help="run Beam's portable job service and an SDK worker pool here (a cluster rehearsal)",
+        description="Starts Beam's portable job service and an external SDK worker pool on this machine and "
+        "prints the --runner=PortableRunner flags that use them; serves until Ctrl-C. See README 'Scaling out'.",
+    )
+    cluster.add_argument("--job-port", type=int, default=8099, help="job service port (default 8099; 0: any free)")
+    cluster.add_argument("--worker-port", type=int, default=50000, help="worker pool port (default 50000; 0: any free)")
+    cluster.add_argument("--log-dir", default=None, help="write the two services' logs here")
+    cluster.set_defaults(func=_cmd_beam_cluster)
+
+    run = sub.add_parser("run", help="run the whole TFX pipeline locally (as `tfx run create --engine local`)",
+                         description="Unrecognised --flags are passed to Apache Beam.")
+    run.add_argument("--config", default=None, help="pipeline config JSON (default pipelines/configs/demo.json)")
+    run.add_argument("--data", nargs="+", default=None, help="image folders/files (default: the config's, or the demo photos)")
+    run.add_argument("--pipeline-root", default=None, help="where artifacts and the MLMD sqlite go")
+    run.add_argument("--smoke", action="store_true", help="cut every trainer to a few steps (checks the wiring)")
+    run.set_defaults(func=_cmd_run, takes_beam_args=True)
+
+    comp = sub.add_parser(
+        "compile", help="write the pipeline as a Kubeflow Pipelines v2 / Vertex AI Pipelines job spec (JSON)",
+        description="Offline: nothing is listed, uploaded or started. Unrecognised --flags are passed to Apache Beam "
+        "in every Beam step (e.g. --runner=DataflowRunner --project=P --region=R --temp_location=gs://B/tmp). "
+        "Needs kfp: `make kubeflow`. See README 'Scaling out'.")
+    comp.add_argument("--target", choices=("kubeflow-v2",), default="kubeflow-v2",
+                      help="kubeflow-v2: Kubeflow Pipelines v2 and Vertex AI Pipelines (TFX's KubeflowV2DagRunner)")
+    comp.add_argument("--image", required=True, help="the container image every step runs in (build it from Dockerfile)")
+    comp.add_argument("--pipeline-root", required=True, help="where the cluster writes artifacts (gs://BUCKET/root)")
+    comp.add_argument("--data", nargs="+", default=None, help="image folders/files the cluster reads (gs://BUCKET/photos)")
+    comp.add_argument("--serving-root", default=None, help="where the Pushers write SavedModels (gs://BUCKET/serving)")
+    comp.add_argument("--config", default=None, help="pipeline config JSON (default pipelines/configs/demo.json)")
+    comp.add_argument("--processes", type=int, default=None,
+                      help="data-parallel JAX processes in each trainer's step (generator/discriminator/finetune.processes)")
+    comp.add_argument("--smoke", action="store_true", help="cut every trainer to a few steps (checks the wiring)")
+    comp.add_argument("--output", default="colordisc_pipeline.json", help="the spec file (default colordisc_pipeline.json)")
+    comp.set_defaults(func=_cmd_compile, takes_beam_args=True)
+
+    col = sub.add_parser("colorize", help="colorize images with a generator SavedModel, one PNG per input")
+    col.add_argument("--model", required=True, help="serving SavedModel (or a dir holding Format-Serving/, serving/ or versions)")
+    col.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, folders or patterns")
+    col.add_argument("--output", required=True, help="folder for the PNGs (named after the inputs' relative paths)")
+    col.add_argument("--overwrite", action="store_true", help="replace a non-empty --output (atomically, on success)")
+    col.add_argument("--decode", choices=("annealed", "guided"), default="annealed",
+                     help="annealed: the annealed mean at the generator's temperature (default); guided: the discriminator "
+                     "picks each image's temperature (needs --model to be saved_models/<name>_colorizer_with_realness)")
+    col.add_argument("--discriminator", default=None, help="a discriminator's SavedModel, for --realness")
+    col.add_argument("--realness", action="store_true",
+                     help="score each colorization with --discriminator: realness in colorized.jsonl, a heat-map overlay "
+                     "<name>.realness.png beside it (red: least real), and the images ranked least real first")
+    col.add_argument("--min-realness", type=float, default=None, metavar="X",
+                     help="list only the colorizations the discriminator scores below X (implies --realness)")
+    col.set_defaults(func=_cmd_colorize)
+
+    imp = sub.add_parser("import-eccv16", help="Zhang et al.'s released PyTorch weights -> our Keras generator (needs torch)")
+    imp.add_argument("weights", help="colorization_release_v2-9b330a0b.pth (or any eccv16 state dict)")
+    imp.add_argument("--output", required=True, help="folder for generator.keras and serving/")
+    imp.add_argument("--serving-size", type=int, default=256, help="resolution the serving model predicts at")
+    imp.set_defaults(func=_cmd_import_eccv16)
+
+    real = sub.add_parser("realness", help="score images for realness with a discriminator SavedModel")
+    real.add_argument("--discriminator", required=True, help="serving SavedModel (or a dir holding one)")
+    real.add_argument("inputs", nargs="+", metavar="INPUT")
+    real.add_argument("--output", default=None, help="also write JSON lines (path, realness | error) here")
+    real.set_defaults(func=_cmd_realness)
+
+    run_demo = sub.add_parser("demo", help="run the whole pipeline on the bundled demo photos (what `make demo` runs)")
+    run_demo.add_argument("--config", default=None, help="pipeline config (default pipelines/configs/demo.json)")
+    run_demo.add_argument("--pipeline-root", default=None)
+    run_demo.add_argument("--smoke", action="store_true",
+                          help="cut every trainer to a few steps: the same pipeline in a few minutes (CI runs it)")
+    run_demo.set_defaults(func=_cmd_demo, takes_beam_args=True, data=None)
+    return parser
+
+
+def main(argv=None) -> int:
+    import logging
+
+    from colordisc_tf.config import ConfigError
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    debug = "--debug" in extra
+    extra = [a for a in extra if a != "--debug"]
+    if extra and not getattr(args, "takes_beam_args", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    bad = [a for a in extra if not a.startswith("--")]
+    if bad:
+        parser.error(f"unrecognized arguments: {' '.join(bad)} (Beam flags look like --name=value)")
+    args.beam_args = extra
+    try:
+        return args.func(args)
+    except (UserError, ConfigError, FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError,
+            FileExistsError) as e:
+        # The user's mistake, not a bug: one line (the traceback with --debug).
+        if debug:
+            raise
+        message = str(e) if not isinstance(e, OSError) or not e.filename else f"{e.filename}: {e.strerror}"
+        print(f"colordisc: error: {message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""The library's shape, read from its import graph: it knows nothing of TFX or the pipeline,
+and its rooms import each other one way only."""
+
+import ast
+import pathlib
+import re
+
+LIBRARY = pathlib.Path(__file__).resolve().parents[1] / "colordisc_tf"
+FORBIDDEN = ("pipelines", "components", "tfx", "ml_metadata", "kfp")
+
+
+def _imports(path: pathlib.Path) -> set[str]:
+    """Every module a file imports, at any depth (function-level, lazy) and by name in
+    importlib.import_module / launch targets ("pkg.module:function")."""
+    tree = ast.parse(path.read_text(), str(path))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            found.update(re.findall(r"^((?:colordisc_tf|pipelines|components)(?:\.\w+)+)(?::\w+)?$", node.value))
+    return found
+
+
+def _room(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if parts[0] == "colordisc_tf" and len(parts) > 1 else None
+
+
+def test_the_library_imports_no_pipeline_component_or_tfx():
+    offenders = {}
+    for path in LIBRARY.rglob("*.py"):
+        bad = sorted(m for m in _imports(path) if m.split(".")[0] in FORBIDDEN)
+        if bad:
+            offenders[str(path.relative_to(LIBRARY.parent))] = bad
+    assert not offenders, offenders
+
+
+def test_rooms_import_each_other_one_way():
+    """No two rooms (sub-packages, or loose top-level modules) import each other, directly or
+    round a longer circle."""
+    graph = {}
+    for path in LIBRARY.rglob("*.py"):
+        rel = path.relative_to(LIBRARY)
+        room = rel.parts[0].removesuffix(".py") if rel.parts[0] != "__init__.py" else None
+        if room is None:
+            continue
+        targets = {_room(m) for m in _imports(path)} - {None, room}
+        graph.setdefault(room, set()).update(t for t in targets if (LIBRARY / t).exists() or (LIBRARY / f"{t}.py").exists())
+
+    def cycle_from(start):
+        stack = [(start, [start])]
+        while stack:
+            node, trail = stack.pop()
+            for nxt in graph.get(node, ()):
+                if nxt == start:
+                    return trail + [start]
+                if nxt not in trail:
+                    stack.append((nxt, trail + [nxt]))
+        return None
+
+    cycles = [c for c in (cycle_from(room) for room in graph) if c]
+    assert not cycles, cycles
+
+
+def test_few_loose_modules_at_the_top():
+    loose = sorted(p.name for p in LIBRARY.glob("*.py") if p.name != "__init__.py")
+    assert len(loose) <= 8, loose
