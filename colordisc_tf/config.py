@@ -128,14 +128,15 @@ def _precision(config) -> None:
     _require(config.precision in PRECISIONS, "precision", " or ".join(PRECISIONS), config.precision)
 
 
-def failure_selection(quantile: float | None, threshold: float | None) -> dict:
+def failure_selection(quantile: float | None, threshold: float | None, prefix: str = "") -> dict:
     """The failure-case rule's one check (the pipeline config, FailureFilter and
     select_failures all call it): the lowest `quantile` of realness, in (0, 1], or every
-    colorization below an absolute `threshold`; exactly one of them."""
+    colorization below an absolute `threshold`; exactly one of them. `prefix` names the keys
+    in the messages ("failure_" in the pipeline config)."""
     if (quantile is None) == (threshold is None):
-        raise ConfigError("give exactly one of quantile and threshold")
-    if quantile is not None and not 0 < quantile <= 1:
-        raise ConfigError(f"quantile must be in (0, 1], got {quantile}")
+        raise ConfigError(f"give exactly one of {prefix}quantile and {prefix}threshold")
+    if quantile is not None:
+        _require(0 < quantile <= 1, f"{prefix}quantile", "in (0, 1]", quantile)
     return {"quantile": quantile, "threshold": threshold}
 
 
@@ -365,10 +366,7 @@ class PipelineConfig:
         _require(self.demo_tile >= 8, "demo_tile", ">= 8", self.demo_tile)
         _positive(self, "colorize_batch_size", "min_train_photos", "min_eval_photos")
         _require(self.worst_cases >= 0, "worst_cases", ">= 0", self.worst_cases)
-        try:
-            failure_selection(self.failure_quantile, self.failure_threshold)
-        except ConfigError as e:
-            raise ConfigError(f"failure_quantile / failure_threshold: {e}") from None
+        failure_selection(self.failure_quantile, self.failure_threshold, prefix="failure_")
         # Records are preprocess.size squared (the demo's: demo_tile): every crop must fit in one.
         record = min(self.preprocess.size, self.demo_tile) if not self.data else self.preprocess.size
         for section in ("generator", "discriminator", "finetune"):

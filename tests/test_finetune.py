@@ -190,6 +190,7 @@ def test_finetune_trainer_passes_the_base_generator_through_without_failures(tmp
 
     from colordisc_tf.config import GeneratorConfig
     from colordisc_tf.serve.saving import load_generator, save_generator
+    from colordisc_tf.train.entry import TrainerOutput
     from components.finetune_trainer import Executor
     from components.trainer_executor import TrainerArgs
 
@@ -199,9 +200,10 @@ def test_finetune_trainer_passes_the_base_generator_through_without_failures(tmp
     empty.parent.mkdir(parents=True)
     with tf.io.TFRecordWriter(str(empty), tf.io.TFRecordOptions(compression_type="GZIP")):
         pass
-    args = TrainerArgs(train_files=str(empty.parent / "*"), eval_files="", serving_model_dir=str(tmp_path / "out" / "serving"),
-                       model_dir=str(tmp_path / "out"), model_run_dir=str(tmp_path / "run"), backup_dir=str(tmp_path / "b"),
-                       input_uris={"generator": str(tmp_path / "base")})
+    args = TrainerArgs(train_files=str(empty.parent / "*"), eval_files="",
+                       input_uris={"generator": str(tmp_path / "base"), "ordinary": "", "discriminator": "", "color_prior": ""},
+                       output=TrainerOutput(model_dir=str(tmp_path / "out"), run_dir=str(tmp_path / "run"),
+                                            serving_dir=str(tmp_path / "out" / "serving"), backup_dir=str(tmp_path / "b")))
     assert Executor().train(args, FineTuneConfig()) == {"finetuned": 0}
     passed, passed_config = load_generator(str(tmp_path / "out"))
     assert passed_config == GeneratorConfig(width=0.0625, serving_size=32)

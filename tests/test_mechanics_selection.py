@@ -89,7 +89,7 @@ def test_ties_at_the_cut_are_included():
 def test_quantile_bounds():
     rows = _rows([0.3, 0.1], "eval")
     for q in (0.0, -0.5, 1.0001, 2.0):
-        with pytest.raises(ValueError, match=r"^quantile must be in \(0, 1\], got "):
+        with pytest.raises(ValueError, match=r"^quantile: must be in \(0, 1\], got "):
             select_failures(rows, "eval", quantile=q)
     assert len(select_failures(rows, "eval", quantile=1.0)) == 2
 

@@ -193,7 +193,7 @@ RESUME_SCRIPT = textwrap.dedent("""
     root, trainer, train_pattern, eval_pattern = sys.argv[1:5]
 
     def finetune(out, callbacks):
-        from colordisc_tf.config import FineTuneConfig
+        from colordisc_tf.config import Decoding, FineTuneConfig
         from colordisc_tf.train.finetune import adversarial_batch, finetune_generator
         from colordisc_tf.models import build_discriminator, build_generator
         rng = np.random.default_rng(0)
@@ -235,7 +235,7 @@ def test_killed_training_resumes_to_the_weights_of_an_uninterrupted_run(tiny_dat
     # Run outside the repository (and with it last on the path), so that a copy of the
     # package put first on PYTHONPATH -- a mutant -- is the one imported.
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    path = os.pathsep.join(p for p in (os.environ.get("PYTHONPATH"), repo) if p)
+    path = os.pathsep.join(p for p in (os.environ.get("PYTHONPATH"), repo, os.path.join(repo, "tests")) if p)
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": path}
     result = subprocess.run([sys.executable, "-c", RESUME_SCRIPT, str(tmp_path), trainer, tiny_data["train"],
                              tiny_data["eval"]], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
