@@ -87,6 +87,7 @@ def _weights_after(tiny_data, l_chan, ab, steps, **config):
     config = FineTuneConfig(**{"batch_size": 8, "crop_size": 32, "learning_rate": 1e-3, **config})
     model = build_adversarial(generator, discriminator, Decoding(), train_discriminator=config.discriminator_learning_rate > 0)
     model = compile_adversarial(model, config, Decoding(), tiny_data["prior"].weights)
+    model.run_eagerly = steps <= 3  # a step or a few: tracing the train function would cost more than they do
     x, y = adversarial_batch(l_chan[:8], ab[:8], config.discriminator_learning_rate > 0)
     for _ in range(steps):
         logs = model.train_on_batch(x, y, return_dict=True)

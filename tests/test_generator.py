@@ -139,12 +139,12 @@ def test_tiny_generator_learns(tiny_data, tmp_path):
 def test_killed_training_resumes_to_the_same_step_count(tiny_data, tmp_path):
     from colordisc_tf.train.generator import train_generator
 
-    config = GeneratorConfig(width=0.0625, crop_size=32, batch_size=8, steps=100, steps_per_epoch=25, eval_batches=1)
+    config = GeneratorConfig(width=0.0625, crop_size=32, batch_size=8, steps=8, steps_per_epoch=2, eval_batches=1)
     with pytest.raises(KeyboardInterrupt):
-        train_generator(config, tiny_data["train"], tiny_data["eval"], str(tmp_path), callbacks=[stop_after_steps(60)])
+        train_generator(config, tiny_data["train"], tiny_data["eval"], str(tmp_path), callbacks=[stop_after_steps(5)])
     assert os.path.isdir(tmp_path / "backup")
     _, history = train_generator(config, tiny_data["train"], tiny_data["eval"], str(tmp_path))
-    assert history["steps"] == 100
+    assert history["steps"] == 8
     assert len(history["loss"]) == 2  # resumed after epoch 2 of 4: ran epochs 3 and 4 only
 
 
@@ -194,15 +194,13 @@ def test_export_round_trip_in_a_fresh_process(tmp_path):
     assert report["ab"] == [1, 16, 24, 2]
 
 
-def test_serving_output_keeps_the_input_luminance(tmp_path):
+def test_serving_output_keeps_the_input_luminance(tiny_models):
     import io
 
     import tensorflow as tf
     from PIL import Image
 
-    from colordisc_tf.serve.export import export_generator
-
-    export_dir = export_generator(build_generator(0.0625), str(tmp_path / "s"), Decoding(), model_size=32)
+    export_dir = str(tiny_models["generator"] / "serving")
     data = _png(40, 56, seed=3)
     out = tf.saved_model.load(export_dir).signatures["serving_default"](images=tf.constant([data]))["colorized"]
     colorized = np.asarray(Image.open(io.BytesIO(out.numpy()[0])))

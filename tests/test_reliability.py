@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from pipelines.cli import main
-from colordisc_tf.config import ConfigError, Decoding, load_config
+from colordisc_tf.config import ConfigError, load_config
 
 IN_MEMORY = ["--direct_running_mode=in_memory", "--direct_num_workers=1"]
 
@@ -34,15 +34,9 @@ def _one_line_error(capsys, argv):
     return err[0]
 
 
-@pytest.fixture(scope="module")
-def generator_dir(tmp_path_factory):
-    from colordisc_tf.config import GeneratorConfig
-    from colordisc_tf.models import build_generator
-    from colordisc_tf.serve.saving import save_generator
-
-    root = tmp_path_factory.mktemp("g")
-    save_generator(build_generator(0.0625), GeneratorConfig(width=0.0625, serving_size=32), str(root / "gen"))
-    return root / "gen"
+@pytest.fixture
+def generator_dir(tiny_models):
+    return tiny_models["generator"]
 
 
 def test_preprocess_never_mixes_runs(tmp_path, capsys):
@@ -122,16 +116,9 @@ def test_colorize_names_outputs_after_inputs_and_skips_bad_files(tmp_path, capsy
     assert "not empty" in line
 
 
-@pytest.fixture(scope="module")
-def discriminator_dir(tmp_path_factory):
-    from colordisc_tf.config import DiscriminatorConfig
-    from colordisc_tf.models import build_discriminator
-    from colordisc_tf.serve.saving import save_discriminator
-
-    root = tmp_path_factory.mktemp("c")
-    config = DiscriminatorConfig(width=8, depth=2, serving_size=32)
-    save_discriminator(build_discriminator(8, depth=2), config, str(root / "discriminator"))
-    return root / "discriminator"
+@pytest.fixture
+def discriminator_dir(tiny_models):
+    return tiny_models["discriminator"]
 
 
 def test_colorize_with_realness_scores_ranks_and_overlays(tmp_path, capsys, generator_dir, discriminator_dir):
@@ -169,13 +156,8 @@ def test_colorize_with_realness_scores_ranks_and_overlays(tmp_path, capsys, gene
     assert "is not a discriminator's SavedModel" in line
 
 
-def test_colorize_guided_needs_the_colorizer_with_realness(tmp_path, capsys, generator_dir, discriminator_dir):
-    from colordisc_tf.serve.export import export_colorizer_with_realness
-    from colordisc_tf.serve.saving import load_discriminator, load_generator
-
-    both = tmp_path / "both"
-    export_colorizer_with_realness(load_generator(str(generator_dir))[0], load_discriminator(str(discriminator_dir))[0],
-                                   str(both), Decoding(), model_size=32, discriminator_size=32)
+def test_colorize_guided_needs_the_colorizer_with_realness(tmp_path, capsys, generator_dir, tiny_models):
+    both = tiny_models["colorizer_with_realness"]
     _photo(tmp_path / "in" / "a.png", seed=1)
     argv = ["colorize", str(tmp_path / "in"), "--output", str(tmp_path / "out"), "--decode", "guided"]
     assert main(argv + ["--model", str(both)]) == 0

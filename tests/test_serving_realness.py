@@ -79,19 +79,14 @@ def test_colorize_with_realness_serves_in_a_fresh_process(tmp_path):
         assert 0.0 <= row["realness"] <= 1.0
 
 
-def test_png_outputs_are_named_for_tf_serving_rest(tmp_path):
+def test_png_outputs_are_named_for_tf_serving_rest(tiny_models):
     """TF Serving's REST API sends a string output as {"b64": ...} only when its name ends in
     "_bytes" (json_tensor.cc, IsNamedTensorBytes); otherwise the PNG bytes go out raw. Every
     signature but serving_default (whose "colorized" the design card fixes) follows it, and
     serving_rest is serving_default for REST."""
     import tensorflow as tf
 
-    from colordisc_tf.serve.export import export_colorizer_with_realness, export_generator
-
-    generator, discriminator = build_generator(0.0625), build_discriminator(8, depth=2)
-    exported = [export_generator(generator, str(tmp_path / "g"), Decoding(), model_size=32),
-                export_colorizer_with_realness(generator, discriminator, str(tmp_path / "both"), Decoding(), model_size=32,
-                                               discriminator_size=32)]
+    exported = [str(tiny_models["generator"] / "serving"), str(tiny_models["colorizer_with_realness"])]
     checked = 0
     for export_dir in exported:
         signatures = tf.saved_model.load(export_dir).signatures
