@@ -7,7 +7,7 @@ cannot tell) on the eval split and on the eval failure cases. The mean over seed
 what to compare: one discriminator's AUC on a handful of failures moves by a few hundredths
 with the seed alone.
 
-    .venv/bin/python benchmarks/detectability.py --pipeline-root pipeline_root \\
+    .venv/bin/python -m benchmarks.detectability --pipeline-root pipeline_root \\
         base=pipeline_root/GeneratorTrainer/model/3 finetuned=pipeline_root/FineTuneTrainer/model/32
 """
 

@@ -4,10 +4,10 @@ For a GPU host with JAX but no TensorFlow. Needs only: keras, jax (CUDA build on
 GPU host), numpy, and this repository's colordisc_tf/ folder on PYTHONPATH.
 
     # here (TensorFlow available): pack demo crops into a small npz
-    .venv/bin/python benchmarks/finetune_gpu.py pack --examples pipeline_root/LabExampleGen/examples/<id> \
+    .venv/bin/python -m benchmarks.finetune_gpu pack --examples pipeline_root/LabExampleGen/examples/<id> \
         --output demo_crops.npz
     # on the GPU host
-    KERAS_BACKEND=jax PYTHONPATH=. python benchmarks/finetune_gpu.py run --data demo_crops.npz
+    KERAS_BACKEND=jax python -m benchmarks.finetune_gpu run --data demo_crops.npz
 
 `run` times the same step on every platform JAX sees (gpu, then cpu), each in a fresh
 process, and prints steps/s and the ratio. `--discriminator-lr 4e-4` times the TTUR step

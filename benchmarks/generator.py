@@ -4,28 +4,16 @@ Same process, same input sizes, same width; inference (forward, eval mode) and
 one training step (forward + cross entropy on the 313 logits + backward + Adam).
 Printed as ratios Keras / PyTorch (> 1: Keras faster).
 
-    .venv/bin/python benchmarks/generator.py [--width 1.0] [--repeats 3] [--jit]
+    .venv/bin/python -m benchmarks.generator [--width 1.0] [--repeats 3] [--jit]
 needs: pip install -r requirements-extras.txt
 """
 
 import argparse
 import os
-import sys
-import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
-
-
-def _timed(fn, repeats):
-    fn()  # warm-up (tracing, allocation)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+from benchmarks.harness import best_seconds, load_twin, print_ratios
 
 
 def keras_fns(width, batch, size, jit):
@@ -50,9 +38,8 @@ def keras_fns(width, batch, size, jit):
 
 def torch_fns(width, batch, size):
     import torch
-    from reference.eccv16_torch import eccv16_torch
 
-    model = eccv16_torch(width)
+    model = load_twin("eccv16_torch").eccv16_torch(width)
     x = torch.from_numpy(np.random.default_rng(0).uniform(-0.5, 0.5, (batch, 1, size, size)).astype(np.float32))
     y = torch.from_numpy(np.random.default_rng(1).integers(0, 313, (batch, size // 4, size // 4)))
     opt = torch.optim.Adam(model.parameters(), 1e-4)
@@ -87,11 +74,10 @@ def main():
         size, batch = map(int, case.split("x"))
         k_inf, k_train = keras_fns(args.width, batch, size, args.jit)
         t_inf, t_train = torch_fns(args.width, batch, size)
-        rows = [("inference", _timed(k_inf, args.repeats), _timed(t_inf, args.repeats)),
-                ("train step", _timed(k_train, args.repeats), _timed(t_train, args.repeats))]
-        for name, k, t in rows:
-            print(f"{size:4d}^2 batch {batch:3d} {name:10s}: Keras {batch / k:7.2f} img/s  "
-                  f"PyTorch {batch / t:7.2f} img/s  ratio {t / k:5.2f}x")
+        print_ratios([(f"{size}^2 batch {batch} {name}", batch / best_seconds(k, args.repeats),
+                        batch / best_seconds(t, args.repeats))
+                      for name, k, t in (("inference", k_inf, t_inf), ("train step", k_train, t_train))],
+                     "Keras", "PyTorch")
 
 
 if __name__ == "__main__":

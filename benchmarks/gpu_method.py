@@ -15,9 +15,9 @@ instead of the config's step count, and the generator's learning rate is raised 
 3e-5 is for 450k steps). Every model trains in `--precision` (mixed_bfloat16 by default).
 The photos are split by photo (`<photo>__<tile>.jpg`: every tile of a photo in one split).
 
-    KERAS_BACKEND=jax PYTHONPATH=.:benchmarks python benchmarks/gpu_method.py --photos DIR --out OUT
+    KERAS_BACKEND=jax python -m benchmarks.gpu_method --photos DIR --out OUT
     # CPU smoke run of the same code (tiny sizes):
-    JAX_PLATFORMS=cpu KERAS_BACKEND=jax PYTHONPATH=.:benchmarks python benchmarks/gpu_method.py \
+    JAX_PLATFORMS=cpu KERAS_BACKEND=jax python -m benchmarks.gpu_method \
         --photos DIR --out OUT --smoke
 """
 
@@ -29,14 +29,10 @@ import glob
 import hashlib
 import json
 import os
-import sys
 import time
 
 import numpy as np
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-sys.path.insert(0, ROOT)
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 
 # ----------------------------------------------------------------------------- data
@@ -154,7 +150,7 @@ def _iterations(model) -> int:
 
 
 def colorize_all(model, l_chan, temperature: float, batch: int = 32):
-    from gpu_step import keras_infer_fn
+    from benchmarks.gpu_step import keras_infer_fn
 
     colorize = keras_infer_fn(model, l_chan.shape[1], temperature)
     out = [colorize(l_chan[i:i + batch]) for i in range(0, len(l_chan), batch)]
@@ -253,7 +249,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--photos", required=True, help="folder of 256-px tiles named <photo>__<tile>.jpg")
     parser.add_argument("--out", required=True)
-    parser.add_argument("--config", default=os.path.join(ROOT, "pipelines", "configs", "full.json"))
+    parser.add_argument("--config", default=os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                                         "pipelines", "configs", "full.json"))
     parser.add_argument("--budget", type=float, default=330.0, help="seconds of training, all phases together")
     parser.add_argument("--eval-percent", type=int, default=20)
     parser.add_argument("--generator-lr", type=float, default=3e-4)

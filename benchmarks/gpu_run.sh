@@ -6,12 +6,12 @@ set -u
 OUT=${OUT:-/tmp/gpu_out}
 mkdir -p "$OUT"
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || exit 1
-export PYTHONPATH=/tmp/site:.:tests:benchmarks KERAS_BACKEND=jax PYTHONUNBUFFERED=1 TF_CPP_MIN_LOG_LEVEL=2
+export PYTHONPATH=/tmp/site:. KERAS_BACKEND=jax PYTHONUNBUFFERED=1 TF_CPP_MIN_LOG_LEVEL=2
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 quiet='^(W0000|I0000|E0000)|UserWarning|self.data_adapter'
-timeout "${METHOD_TIMEOUT:-330}" python3 benchmarks/gpu_method.py --photos .devdata/photos --out "$OUT" \
+timeout "${METHOD_TIMEOUT:-330}" python3 -m benchmarks.gpu_method --photos .devdata/photos --out "$OUT" \
     --budget "${METHOD_BUDGET:-200}" 2>&1 | grep -Ev "$quiet" | tee "$OUT/method.log"
-[ "${BENCH:-1}" = 1 ] && XLA_PYTHON_CLIENT_MEM_FRACTION=0.5 timeout "${BENCH_TIMEOUT:-230}" python3 benchmarks/gpu_step.py --variants \
+[ "${BENCH:-1}" = 1 ] && XLA_PYTHON_CLIENT_MEM_FRACTION=0.5 timeout "${BENCH_TIMEOUT:-230}" python3 -m benchmarks.gpu_step --variants \
     --profile /tmp/profile --json "$OUT/bench.json" 2>&1 | grep -Ev "$quiet" | tee "$OUT/bench.log"
 cp /tmp/profile/plugins/profile/*/*.trace.json.gz "$OUT/train_bf16.trace.json.gz" 2>/dev/null
 ls -la "$OUT"

@@ -18,39 +18,23 @@ the transposed conv as a sub-pixel conv) to find where the time goes; a third on
 padding at stride 1 instead of a separate pad layer, measured +3.9 % and is now the model.
 `--profile DIR` writes a JAX trace of the bf16 train step.
 
-    KERAS_BACKEND=jax PYTHONPATH=.:tests python benchmarks/gpu_step.py --json out.json
+    KERAS_BACKEND=jax python -m benchmarks.gpu_step --json out.json
     # a CPU smoke run of the same code:
-    JAX_PLATFORMS=cpu KERAS_BACKEND=jax PYTHONPATH=.:tests python benchmarks/gpu_step.py \
+    JAX_PLATFORMS=cpu KERAS_BACKEND=jax python -m benchmarks.gpu_step \
         --width 0.0625 --crop 32 --batch 2 --size 32 --infer-batch 2 --steps 2
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import sys
 import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from benchmarks.harness import images_per_second, load_twin, write_json
 
 T = 0.38
-
-
-def _rate(run, steps: int, images_per_step: int, repeats: int = 3) -> float:
-    """img/s: best of `repeats` timings of `steps` steps; run(steps) must block until done."""
-    run(2)  # compile / autotune / warm caches
-    best = min(_seconds(run, steps) for _ in range(repeats))
-    return steps * images_per_step / best
-
-
-def _seconds(run, steps):
-    start = time.perf_counter()
-    run(steps)
-    return time.perf_counter() - start
 
 
 # ----------------------------------------------------------------------------- Keras / JAX
@@ -128,7 +112,7 @@ def keras_train_rate(model, x, y, loss, steps):
     def run(n):
         model.fit(batches(), steps_per_epoch=n, epochs=1, verbose=0)  # ends with a state sync: blocks
 
-    return _rate(run, steps, x.shape[0])
+    return images_per_second(run, steps, x.shape[0])
 
 
 def keras_train_on_batch_rate(model, x, y, steps):
@@ -138,7 +122,7 @@ def keras_train_on_batch_rate(model, x, y, steps):
         for _ in range(n):
             model.train_on_batch(x, y)
 
-    return _rate(run, steps, x.shape[0])
+    return images_per_second(run, steps, x.shape[0])
 
 
 def keras_infer_fn(model, size, temperature: float = T):
@@ -168,7 +152,7 @@ def keras_infer_rate(model, size, batch, steps):
         for _ in range(n):
             colorize(l_batch)
 
-    return _rate(run, steps, batch)
+    return images_per_second(run, steps, batch)
 
 
 def generator_flops(width: float, size: int) -> float:
@@ -195,7 +179,7 @@ def generator_flops(width: float, size: int) -> float:
 def torch_rates(width, crop, batch, size, infer_batch, steps, bf16: bool):
     import torch
     import torch.nn.functional as F
-    from reference.eccv16_torch import eccv16_torch
+    eccv16_torch = load_twin("eccv16_torch").eccv16_torch
 
     from colordisc_tf.color.bins import AB_BINS
 
@@ -237,7 +221,7 @@ def torch_rates(width, crop, batch, size, infer_batch, steps, bf16: bool):
                                align_corners=False)
             ab.cpu()
 
-    return _rate(train, steps, batch), _rate(infer, steps, infer_batch)
+    return images_per_second(train, steps, batch), images_per_second(infer, steps, infer_batch)
 
 
 def bf16_matmul_tflops() -> float:
@@ -372,14 +356,8 @@ def _summary(args, results, have_torch: bool, quiet: bool = False):
             say(f"Keras/JAX {ours[1]:15s} / PyTorch {theirs[1]:14s}: train {ratios['train_ratio']:.2f}x  "
                   f"infer {ratios['infer_ratio']:.2f}x   (train at {100 * ratios['train_fraction_of_limit']:.0f} % "
                   f"of the bf16 limit; PyTorch at {100 * t['train_img_s'] / limit:.0f} %)")
-    _write(args, results)
+    write_json(args.json, {k: v for k, v in results.items() if k != "bf16_model"})
     return results
-
-
-def _write(args, results):
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({k: v for k, v in results.items() if k != "bf16_model"}, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ guide's config, other seeds) are trained on real train photos vs that decoding's
 colorizations, and their detection AUC on the eval photos is averaged (lower: harder to
 tell from real photos).
 
-    .venv/bin/python benchmarks/guided_decode.py [--pipeline-root pipeline_root] [--judge-steps 300]
+    .venv/bin/python -m benchmarks.guided_decode [--pipeline-root pipeline_root] [--judge-steps 300]
 """
 
 from __future__ import annotations
@@ -18,12 +18,9 @@ import dataclasses
 import glob
 import json
 import os
-import sys
 import tempfile
 
 import numpy as np
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 
 def newest(root: str, component: str, artifact: str) -> str:

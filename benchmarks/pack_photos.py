@@ -1,6 +1,6 @@
 """Real photos for the GPU runs: Debian wallpaper photos + the bundled demo photos, as 256-px tiles.
 
-    python benchmarks/pack_photos.py --out .devdata/photos [--debs DIR]
+    python -m benchmarks.pack_photos --out .devdata/photos [--debs DIR]
 
 Downloads (apt-get download, here: the device has no network) the photo wallpapers of
 lomiri-wallpapers-16.04/-20.04, ukui-wallpapers and mate-backgrounds, keeps the JPEGs

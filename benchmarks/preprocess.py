@@ -8,7 +8,7 @@ process per core). Printed: the end-to-end ratio, and the ratio without the
 runner's fixed start-up (timed with a trivial pipeline on the same runner), which
 is what larger data sets see.
 
-    .venv/bin/python benchmarks/preprocess.py [--images 400] [--size 256]
+    .venv/bin/python -m benchmarks.preprocess [--images 400] [--size 256]
 """
 
 import argparse
@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 from PIL import Image
-from scaling import beam_runners, print_scaling, trivial_pipeline_s
+from benchmarks.scaling import beam_runners, print_scaling, trivial_pipeline_s
 
 
 def make_images(folder: str, count: int, seed: int = 0) -> list[str]:

@@ -7,7 +7,7 @@ themselves as "colorized" (the cost does not depend on the pixels). Discriminato
 config's (width 32, depth 3), untrained. Printed as preprocess.py prints: ratio to the plain loop,
 fixed start-up and per-image cost as the work grows.
 
-    .venv/bin/python benchmarks/realness.py [--images 400 4000] [--size 64] [--portable]
+    .venv/bin/python -m benchmarks.realness [--images 400 4000] [--size 64] [--portable]
 """
 
 import argparse
@@ -17,7 +17,7 @@ import tempfile
 import time
 
 import numpy as np
-from scaling import beam_runners, print_scaling, trivial_pipeline_s
+from benchmarks.scaling import beam_runners, print_scaling, trivial_pipeline_s
 
 
 def write_records(examples_dir: str, count: int, size: int, seed: int = 0) -> None:

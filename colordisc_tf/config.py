@@ -71,7 +71,7 @@ def _check_type(name: str, value, annotation):
 MULTI_WORKER_MIRRORED = (
     "multi_worker_mirrored is not supported: Keras 3's fit fails under tf.distribute.MultiWorkerMirroredStrategy "
     "(keras-team/keras#20585, open; broken since TF 2.16). Use 'mirrored' for several GPUs on one host, or "
-    "'processes: N' for data-parallel JAX processes (Keras' distribution API; README 'Scaling out').")
+    "'processes: N' for data-parallel JAX processes (Keras' distribution API; docs/scaling.md).")
 
 # Keys of configs written before 2026-11-28, when "critic" became "discriminator" everywhere.
 RENAMED_KEYS = {

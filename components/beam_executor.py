@@ -11,7 +11,7 @@ class LocalFriendlyBeamExecutor(base_beam_executor.BaseBeamExecutor):
     TFX's own __init__ appends an `--extra_package` it builds from the installed TFX
     sources whenever no dependency flag is set: slow, and useless on the local runner,
     whose workers share this environment. For Flink/Spark/Dataflow, pass
-    `--setup_file=<repo>/setup.py` (see README), which ships colordisc_tf instead.
+    `--setup_file=<repo>/setup.py` (see docs/scaling.md), which ships colordisc_tf instead.
     """
 
     def __init__(self, context=None):

@@ -1,6 +1,6 @@
 """The shared half of the three trainer components: artifact paths in, metrics out.
 
-The stock TFX Trainer does not import without TFDV (see README), and a `run_fn` module
+The stock TFX Trainer does not import without TFDV (see docs/install.md), and a `run_fn` module
 file would add a string import with nothing a user could usefully swap, so each trainer
 component's Executor subclasses this one and calls the library in `train`.
 """

@@ -395,7 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
         "beam-cluster",
         help="run Beam's portable job service and an SDK worker pool here (a cluster rehearsal)",
         description="Starts Beam's portable job service and an external SDK worker pool on this machine and "
-        "prints the --runner=PortableRunner flags that use them; serves until Ctrl-C. See README 'Scaling out'.",
+        "prints the --runner=PortableRunner flags that use them; serves until Ctrl-C. See docs/scaling.md.",
     )
     cluster.add_argument("--job-port", type=int, default=8099, help="job service port (default 8099; 0: any free)")
     cluster.add_argument("--worker-port", type=int, default=50000, help="worker pool port (default 50000; 0: any free)")
@@ -414,7 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
         "compile", help="write the pipeline as a Kubeflow Pipelines v2 / Vertex AI Pipelines job spec (JSON)",
         description="Offline: nothing is listed, uploaded or started. Unrecognised --flags are passed to Apache Beam "
         "in every Beam step (e.g. --runner=DataflowRunner --project=P --region=R --temp_location=gs://B/tmp). "
-        "Needs kfp: `make kubeflow`. See README 'Scaling out'.")
+        "Needs kfp: `make kubeflow`. See docs/scaling.md.")
     comp.add_argument("--target", choices=("kubeflow-v2",), default="kubeflow-v2",
                       help="kubeflow-v2: Kubeflow Pipelines v2 and Vertex AI Pipelines (TFX's KubeflowV2DagRunner)")
     comp.add_argument("--image", required=True, help="the container image every step runs in (build it from Dockerfile)")

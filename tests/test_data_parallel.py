@@ -262,7 +262,7 @@ def test_finetune_processes_need_a_batch_that_splits_and_the_default_strategy():
 
 @pytest.mark.slow  # ~1.5 min on 2 cores
 def test_the_documented_multi_host_command_trains(tiny_data, tmp_path):
-    """README 'Scaling out': on each host, `python -m colordisc_tf.train.data_parallel TARGET KWARGS result.json`
+    """docs/scaling.md: on each host, `python -m colordisc_tf.train.data_parallel TARGET KWARGS result.json`
     with COLORDISC_COORDINATOR / _NUM_PROCESSES / _PROCESS_ID set. Two such "hosts" here, each started by
     hand in its own folder (not through launch): the same weights, the chief's model on the shared path."""
     from colordisc_tf.train import data_parallel

@@ -1,6 +1,6 @@
 """Beam on portable workers (`colordisc beam-cluster`): preprocess, the colour prior and
 realness scoring give the DirectRunner's results when run through Beam's job service and an
-external SDK worker pool (README "Scaling out")."""
+external SDK worker pool (docs/scaling.md)."""
 
 import gzip
 import json

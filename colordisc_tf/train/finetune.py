@@ -34,7 +34,7 @@ from colordisc_tf.color.decoding import Decoding
 from colordisc_tf.color.keras_ops import DecodeAb
 from colordisc_tf.config import FineTuneConfig, describe
 from colordisc_tf.train.fit import fit_for_steps
-from colordisc_tf.train.losses import L2AbLoss, RebalancedCrossEntropy
+from colordisc_tf.train.losses import colorizer_loss
 from colordisc_tf.models.precision import at_precision
 from colordisc_tf.train.entry import TrainerOutput, run_trainer
 
@@ -173,9 +173,7 @@ def adversarial_batch(l_chan, ab, train_discriminator: bool = False):
 def anchor_loss(config: FineTuneConfig, decoding: Decoding, class_weights=None) -> keras.losses.Loss:
     """What keeps the fine-tuned generator near the truth: the loss its head was trained with
     (rebalanced cross entropy for the classification head, L2 on ab for the l2 head)."""
-    if decoding.anneals:
-        return RebalancedCrossEntropy(class_weights, k=config.k, sigma=config.sigma)
-    return L2AbLoss()
+    return colorizer_loss(decoding.head, config.k, config.sigma, class_weights)
 
 
 def compile_adversarial(model: keras.Model, config: FineTuneConfig, decoding: Decoding,

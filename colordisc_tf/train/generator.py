@@ -12,7 +12,7 @@ from colordisc_tf.train.callbacks import ColorEvalCallback
 from colordisc_tf.config import GeneratorConfig, describe, from_dict
 from colordisc_tf.data.prior import load_prior
 from colordisc_tf.train.fit import fit_for_steps
-from colordisc_tf.train.losses import L2AbLoss, RebalancedCrossEntropy
+from colordisc_tf.train.losses import colorizer_loss
 from colordisc_tf.models import build_generator
 from colordisc_tf.models.precision import at_precision
 from colordisc_tf.data.records import count_records, lab_dataset
@@ -68,10 +68,7 @@ def train_generator(
     else:
         model = build_generator(config.width, head=config.head)
     model = at_precision(model, config.precision)
-    if config.head == "classification":
-        loss = RebalancedCrossEntropy(weights, k=config.k, sigma=config.sigma)
-    else:
-        loss = L2AbLoss()
+    loss = colorizer_loss(config.head, config.k, config.sigma, weights)
     lr = config.learning_rate
     if config.lr_decay:
         lr = keras.optimizers.schedules.CosineDecay(lr, decay_steps=config.steps, alpha=0.1)

@@ -20,7 +20,7 @@ from colordisc_tf.color import keras_ops as cops
 from colordisc_tf.color.bins import NUM_BINS
 from colordisc_tf.constants import AB_NORM
 
-__all__ = ["rebalanced_cross_entropy", "RebalancedCrossEntropy", "L2AbLoss", "PatchBCE", "chroma_mask"]
+__all__ = ["colorizer_loss", "rebalanced_cross_entropy", "RebalancedCrossEntropy", "L2AbLoss", "PatchBCE", "chroma_mask"]
 
 
 def chroma_mask(ab, gray_threshold: float = 5.0):
@@ -71,6 +71,14 @@ class L2AbLoss(keras.losses.Loss):
         factor = ops.shape(y_true)[1] // ops.shape(y_pred)[1]
         target = cops.downsample_ab(y_true, factor) / AB_NORM
         return ops.mean(ops.square(y_pred - target))
+
+
+def colorizer_loss(head: str, k: int, sigma: float, class_weights=None) -> keras.losses.Loss:
+    """The generator's loss for its head: rebalanced cross entropy on soft-encoded targets
+    (classification), or the l2 baseline. Training and the fine-tuning's anchor both use it."""
+    if head == "classification":
+        return RebalancedCrossEntropy(class_weights, k=k, sigma=sigma)
+    return L2AbLoss()
 
 
 @keras.saving.register_keras_serializable(package="colordisc")
