@@ -7,6 +7,14 @@ import os
 import sys
 
 from colordisc_tf.constants import DEFAULT_MAX_PIXELS
+from colordisc_tf.serve.colorize_files import (
+    NotAServingModel,
+    colorize_into,
+    load_signature,
+    output_names,
+    png_as_preprocess_decodes,
+    skip_reason,
+)
 
 # TensorFlow's C++ start-up chatter (CUDA probing on CPU hosts) is not for CLI users.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -80,28 +88,6 @@ def _cmd_demo(args) -> int:
     return _cmd_run(args, demo=True)
 
 
-def _png_as_preprocess_decodes(path: str) -> bytes:
-    """The file decoded the way `preprocess` decodes it (Pillow: any format it reads, 16-bit,
-    ICC, EXIF), as 8-bit PNG bytes for a serving signature. Raises ImageRejected or OSError."""
-    import io
-
-    from PIL import Image
-
-    from colordisc_tf.data.image_io import decode_image
-
-    with open(path, "rb") as f:
-        rgb = decode_image(f.read())
-    buf = io.BytesIO()
-    Image.fromarray(rgb).save(buf, "PNG")
-    return buf.getvalue()
-
-
-def _skip_reason(error) -> str:
-    """One line saying why a file was skipped (ImageRejected, OSError or a TF op error)."""
-    text = f"{error.reason}: {error.detail}" if hasattr(error, "reason") else getattr(error, "message", None) or str(error)
-    return text.strip().splitlines()[0]
-
-
 def _cmd_realness(args) -> int:
     import json
 
@@ -110,14 +96,14 @@ def _cmd_realness(args) -> int:
     from colordisc_tf.data.preprocess import expand_inputs
     from colordisc_tf.data.image_io import ImageRejected
 
-    score = _load_signature(args.discriminator, "serving_default", "realness", "a discriminator")
+    score = load_signature(args.discriminator, "serving_default", "realness", "a discriminator")
     rows = []
     for path in expand_inputs(args.inputs):
         try:
-            out = score(images=tf.constant([_png_as_preprocess_decodes(path)]))
+            out = score(images=tf.constant([png_as_preprocess_decodes(path)]))
             rows.append({"path": path, "realness": float(out["realness"].numpy()[0])})
         except (ImageRejected, OSError, tf.errors.OpError) as e:
-            rows.append({"path": path, "error": _skip_reason(e)})
+            rows.append({"path": path, "error": skip_reason(e)})
     for row in rows:
         print(f"{row['realness']:.4f}  {row['path']}" if "realness" in row else f"  error  {row['path']}: {row['error']}")
     if args.output:
@@ -214,53 +200,6 @@ class UserError(Exception):
     """A mistake in how the command was called: shown as one line, exit code 2."""
 
 
-def _load_signature(path: str, name: str, output: str, what: str):
-    """A serving signature that returns `output`, or a UserError saying what the folder holds.
-    Asked for "colorized", a signature that answers "colorized_bytes" (the REST name, which
-    exports of 2026-11-28 used in serving_default and colorize_guided) is accepted too, and
-    the returned function answers under "colorized"."""
-    import tensorflow as tf
-
-    try:
-        signature = tf.saved_model.load(_find_serving_dir(path)).signatures[name]
-    except (OSError, ValueError, KeyError) as e:
-        raise UserError(f"{path} is not {what}'s SavedModel: {str(e).strip().splitlines()[0]}") from None
-    outputs = signature.structured_outputs
-    if output == "colorized" and "colorized_bytes" in outputs:
-        return lambda **inputs: {("colorized" if k == "colorized_bytes" else k): v for k, v in signature(**inputs).items()}
-    if output not in outputs:
-        raise UserError(f"{path} is not {what}'s SavedModel (its {name} returns {sorted(outputs)}, not {output!r})")
-    return signature
-
-
-def _find_serving_dir(path: str) -> str:
-    """A SavedModel dir, or a dir holding one (Format-Serving/, serving/, or TF Serving versions)."""
-    if os.path.exists(os.path.join(path, "saved_model.pb")):
-        return path
-    for sub in ("Format-Serving", "serving"):
-        if os.path.exists(os.path.join(path, sub, "saved_model.pb")):
-            return os.path.join(path, sub)
-    versions = sorted((int(v) for v in os.listdir(path) if v.isdigit()), reverse=True) if os.path.isdir(path) else []
-    for version in versions:
-        if os.path.exists(os.path.join(path, str(version), "saved_model.pb")):
-            return os.path.join(path, str(version))
-    raise UserError(f"no SavedModel in {path} (nor in Format-Serving/, serving/ or a version folder)")
-
-
-def _output_names(paths: list[str], suffix: str = ".png") -> dict[str, str]:
-    """Input path -> output path relative to the output folder: the input's path relative
-    to the inputs' common folder (so a/photo.jpg and b/photo.jpg stay apart), with `suffix`."""
-    if len(paths) == 1:
-        return {paths[0]: os.path.splitext(os.path.basename(paths[0]))[0] + suffix}
-    common = os.path.commonpath([os.path.dirname(os.path.abspath(p)) for p in paths])
-    names = {p: os.path.splitext(os.path.relpath(os.path.abspath(p), common))[0] for p in paths}
-    taken = {}
-    for path, name in names.items():  # photo.jpg + photo.png in one folder: keep the extension
-        taken.setdefault(name, []).append(path)
-    return {p: (name + "_" + os.path.splitext(p)[1].lstrip(".") if len(taken[name]) > 1 else name) + suffix
-            for p, name in names.items()}
-
-
 def _cmd_colorize(args) -> int:
     """Each input decoded the way `preprocess` decodes, sent to the serving signature as PNG;
     a bad file is skipped with its reason. With --realness, a discriminator scores each colorization."""
@@ -276,17 +215,17 @@ def _cmd_colorize(args) -> int:
     if args.min_realness is not None and not 0.0 <= args.min_realness <= 1.0:
         raise UserError(f"--min-realness must be in [0, 1], got {args.min_realness}")
     if args.decode == "guided":
-        serve = _load_signature(args.model, "colorize_guided", "colorized",
+        serve = load_signature(args.model, "colorize_guided", "colorized",
                                 "a colorizer with realness (saved_models/<name>_colorizer_with_realness)")
     else:
-        serve = _load_signature(args.model, "serving_default", "colorized", "a generator")
-    score = _load_signature(args.discriminator, "serving_default", "realness_map", "a discriminator") if realness else None
+        serve = load_signature(args.model, "serving_default", "colorized", "a generator")
+    score = load_signature(args.discriminator, "serving_default", "realness_map", "a discriminator") if realness else None
     paths = expand_inputs(args.inputs)
     if not paths:
         raise UserError(f"no files in {' '.join(args.inputs)}")
-    names = _output_names(paths)
+    names = output_names(paths)
     with output_folder(args.output, args.overwrite) as staging:
-        written, skipped = _colorize_into(Path(staging), paths, names, serve, score)
+        written, skipped = colorize_into(Path(staging), paths, names, serve, score)
         if written:
             with open(Path(staging) / "colorized.jsonl", "w") as f:
                 for path, row in written.items():
@@ -311,43 +250,6 @@ def _print_ranking(written: dict, output: str, min_realness: float | None) -> No
               + (", least real first:" if ranked else ""))
     for path, row in ranked:
         print(f"{row['realness']:.3f}  {os.path.join(output, row['output'])}  ({path})")
-
-
-def _colorize_into(out, paths: list[str], names: dict, serve, score=None) -> tuple[dict, list]:
-    """Writes each colorization (and with `score`, a discriminator's signature, its realness overlay
-    <name>.realness.png); returns ({input: {"output", ["realness", "overlay"]}}, [(input, reason)])."""
-    import io
-
-    import numpy as np
-    import tensorflow as tf
-    from PIL import Image
-    from tqdm import tqdm
-
-    from colordisc_tf.data.image_io import ImageRejected
-    from colordisc_tf.serve.overlay import realness_overlay
-
-    written, skipped = {}, []
-    for path in tqdm(paths, desc="colorize", unit="image", disable=None):
-        try:
-            result = serve(images=tf.constant([_png_as_preprocess_decodes(path)]))
-            png = result["colorized"].numpy()[0]
-            scored = score(images=tf.constant([png])) if score is not None else None
-        except (ImageRejected, OSError, tf.errors.OpError) as e:
-            skipped.append((path, _skip_reason(e)))
-            continue
-        target = out / names[path]
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(png)
-        row = {"output": names[path]}
-        if "temperature" in result:  # guided decoding: the temperature the discriminator picked
-            row["temperature"] = round(float(result["temperature"].numpy()[0]), 4)
-        if scored is not None:
-            overlay_name = names[path][: -len(".png")] + ".realness.png"
-            rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
-            Image.fromarray(realness_overlay(rgb, scored["realness_map"].numpy()[0])).save(out / overlay_name)
-            row.update(realness=round(float(scored["realness"].numpy()[0]), 6), overlay=overlay_name)
-        written[path] = row
-    return written, skipped
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -483,8 +385,8 @@ def main(argv=None) -> int:
     args.beam_args = extra
     try:
         return args.func(args)
-    except (UserError, ConfigError, FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError,
-            FileExistsError) as e:
+    except (UserError, ConfigError, NotAServingModel, FileNotFoundError, NotADirectoryError, IsADirectoryError,
+            PermissionError, FileExistsError) as e:
         # The user's mistake, not a bug: one line (the traceback with --debug).
         if debug:
             raise

@@ -16,7 +16,7 @@ import numpy as np
 # NumPy only (no TensorFlow): Beam workers import this module.
 from colordisc_tf.color import bins, rebalance
 from colordisc_tf.infra.beam_options import pipeline_options
-from colordisc_tf.data.record_format import Example
+from colordisc_tf.data.record_format import read_ab
 
 __all__ = [
     "ColorPrior",
@@ -30,8 +30,7 @@ __all__ = [
 
 
 def _record_counts(serialized: bytes) -> np.ndarray:
-    feature = Example.FromString(serialized).features.feature
-    return bins.count_bins(np.frombuffer(feature["ab"].bytes_list.value[0], dtype=np.int8))
+    return bins.count_bins(read_ab(serialized))
 
 
 class BinHistogramFn(beam.CombineFn):

@@ -32,6 +32,7 @@ __all__ = [
     "dequantize_lab",
     "encode_lab_example",
     "decode_lab_example",
+    "read_ab",
     "replace_ab",
     "split_file_pattern",
 ]
@@ -109,6 +110,11 @@ def encode_lab_example(lab: np.ndarray, image_id: str, source: str, orig_height:
     for name, value in (("height", height), ("width", width), ("orig_height", orig_height), ("orig_width", orig_width)):
         feature[name].int64_list.value.append(int(value))
     return example.SerializeToString(deterministic=True)  # map order otherwise follows the hash seed
+
+
+def read_ab(serialized: bytes) -> np.ndarray:
+    """A record's int8 ab, flat (H*W*2), and nothing else decoded: what counting bins needs."""
+    return np.frombuffer(Example.FromString(serialized).features.feature["ab"].bytes_list.value[0], np.int8)
 
 
 def decode_lab_example(serialized: bytes) -> dict:

@@ -1,0 +1,125 @@
+"""Image files in, a folder of PNGs out: what `colordisc colorize` and `colordisc realness` do
+with a serving SavedModel (or a colorizer with realness), one file at a time.
+
+Each input is decoded the way `preprocess` decodes it (Pillow: any format it reads, 16-bit,
+ICC, EXIF) and sent to the signature as PNG, so a file that preprocessing accepts colorizes.
+A file that cannot be read is skipped with a one-line reason; output names follow the
+inputs' relative paths.
+"""
+
+from __future__ import annotations
+
+import os
+
+__all__ = ["NotAServingModel", "png_as_preprocess_decodes", "skip_reason", "load_signature", "find_serving_dir",
+           "output_names", "colorize_into"]
+
+
+class NotAServingModel(ValueError):
+    """A folder that does not hold the SavedModel a command needs (said in one line)."""
+
+
+def png_as_preprocess_decodes(path: str) -> bytes:
+    """The file decoded the way `preprocess` decodes it (Pillow: any format it reads, 16-bit,
+    ICC, EXIF), as 8-bit PNG bytes for a serving signature. Raises ImageRejected or OSError."""
+    import io
+
+    from PIL import Image
+
+    from colordisc_tf.data.image_io import decode_image
+
+    with open(path, "rb") as f:
+        rgb = decode_image(f.read())
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def skip_reason(error) -> str:
+    """One line saying why a file was skipped (ImageRejected, OSError or a TF op error)."""
+    text = f"{error.reason}: {error.detail}" if hasattr(error, "reason") else getattr(error, "message", None) or str(error)
+    return text.strip().splitlines()[0]
+
+
+def load_signature(path: str, name: str, output: str, what: str):
+    """A serving signature that returns `output`, or NotAServingModel saying what the folder holds.
+    Asked for "colorized", a signature that answers "colorized_bytes" (the REST name, which
+    exports of 2026-11-28 used in serving_default and colorize_guided) is accepted too, and
+    the returned function answers under "colorized"."""
+    import tensorflow as tf
+
+    try:
+        signature = tf.saved_model.load(find_serving_dir(path)).signatures[name]
+    except (OSError, ValueError, KeyError) as e:
+        raise NotAServingModel(f"{path} is not {what}'s SavedModel: {str(e).strip().splitlines()[0]}") from None
+    outputs = signature.structured_outputs
+    if output == "colorized" and "colorized_bytes" in outputs:
+        return lambda **inputs: {("colorized" if k == "colorized_bytes" else k): v for k, v in signature(**inputs).items()}
+    if output not in outputs:
+        raise NotAServingModel(f"{path} is not {what}'s SavedModel (its {name} returns {sorted(outputs)}, not {output!r})")
+    return signature
+
+
+def find_serving_dir(path: str) -> str:
+    """A SavedModel dir, or a dir holding one (Format-Serving/, serving/, or TF Serving versions)."""
+    if os.path.exists(os.path.join(path, "saved_model.pb")):
+        return path
+    for sub in ("Format-Serving", "serving"):
+        if os.path.exists(os.path.join(path, sub, "saved_model.pb")):
+            return os.path.join(path, sub)
+    versions = sorted((int(v) for v in os.listdir(path) if v.isdigit()), reverse=True) if os.path.isdir(path) else []
+    for version in versions:
+        if os.path.exists(os.path.join(path, str(version), "saved_model.pb")):
+            return os.path.join(path, str(version))
+    raise NotAServingModel(f"no SavedModel in {path} (nor in Format-Serving/, serving/ or a version folder)")
+
+
+def output_names(paths: list[str], suffix: str = ".png") -> dict[str, str]:
+    """Input path -> output path relative to the output folder: the input's path relative
+    to the inputs' common folder (so a/photo.jpg and b/photo.jpg stay apart), with `suffix`."""
+    if len(paths) == 1:
+        return {paths[0]: os.path.splitext(os.path.basename(paths[0]))[0] + suffix}
+    common = os.path.commonpath([os.path.dirname(os.path.abspath(p)) for p in paths])
+    names = {p: os.path.splitext(os.path.relpath(os.path.abspath(p), common))[0] for p in paths}
+    taken = {}
+    for path, name in names.items():  # photo.jpg + photo.png in one folder: keep the extension
+        taken.setdefault(name, []).append(path)
+    return {p: (name + "_" + os.path.splitext(p)[1].lstrip(".") if len(taken[name]) > 1 else name) + suffix
+            for p, name in names.items()}
+
+
+def colorize_into(out, paths: list[str], names: dict, serve, score=None) -> tuple[dict, list]:
+    """Writes each colorization (and with `score`, a discriminator's signature, its realness overlay
+    <name>.realness.png); returns ({input: {"output", ["realness", "overlay"]}}, [(input, reason)])."""
+    import io
+
+    import numpy as np
+    import tensorflow as tf
+    from PIL import Image
+    from tqdm import tqdm
+
+    from colordisc_tf.data.image_io import ImageRejected
+    from colordisc_tf.serve.overlay import realness_overlay
+
+    written, skipped = {}, []
+    for path in tqdm(paths, desc="colorize", unit="image", disable=None):
+        try:
+            result = serve(images=tf.constant([png_as_preprocess_decodes(path)]))
+            png = result["colorized"].numpy()[0]
+            scored = score(images=tf.constant([png])) if score is not None else None
+        except (ImageRejected, OSError, tf.errors.OpError) as e:
+            skipped.append((path, skip_reason(e)))
+            continue
+        target = out / names[path]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(png)
+        row = {"output": names[path]}
+        if "temperature" in result:  # guided decoding: the temperature the discriminator picked
+            row["temperature"] = round(float(result["temperature"].numpy()[0]), 4)
+        if scored is not None:
+            overlay_name = names[path][: -len(".png")] + ".realness.png"
+            rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+            Image.fromarray(realness_overlay(rgb, scored["realness_map"].numpy()[0])).save(out / overlay_name)
+            row.update(realness=round(float(scored["realness"].numpy()[0]), 6), overlay=overlay_name)
+        written[path] = row
+    return written, skipped
