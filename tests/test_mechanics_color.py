@@ -292,16 +292,30 @@ def test_the_one_decoding_value_defaults_to_the_paper():
              if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == config.__name__}
     holders = {name for name, fields in found.items() if {"temperature", "head"} & set(fields)}
     assert holders == {"GeneratorConfig"}, holders  # fine-tuning and evaluation take the generator's
-    for bad in ({"temperature": 0.0}, {"head": "softmax"}):
-        with pytest.raises(ValueError):
-            Decoding(**bad)
+    with pytest.raises(ValueError, match=r"^temperature must be > 0, got 0\.0$"):
+        Decoding(temperature=0.0)
+    with pytest.raises(ValueError, match=r"^head must be one of \('classification', 'l2'\), got 'softmax'$"):
+        Decoding(head="softmax")
+    assert Decoding().anneals and not Decoding(head="l2").anneals
+
+
+def test_each_head_trains_with_its_own_loss():
+    """colorizer_loss: what the generator trainer and the fine-tuning's anchor compile."""
+    from colordisc_tf.train.losses import L2AbLoss, RebalancedCrossEntropy, colorizer_loss
+
+    loss = colorizer_loss("classification", 7, 3.0, np.ones(Q, np.float32))
+    assert isinstance(loss, RebalancedCrossEntropy) and (loss.k, loss.sigma) == (7, 3.0)
+    np.testing.assert_array_equal(loss.class_weights, np.ones(Q, np.float32))
+    assert colorizer_loss("classification", 5, 5.0).class_weights is None
+    assert isinstance(colorizer_loss("l2", 5, 5.0), L2AbLoss)
 
 
 # Modules whose callables decode a generator's output: none may hide a decode default.
-_DECODING_MODULES = ("color.keras_ops", "serve.inference", "serve.export", "serve.bulk_colorize",
+_DECODING_MODULES = ("color.keras_ops", "color.decode_layer", "serve.inference", "serve.export",
+                     "serve.bulk_colorize",
                      "serve.guided_decode", "train.callbacks", "evaluate.before_after", "train.finetune")
 # Among them, these must take a decoding (guards the discovery below against finding nothing).
-_EXPECTED_DECODING_PARAMS = {"color.keras_ops.decode_ab", "color.keras_ops.DecodeAb", "serve.inference.predict_ab",
+_EXPECTED_DECODING_PARAMS = {"color.keras_ops.decode_ab", "color.decode_layer.DecodeAb", "serve.inference.predict_ab",
                              "evaluate.before_after.score_generator", "train.finetune.build_adversarial",
                              "serve.export.export_generator", "serve.bulk_colorize.colorize_records"}
 
@@ -353,7 +367,7 @@ class _FixedLogitsModel:
 
 def test_inference_and_the_finetune_layer_decode_the_same_at_038_by_default():
     from colordisc_tf.color.decoding import Decoding
-    from colordisc_tf.color.keras_ops import DecodeAb
+    from colordisc_tf.color.decode_layer import DecodeAb
     from colordisc_tf.serve import inference
 
     probs = _peaked_probs(22, shape=(2, 2))

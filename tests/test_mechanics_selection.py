@@ -357,3 +357,17 @@ def test_quantile_count_survives_float_rounding():
     for quantile, n in ((0.29, 100), (0.57, 100), (0.58, 100)):
         chosen = select_failures(rows[:n], "train", quantile=quantile)
         assert len(chosen) == round(quantile * n), (quantile, len(chosen))
+
+
+def test_the_one_failure_rule_names_its_keys_and_returns_the_selection():
+    """config.failure_selection: what PipelineConfig, FailureFilter and select_failures all check."""
+    from colordisc_tf.config import ConfigError, failure_selection
+
+    assert failure_selection(0.25, None) == {"quantile": 0.25, "threshold": None}
+    assert failure_selection(None, 0.3) == {"quantile": None, "threshold": 0.3}
+    assert failure_selection(1.0, None) == {"quantile": 1.0, "threshold": None}
+    with pytest.raises(ConfigError, match=r"^failure_quantile: must be in \(0, 1\], got 1\.5$"):
+        failure_selection(1.5, None, prefix="failure_")
+    with pytest.raises(ConfigError, match="^give exactly one of failure_quantile and failure_threshold$"):
+        failure_selection(None, None, prefix="failure_")
+

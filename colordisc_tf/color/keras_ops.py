@@ -6,17 +6,14 @@ independent NumPy oracles of each.
 
 from __future__ import annotations
 
-import dataclasses
-
-import keras
 import numpy as np
-from keras import layers, ops
+from keras import ops
 
 from colordisc_tf.color.bins import AB_BINS, NUM_BINS
 from colordisc_tf.color.decoding import Decoding
 from colordisc_tf.constants import AB_NORM
 
-__all__ = ["soft_encode", "annealed_mean", "downsample_ab", "nearest_bin", "decode_ab", "DecodeAb"]
+__all__ = ["soft_encode", "annealed_mean", "downsample_ab", "nearest_bin", "decode_output", "decode_ab"]
 
 _BINS = AB_BINS.astype(np.float32)
 
@@ -62,7 +59,8 @@ def downsample_ab(ab, factor: int = 4):
     return ops.average_pool(ab, pool_size=factor, strides=factor, padding="valid")
 
 
-def _ab(output, decoding: Decoding):
+def decode_output(output, decoding: Decoding):
+    """The generator's output -> ab at the output's own (1/4) resolution, per `decoding`."""
     output = ops.cast(output, "float32")
     return annealed_mean(output, decoding.temperature) if decoding.anneals else output * AB_NORM
 
@@ -70,34 +68,9 @@ def _ab(output, decoding: Decoding):
 def decode_ab(output, size, decoding: Decoding):
     """The generator's output -> ab (B, H, W, 2) at `size` (H, W): annealed mean of the 313
     logits (or the l2 head's ab / AB_NORM), then bilinear upsampling."""
-    ab = _ab(output, decoding)
+    ab = decode_output(output, decoding)
     if all(isinstance(side, int) for side in size):
         return ops.image.resize(ab, size, interpolation="bilinear")
     import tensorflow as tf  # a size known only at run time: a TensorFlow graph (SavedModel); same kernel
 
     return tf.image.resize(ab, size, method="bilinear")
-
-
-@keras.saving.register_keras_serializable(package="colordisc")
-class DecodeAb(layers.Layer):
-    """decode_ab as a layer of a functional model: (B, h, w, out) -> (B, factor h, factor w, 2),
-    differentiably (the adversarial fine-tuning decodes inside its graph)."""
-
-    def __init__(self, decoding: Decoding | dict, factor: int = 4, **kwargs):
-        super().__init__(**kwargs)
-        self.decoding = decoding if isinstance(decoding, Decoding) else Decoding(**decoding)
-        self.factor = int(factor)
-        self.upsample = layers.UpSampling2D(self.factor, interpolation="bilinear")
-
-    def build(self, input_shape):  # stateless: nothing to trace
-        self.upsample.build((*input_shape[:-1], 2))
-        self.built = True
-
-    def call(self, output):
-        return self.upsample(_ab(output, self.decoding))
-
-    def compute_output_shape(self, input_shape):
-        return self.upsample.compute_output_shape((*input_shape[:-1], 2))
-
-    def get_config(self):
-        return {**super().get_config(), "decoding": dataclasses.asdict(self.decoding), "factor": self.factor}

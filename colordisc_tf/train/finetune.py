@@ -31,7 +31,7 @@ from keras import layers, ops
 
 from colordisc_tf.train import data_parallel
 from colordisc_tf.color.decoding import Decoding
-from colordisc_tf.color.keras_ops import DecodeAb
+from colordisc_tf.color.decode_layer import DecodeAb
 from colordisc_tf.config import FineTuneConfig, describe
 from colordisc_tf.train.fit import fit_for_steps
 from colordisc_tf.train.losses import colorizer_loss
