@@ -15,7 +15,7 @@ import json
 import typing
 
 from colordisc_tf.color.decoding import HEADS, Decoding
-from colordisc_tf.constants import DEFAULT_MAX_PIXELS, PRECISIONS
+from colordisc_tf.constants import DEFAULT_MAX_IMAGES, DEFAULT_MAX_PIXELS, DEFAULT_MAX_REQUEST_PIXELS, PRECISIONS
 
 __all__ = [
     "ConfigError",
@@ -203,6 +203,8 @@ class GeneratorConfig:
     image_every: int = 1  # image grid to TensorBoard every N epochs (0: never)
     serving_size: int = 256  # resolution the serving model predicts at
     max_serving_pixels: int = DEFAULT_MAX_PIXELS  # serving rejects larger inputs
+    max_serving_images: int = DEFAULT_MAX_IMAGES  # ...and requests with more images
+    max_serving_request_pixels: int = DEFAULT_MAX_REQUEST_PIXELS  # ...or more pixels in all (from the headers)
     seed: int = 0
     init: str | None = None  # a generator SavedModel / .keras file to start from (e.g. imported ECCV16)
     jit_compile: bool = False
@@ -224,7 +226,7 @@ class GeneratorConfig:
         _require(self.eval_batches >= 0, "eval_batches", ">= 0", self.eval_batches)
         _require(self.image_every >= 0, "image_every", ">= 0", self.image_every)
         _require(self.serving_size >= 8, "serving_size", ">= 8", self.serving_size)
-        _positive(self, "max_serving_pixels")
+        _positive(self, "max_serving_pixels", "max_serving_images", "max_serving_request_pixels")
 
     @property
     def decoding(self) -> Decoding:
@@ -389,6 +391,20 @@ def load_config(path: str | None = None, overrides: dict | None = None) -> Pipel
             raise ConfigError(f"{path}: invalid JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
     data.update(overrides or {})
     try:
-        return from_dict(PipelineConfig, data)
+        config = from_dict(PipelineConfig, data)
+        _check_paths(config)
+        return config
     except ConfigError as e:
         raise ConfigError(f"{path}: {e}" if path else str(e)) from None
+
+
+def _check_paths(config: PipelineConfig) -> None:
+    """Paths the run will read, checked now rather than after the components before them ran
+    (local paths only: a remote one is the cluster's to see)."""
+    import os
+
+    from colordisc_tf.infra.uris import is_remote
+
+    init = config.generator.init
+    if init and not is_remote(init) and not os.path.exists(init):
+        raise ConfigError(f"generator.init: {init} does not exist (a generator model directory or .keras file)")

@@ -10,6 +10,8 @@ L_NORM = 100.0
 AB_NORM = 110.0
 ANNEAL_T = 0.38
 DEFAULT_MAX_PIXELS = 40_000_000  # larger images are rejected (preprocess, colorize, serving)
+DEFAULT_MAX_IMAGES = 32  # images per serving request
+DEFAULT_MAX_REQUEST_PIXELS = DEFAULT_MAX_PIXELS  # pixels of all a serving request's images together
 
 #: Training precisions (colordisc_tf.models.precision); "auto" is mixed_bfloat16 on bf16 hardware.
 PRECISIONS = ("float32", "mixed_bfloat16", "auto")

@@ -33,7 +33,8 @@ class Executor(base_executor.BaseExecutor):
         model = artifact_utils.get_single_instance(output_dict["model"])
         export_colorizer_with_realness(
             generator, discriminator, os.path.join(model.uri, "Format-Serving"), config.decoding, config.serving_size,
-            discriminator_config.serving_size, config.max_serving_pixels)
+            discriminator_config.serving_size, config.max_serving_pixels, config.max_serving_images,
+            config.max_serving_request_pixels)
         model.set_string_custom_property("generator", "fine-tuned (blessed)" if blessed else "base")
 
 

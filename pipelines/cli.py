@@ -58,7 +58,7 @@ def _cmd_beam_cluster(args) -> int:
 
     from colordisc_tf.infra.beam_cluster import local_beam_cluster
 
-    with local_beam_cluster(args.job_port, args.worker_port, args.log_dir) as flags:
+    with local_beam_cluster(args.job_port, args.worker_port, args.log_dir, bind=args.bind) as flags:
         print("beam-cluster: job service and worker pool are up; add these flags to colordisc preprocess, prior "
               "or run:", flush=True)
         print("  " + " ".join(flags), flush=True)
@@ -223,18 +223,23 @@ def _cmd_colorize(args) -> int:
     paths = expand_inputs(args.inputs)
     if not paths:
         raise UserError(f"no files in {' '.join(args.inputs)}")
+    output = os.path.abspath(args.output)
+    inside = [p for p in paths if os.path.realpath(p).startswith(os.path.realpath(output) + os.sep)]
+    if inside:
+        raise UserError(f"--output {args.output} holds {len(inside)} of the inputs ({inside[0]}): the colorizations "
+                        "would replace them; write to another folder")
     names = output_names(paths)
     with output_folder(args.output, args.overwrite) as staging:
         written, skipped = colorize_into(Path(staging), paths, names, serve, score)
         if written:
             with open(Path(staging) / "colorized.jsonl", "w") as f:
                 for path, row in written.items():
-                    f.write(json.dumps({"input": path, **{k: (os.path.join(args.output, v) if k in ("output", "overlay")
-                                                              else v) for k, v in row.items()}}) + "\n")
+                    f.write(json.dumps({"input": os.path.abspath(path), **{
+                        k: (os.path.join(output, v) if k in ("output", "overlay") else v) for k, v in row.items()}}) + "\n")
     for path, reason in skipped:
         print(f"colorize: skipped {path}: {reason}", file=sys.stderr)
     if realness and written:
-        _print_ranking(written, args.output, args.min_realness)
+        _print_ranking(written, output, args.min_realness)
     print(f"colorize: {len(written)} written, {len(skipped)} skipped -> {args.output}"
           + (" (which input is which output: colorized.jsonl)" if written else ""))
     return 0 if written else 1
@@ -302,6 +307,9 @@ def build_parser() -> argparse.ArgumentParser:
     cluster.add_argument("--job-port", type=int, default=8099, help="job service port (default 8099; 0: any free)")
     cluster.add_argument("--worker-port", type=int, default=50000, help="worker pool port (default 50000; 0: any free)")
     cluster.add_argument("--log-dir", default=None, help="write the two services' logs here")
+    cluster.add_argument("--bind", default="localhost", metavar="ADDRESS",
+                         help="the address both services listen on (default localhost: this machine only; 0.0.0.0 "
+                         "for every interface, which lets anyone who reaches the machine start workers)")
     cluster.set_defaults(func=_cmd_beam_cluster)
 
     run = sub.add_parser("run", help="run the whole TFX pipeline locally (as `tfx run create --engine local`)",
@@ -383,16 +391,36 @@ def main(argv=None) -> int:
     if bad:
         parser.error(f"unrecognized arguments: {' '.join(bad)} (Beam flags look like --name=value)")
     args.beam_args = extra
+    _stop_on_sigterm()
     try:
         return args.func(args)
-    except (UserError, ConfigError, NotAServingModel, FileNotFoundError, NotADirectoryError, IsADirectoryError,
-            PermissionError, FileExistsError) as e:
-        # The user's mistake, not a bug: one line (the traceback with --debug).
+    except (UserError, ConfigError, NotAServingModel, OSError) as e:
+        # The user's mistake (a wrong path, an existing output) or the machine's (a read-only
+        # filesystem, a full disk), not a bug: one line, the traceback with --debug. Outputs
+        # appear whole or not at all (infra.output_folder), so nothing half-written is left.
         if debug:
             raise
-        message = str(e) if not isinstance(e, OSError) or not e.filename else f"{e.filename}: {e.strerror}"
+        message = str(e) if not isinstance(e, OSError) or not e.strerror else \
+            f"{e.filename + ': ' if e.filename else ''}{e.strerror}"
         print(f"colordisc: error: {message}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print("colordisc: interrupted; outputs under their final names are complete or were not written",
+              file=sys.stderr)
+        return 130
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM unwinds like Ctrl-C: context managers stop what they started (beam-cluster's
+    services, staging folders) instead of the process vanishing around them."""
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 if __name__ == "__main__":

@@ -58,7 +58,8 @@ def test_components_run_and_second_run_is_cached(tmp_path):
     assert summary["written_total"] + summary["rejected_total"] == n_inputs
     # The pipeline's beam_pipeline_args reached the Beam pipeline.
     assert summary["beam_options"]["job_name"] == "colordisc-component-test"
-    assert sorted(os.listdir(examples_uri)) == ["Split-eval", "Split-train", "rejects.jsonl", "summary.json"]
+    assert sorted(os.listdir(examples_uri)) == [".colordisc-output", "Split-eval", "Split-train", "rejects.jsonl",
+                                                "summary.json"]
 
     prior = load_prior(_latest_uri(tmp_path, ColorPrior.TYPE_NAME))
     assert prior.counts.sum() == summary["written"]["train"] * 32 * 32

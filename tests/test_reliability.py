@@ -69,7 +69,7 @@ def test_a_second_concurrent_run_is_refused_at_once(tmp_path):
         with pytest.raises(FileExistsError, match="another run is writing"):
             run_preprocess([str(tmp_path / "in")], out, PreprocessConfig(size=32), IN_MEMORY)
         open(os.path.join(staging, "marker"), "w").close()
-    assert os.listdir(out) == ["marker"]  # the first run's output, whole
+    assert sorted(os.listdir(out)) == [".colordisc-output", "marker"]  # the first run's output, whole
 
 
 def test_a_failed_run_leaves_no_partial_output(tmp_path):
@@ -101,7 +101,8 @@ def test_colorize_names_outputs_after_inputs_and_skips_bad_files(tmp_path, capsy
     assert main(["colorize", "--model", str(generator_dir), str(inputs), "--output", str(out)]) == 0
     captured = capsys.readouterr()
     written = {os.path.relpath(os.path.join(d, f), out) for d, _, fs in os.walk(out) for f in fs}
-    assert written == {"a/photo.png", "b/photo.png", "photo.png", "deep16.png", "zz_after.png", "colorized.jsonl"}
+    assert written == {"a/photo.png", "b/photo.png", "photo.png", "deep16.png", "zz_after.png", "colorized.jsonl",
+                       ".colordisc-output"}
     assert "5 written, 2 skipped" in captured.out
     skipped = [line for line in captured.err.splitlines() if line.startswith("colorize: skipped")]
     assert len(skipped) == 2 and any("notes.txt: not_an_image" in s for s in skipped) \
@@ -185,7 +186,7 @@ def test_same_stem_in_one_folder_keeps_both(tmp_path, capsys, generator_dir):
     _photo(tmp_path / "in" / "photo.jpg", seed=1, fmt="JPEG")
     _photo(tmp_path / "in" / "photo.png", seed=2)
     assert main(["colorize", "--model", str(generator_dir), str(tmp_path / "in"), "--output", str(tmp_path / "o")]) == 0
-    assert sorted(os.listdir(tmp_path / "o")) == ["colorized.jsonl", "photo_jpg.png", "photo_png.png"]
+    assert sorted(os.listdir(tmp_path / "o")) == [".colordisc-output", "colorized.jsonl", "photo_jpg.png", "photo_png.png"]
 
 
 def test_user_mistakes_are_one_line_errors(tmp_path, capsys, generator_dir):
@@ -371,9 +372,8 @@ def test_a_rerun_removes_what_a_killed_preprocess_left(tmp_path):
         _photo(tmp_path / "in" / f"{i}.jpg", seed=i, size=(640, 480))
     out = tmp_path / "out"
 
-    def writing() -> bool:
-        staging = [p for p in tmp_path.iterdir() if ".partial-" in p.name]
-        return bool(staging) and any(f for _, _, f in os.walk(staging[0]))
+    def writing() -> bool:  # the staging folder is made (with its marker) before the pipeline starts
+        return any(p.name.startswith("out.partial-") and (p / ".colordisc-output").exists() for p in tmp_path.iterdir())
 
     kill_when([sys.executable, "-m", "pipelines.cli", "preprocess", str(tmp_path / "in"), "--output", str(out),
                "--size", "64", *IN_MEMORY], writing, 120, "the preprocess run")

@@ -36,6 +36,7 @@ __all__ = [
     "fingerprint_inputs",
     "build_preprocess",
     "run_preprocess",
+    "unnameable",
 ]
 
 SPLITS = ("train", "eval")
@@ -45,19 +46,45 @@ _log = logging.getLogger(__name__)
 def expand_inputs(inputs) -> list[str]:
     """Folders (recursively), files and glob patterns (any Beam filesystem) ->
     sorted unique file paths, local ones absolute (workers may run in another folder, as
-    the portable runner's do). Raises if an input matches nothing."""
+    the portable runner's do). Folders are walked through symlinked sub-folders too (each real
+    folder once, so a link back up does not loop). Raises if an input matches nothing."""
     paths = set()
     for item in [inputs] if isinstance(inputs, str) else inputs:
         item = absolute(os.fspath(item))
         if os.path.isdir(item):
-            for root, _, files in os.walk(item):
-                paths.update(os.path.join(root, f) for f in files)
+            paths.update(_walk_files(item))
             continue
         matched = [m.path for r in FileSystems.match([item]) for m in r.metadata_list]
         if not matched:
             raise FileNotFoundError(f"input {item!r} matches no files")
         paths.update(matched)
     return sorted(paths)
+
+
+def _walk_files(folder: str):
+    seen = set()
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        real = os.path.realpath(root)
+        if real in seen:  # a link to a folder already walked (or to an ancestor)
+            dirs[:] = []
+            continue
+        seen.add(real)
+        yield from (os.path.join(root, f) for f in files)
+
+
+def unnameable(paths: list[str]) -> tuple[list[str], list[dict]]:
+    """(paths Beam can carry, rejects of the rest): a file name that is not valid UTF-8 (a
+    byte Linux allows, which Python keeps as a lone surrogate) cannot be encoded in Beam's
+    string coder, and one such name would stop the whole run."""
+    usable, rejects = [], []
+    for path in paths:
+        try:
+            path.encode("utf-8")
+            usable.append(path)
+        except UnicodeEncodeError:
+            rejects.append({"path": path, "reason": "unreadable",
+                            "detail": "the file name is not valid UTF-8 (rename it to use it)"})
+    return usable, rejects
 
 
 def fingerprint_inputs(inputs) -> str:
@@ -73,7 +100,7 @@ def fingerprint_inputs(inputs) -> str:
         else:  # a remote filesystem (gs://, s3://, hdfs://)
             meta = FileSystems.match([path])[0].metadata_list[0]
             size, mtime = meta.size_in_bytes, meta.last_updated_in_seconds
-        digest.update(f"{path}\0{size}\0{mtime}\n".encode())
+        digest.update(f"{path}\0{size}\0{mtime}\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
 
@@ -190,12 +217,27 @@ def build_preprocess(pipeline: beam.Pipeline, paths: list[str], output_dir: str,
     )
 
 
-def _summarise(output_dir: str, inputs: int, beam_options: dict, seconds: float) -> dict:
+def _add_rejects(output_dir: str, rejects: list[dict]) -> None:
+    """Rejects found before the pipeline ran, appended to the rejects.jsonl it wrote."""
+    if not rejects:
+        return
+    path = os.path.join(output_dir, "rejects.jsonl")
+    with FileSystems.open(path) as f:
+        text = f.read()
+    with FileSystems.create(path) as f:
+        f.write(text + "".join(json.dumps(r, sort_keys=True) + "\n" for r in rejects).encode())
+
+
+def _summarise(output_dir: str, inputs: int, beam_options: dict, seconds: float, early_rejects=()) -> dict:
     counts_path = os.path.join(output_dir, "_outcome_counts.json")
     with FileSystems.open(counts_path) as f:
         text = f.read().decode().strip()
     FileSystems.delete([counts_path])
     counts = json.loads(text) if text else {}
+    for reject in early_rejects:
+        key = f"rejected:{reject['reason']}"
+        counts[key] = counts.get(key, 0) + 1
+    _add_rejects(output_dir, list(early_rejects))
     written = {s: int(counts.get(f"written:{s}", 0)) for s in SPLITS}
     rejected = {r: int(counts.get(f"rejected:{r}", 0)) for r in REASONS}
     summary = {
@@ -231,14 +273,15 @@ def run_preprocess(
     if not paths:
         raise FileNotFoundError(f"no files in {inputs}: nothing to preprocess")
     beam_args = default_beam_args() if beam_args is None else list(beam_args)
+    usable, early_rejects = unnameable(paths)
     with output_folder(output_dir, overwrite) as staging:
         _log.info("preprocess: %d inputs -> %s with %s", len(paths), output_dir, beam_args)
         start = time.time()
         with beam.Pipeline(options=pipeline_options(beam_args)) as pipeline:
-            build_preprocess(pipeline, paths, staging, config)
+            build_preprocess(pipeline, usable, staging, config)
             # What the pipeline really ran with (flags that reached it), for the summary.
             options = pipeline.options.get_all_options(drop_default=True, retain_unknown_options=True)
-        return _summarise(staging, len(paths), _jsonable(options), time.time() - start)
+        return _summarise(staging, len(paths), _jsonable(options), time.time() - start, early_rejects)
 
 
 def _jsonable(options: dict) -> dict:

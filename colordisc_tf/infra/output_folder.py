@@ -19,11 +19,30 @@ __all__ = ["output_folder"]
 _log = logging.getLogger(__name__)
 
 
+#: In every folder output_folder writes (a staging folder from its start, so the finished
+#: output too): --overwrite replaces only folders that hold it, and a killed run's leftovers
+#: are recognised by it, never by their names alone.
+MARKER = ".colordisc-output"
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _ours(folder: str) -> bool:
+    """A folder output_folder wrote (or staged, or swapped out: the old output sits in output/)."""
+    return os.path.isfile(os.path.join(folder, MARKER)) or os.path.isfile(os.path.join(folder, "output", MARKER))
+
+
 @contextlib.contextmanager
 def output_folder(output_dir: str, overwrite: bool = False):
     """Yields the folder to write into: output_dir itself when it is remote (gs://...: no
     atomic rename there; it must be empty), else a staging folder beside it, renamed to
-    output_dir once the body succeeds."""
+    output_dir once the body succeeds. A non-empty output_dir is replaced only with
+    `overwrite`, and only when this program wrote it (its MARKER file): a user's own folder
+    is never deleted. New folders get the user's umask, not mkdtemp's 0700."""
     if is_remote(output_dir):
         if FileSystems.match([output_dir.rstrip("/") + "/*"])[0].metadata_list and not overwrite:
             raise FileExistsError(f"output {output_dir} is not empty (pass --overwrite to replace it)")
@@ -32,18 +51,26 @@ def output_folder(output_dir: str, overwrite: bool = False):
     output_dir = os.path.abspath(output_dir)
     if os.path.exists(output_dir) and not os.path.isdir(output_dir):
         raise NotADirectoryError(f"output {output_dir} exists and is not a folder")
-    os.makedirs(os.path.dirname(output_dir), exist_ok=True)
-    with open(output_dir + ".lock", "w") as lock:
+    parent, name = os.path.split(output_dir)
+    os.makedirs(parent, exist_ok=True)
+    lock_path = os.path.join(parent, f".{name}.colordisc.lock")
+    with open(lock_path, "a") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise FileExistsError(f"another run is writing to {output_dir} right now ({output_dir}.lock)") from None
+            raise FileExistsError(f"another run is writing to {output_dir} right now ({lock_path})") from None
         try:
             _remove_orphans(output_dir)
-            if os.path.isdir(output_dir) and os.listdir(output_dir) and not overwrite:
-                raise FileExistsError(f"output {output_dir} is not empty (pass --overwrite to replace it)")
-            staging = tempfile.mkdtemp(prefix=os.path.basename(output_dir) + ".partial-",
-                                       dir=os.path.dirname(output_dir))
+            if os.path.isdir(output_dir) and os.listdir(output_dir):
+                if not overwrite:
+                    raise FileExistsError(f"output {output_dir} is not empty (pass --overwrite to replace it)")
+                if not _ours(output_dir):
+                    raise FileExistsError(f"output {output_dir} was not written by colordisc (it has no {MARKER}): "
+                                          "not replacing it; choose another folder or empty it yourself")
+            staging = tempfile.mkdtemp(prefix=name + ".partial-", dir=parent)
+            os.chmod(staging, 0o777 & ~_umask())
+            with open(os.path.join(staging, MARKER), "w") as f:
+                f.write("written by colordisc; --overwrite may replace this folder\n")
             try:
                 yield staging
             except BaseException:
@@ -51,20 +78,22 @@ def output_folder(output_dir: str, overwrite: bool = False):
                 raise
             old = None
             if os.path.isdir(output_dir):  # swap: the old output leaves only once the new one is complete
-                old = tempfile.mkdtemp(prefix=os.path.basename(output_dir) + ".old-", dir=os.path.dirname(output_dir))
+                old = tempfile.mkdtemp(prefix=name + ".old-", dir=parent)
                 os.rename(output_dir, os.path.join(old, "output"))
             os.rename(staging, output_dir)
             if old:
                 shutil.rmtree(old, ignore_errors=True)
         finally:
-            os.unlink(output_dir + ".lock")
+            os.unlink(lock_path)
 
 
 def _remove_orphans(output_dir: str) -> None:
     """Staging and swap folders of an earlier run that was killed (a finished or failed run
-    removes its own). Safe only under the lock: no live run owns them."""
+    removes its own): named after output_dir and holding the MARKER. Safe only under the lock:
+    no live run owns them. A user's folder that only looks like one (out.partial-mine) stays."""
     parent, name = os.path.split(output_dir)
     for entry in os.listdir(parent):
-        if entry.startswith((name + ".partial-", name + ".old-")):
-            _log.warning("removing %s, left by a killed run", os.path.join(parent, entry))
-            shutil.rmtree(os.path.join(parent, entry), ignore_errors=True)
+        path = os.path.join(parent, entry)
+        if entry.startswith((name + ".partial-", name + ".old-")) and os.path.isdir(path) and _ours(path):
+            _log.warning("removing %s, left by a killed run", path)
+            shutil.rmtree(path, ignore_errors=True)

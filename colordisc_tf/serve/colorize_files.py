@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["NotAServingModel", "png_as_preprocess_decodes", "skip_reason", "load_signature", "find_serving_dir",
-           "output_names", "colorize_into"]
+__all__ = ["NotAServingModel", "OVERLAY_SUFFIX", "png_as_preprocess_decodes", "skip_reason", "load_signature",
+           "find_serving_dir", "output_names", "colorize_into"]
 
 
 class NotAServingModel(ValueError):
@@ -74,18 +74,37 @@ def find_serving_dir(path: str) -> str:
     raise NotAServingModel(f"no SavedModel in {path} (nor in Format-Serving/, serving/ or a version folder)")
 
 
+#: What a colorization's realness overlay is named: <the colorization's stem> + this.
+OVERLAY_SUFFIX = ".realness.png"
+
+
 def output_names(paths: list[str], suffix: str = ".png") -> dict[str, str]:
     """Input path -> output path relative to the output folder: the input's path relative
-    to the inputs' common folder (so a/photo.jpg and b/photo.jpg stay apart), with `suffix`."""
+    to the inputs' common folder (so a/photo.jpg and b/photo.jpg stay apart), with `suffix`;
+    photo.jpg + photo.png in one folder keep their extensions (photo_jpg.png, photo_png.png).
+    No two inputs share a colorization or an overlay name (<stem>.realness.png), whatever the
+    inputs are called (a.jpg + a.png + a_jpg.png, x.png + x.realness.jpg, A.png + a.png on a
+    case-insensitive disk): a clash takes -2, -3, ... in the order of the sorted inputs."""
     if len(paths) == 1:
-        return {paths[0]: os.path.splitext(os.path.basename(paths[0]))[0] + suffix}
-    common = os.path.commonpath([os.path.dirname(os.path.abspath(p)) for p in paths])
-    names = {p: os.path.splitext(os.path.relpath(os.path.abspath(p), common))[0] for p in paths}
-    taken = {}
-    for path, name in names.items():  # photo.jpg + photo.png in one folder: keep the extension
-        taken.setdefault(name, []).append(path)
-    return {p: (name + "_" + os.path.splitext(p)[1].lstrip(".") if len(taken[name]) > 1 else name) + suffix
-            for p, name in names.items()}
+        stems = {paths[0]: os.path.splitext(os.path.basename(paths[0]))[0]}
+    else:
+        common = os.path.commonpath([os.path.dirname(os.path.abspath(p)) for p in paths])
+        stems = {p: os.path.splitext(os.path.relpath(os.path.abspath(p), common))[0] for p in paths}
+        taken = {}
+        for path, stem in stems.items():
+            taken.setdefault(stem, []).append(path)
+        stems = {p: stem + "_" + os.path.splitext(p)[1].lstrip(".") if len(taken[stem]) > 1 else stem
+                 for p, stem in stems.items()}
+    used, names = set(), {}
+    for path in sorted(stems):
+        stem = candidate = stems[path]
+        copy = 1
+        while {(candidate + suffix).lower(), (candidate + OVERLAY_SUFFIX).lower()} & used:
+            copy += 1
+            candidate = f"{stem}-{copy}"
+        used |= {(candidate + suffix).lower(), (candidate + OVERLAY_SUFFIX).lower()}
+        names[path] = candidate + suffix
+    return names
 
 
 def colorize_into(out, paths: list[str], names: dict, serve, score=None) -> tuple[dict, list]:
@@ -117,7 +136,7 @@ def colorize_into(out, paths: list[str], names: dict, serve, score=None) -> tupl
         if "temperature" in result:  # guided decoding: the temperature the discriminator picked
             row["temperature"] = round(float(result["temperature"].numpy()[0]), 4)
         if scored is not None:
-            overlay_name = names[path][: -len(".png")] + ".realness.png"
+            overlay_name = os.path.splitext(names[path])[0] + OVERLAY_SUFFIX
             rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
             Image.fromarray(realness_overlay(rgb, scored["realness_map"].numpy()[0])).save(out / overlay_name)
             row.update(realness=round(float(scored["realness"].numpy()[0]), 6), overlay=overlay_name)

@@ -26,8 +26,8 @@ import tensorflow as tf
 from colordisc_tf import color
 from colordisc_tf.serve import inference
 from colordisc_tf.color.decoding import Decoding
-from colordisc_tf.constants import DEFAULT_MAX_PIXELS
-from colordisc_tf.serve.serving_input import decode_checked
+from colordisc_tf.constants import DEFAULT_MAX_IMAGES, DEFAULT_MAX_PIXELS, DEFAULT_MAX_REQUEST_PIXELS
+from colordisc_tf.serve.serving_input import decode_checked, request_checked
 
 __all__ = ["export_generator", "export_discriminator", "export_colorizer_with_realness"]
 
@@ -59,15 +59,18 @@ def export_generator(
     decoding: Decoding,
     model_size: int = 256,
     max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_images: int = DEFAULT_MAX_IMAGES,
+    max_request_pixels: int = DEFAULT_MAX_REQUEST_PIXELS,
 ) -> str:
-    """Writes the serving SavedModel of `model`, decoding per `decoding`, to export_dir and returns it."""
+    """Writes the serving SavedModel of `model`, decoding per `decoding`, to export_dir and returns it.
+    Requests are bounded: max_pixels an image, max_images and max_request_pixels a request."""
 
     def colorize_one(data):
         rgb = inference.colorize_rgb(model, decode_checked(data, max_pixels), model_size, decoding)
         return tf.io.encode_png(rgb)
 
     def serve(images):
-        images = tf.reshape(images, [-1])
+        images = request_checked(images, max_images, max_request_pixels)
         return {"colorized": tf.map_fn(colorize_one, images, fn_output_signature=tf.string)}
 
     def colorize_lab(L):  # noqa: N803 (the signature's input name)
@@ -84,7 +87,8 @@ def export_generator(
 
 
 def export_discriminator(model: keras.Model, export_dir: str, model_size: int = 64,
-                         max_pixels: int = DEFAULT_MAX_PIXELS) -> str:
+                         max_pixels: int = DEFAULT_MAX_PIXELS, max_images: int = DEFAULT_MAX_IMAGES,
+                         max_request_pixels: int = DEFAULT_MAX_REQUEST_PIXELS) -> str:
     """The discriminator's signatures:
         serving_default(images: tf.string [B]) -> {"realness": [B], "realness_map": [B, h, w]}
             each image resized to model_size^2 first, so the maps stack.
@@ -97,7 +101,8 @@ def export_discriminator(model: keras.Model, export_dir: str, model_size: int = 
         return _discriminator_lab(decode_checked(data, max_pixels), model_size)
 
     def serve(images):
-        labs = tf.map_fn(lab_of, tf.reshape(images, [-1]), fn_output_signature=tf.float32)
+        labs = tf.map_fn(lab_of, request_checked(images, max_images, max_request_pixels),
+                         fn_output_signature=tf.float32)
         return score(labs)
 
     archive = keras.export.ExportArchive()
@@ -116,6 +121,8 @@ def export_colorizer_with_realness(
     model_size: int = 256,
     discriminator_size: int = 64,
     max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_images: int = DEFAULT_MAX_IMAGES,
+    max_request_pixels: int = DEFAULT_MAX_REQUEST_PIXELS,
 ) -> str:
     """One SavedModel with both models: serving_default as export_generator's, plus
     colorize_with_realness (the module docstring). The discriminator scores each colorization
@@ -134,13 +141,15 @@ def export_colorizer_with_realness(
         heat_map = tf.gather(heat, tf.cast(tf.round(tf.clip_by_value(full, 0.0, 1.0) * 255.0), tf.int32))
         return tf.io.encode_png(rgb), scores["realness"][0], tf.io.encode_png(heat_map)
 
+    def checked(images):
+        return request_checked(images, max_images, max_request_pixels)
+
     def serve(images):
-        images = tf.reshape(images, [-1])
-        return {"colorized": tf.map_fn(lambda d: tf.io.encode_png(colorize_one(d)), images,
+        return {"colorized": tf.map_fn(lambda d: tf.io.encode_png(colorize_one(d)), checked(images),
                                        fn_output_signature=tf.string)}
 
     def serve_with_realness(images):
-        colorized, score, heat_map = tf.map_fn(with_realness, tf.reshape(images, [-1]),
+        colorized, score, heat_map = tf.map_fn(with_realness, checked(images),
                                                fn_output_signature=(tf.string, tf.float32, tf.string))
         return {"colorized_bytes": colorized, "realness": score, "realness_map_bytes": heat_map}
 
@@ -150,7 +159,7 @@ def export_colorizer_with_realness(
                 generator, discriminator, decode_checked(data, max_pixels), model_size, decoding)
             return tf.io.encode_png(rgb), temperature_chosen, score
 
-        colorized, chosen, score = tf.map_fn(one, tf.reshape(images, [-1]),
+        colorized, chosen, score = tf.map_fn(one, checked(images),
                                              fn_output_signature=(tf.string, tf.float32, tf.float32))
         return {"colorized_bytes": colorized, "temperature": chosen, "realness": score}
 

@@ -95,7 +95,8 @@ def export_generator_serving(model: keras.Model, config: GeneratorConfig, model_
     from colordisc_tf.serve.export import export_generator
 
     serving_dir = serving_dir or os.path.join(model_dir, "serving")
-    return export_generator(model, serving_dir, config.decoding, config.serving_size, config.max_serving_pixels)
+    return export_generator(model, serving_dir, config.decoding, config.serving_size, config.max_serving_pixels,
+                            config.max_serving_images, config.max_serving_request_pixels)
 
 
 def save_discriminator(model: keras.Model, config: DiscriminatorConfig, model_dir: str,
