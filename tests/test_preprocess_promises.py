@@ -101,10 +101,10 @@ def test_a_run_that_loses_an_input_fails(tmp_path, monkeypatch):
     _colourful(seed=6).save(tmp_path / "photos" / "b.png")
     original = beam_preprocess._KeepFirst.process
 
-    def drop_one(self, keyed):  # a bug that loses a record without rejecting it
+    def drop_one(self, keyed, groups):  # a bug that loses a record without rejecting it
         if keyed[1] and os.path.basename(sorted(keyed[1])[0][0]) == "b.png":
             return
-        yield from original(self, keyed)
+        yield from original(self, keyed, groups)
 
     monkeypatch.setattr(beam_preprocess._KeepFirst, "process", drop_one)
     with pytest.raises(RuntimeError, match="lost inputs: 2 in, 1 written"):

@@ -286,6 +286,36 @@ def test_requests_are_bounded_in_images_and_pixels_and_webp_is_measured_from_its
             serve(images=tf.constant(images))
 
 
+# ---------------------------------------------------------------- 8. near-duplicates stay in one split
+
+
+def test_a_photo_and_its_reencoded_copy_land_in_one_split(tmp_path):
+    from colordisc_tf.config import PreprocessConfig
+    from colordisc_tf.data.demo_photos import load_demo_photos
+    from colordisc_tf.data.preprocess import run_preprocess
+    import tensorflow as tf
+
+    from colordisc_tf.data.record_format import decode_lab_example, split_file_pattern
+
+    names = ["astronaut", "chelsea", "coffee", "rocket", "motorcycle_left", "china", "flower", "immunohistochemistry"]
+    (tmp_path / "in").mkdir()
+    for name, photo in load_demo_photos(names).items():  # each photo as PNG and as a quality-70 JPEG
+        image = Image.fromarray(photo).resize((96, 72), Image.BICUBIC)
+        image.save(tmp_path / "in" / f"{name}.png")
+        image.save(tmp_path / "in" / f"{name}_copy.jpg", quality=70)
+    summary = run_preprocess([str(tmp_path / "in")], str(tmp_path / "out"), PreprocessConfig(size=32, eval_percent=50),
+                             IN_MEMORY)
+    assert summary["written_total"] == 16 and summary["near_duplicate_groups"] == 8
+    split_of = {}
+    for split in ("train", "eval"):
+        files = tf.io.gfile.glob(split_file_pattern(str(tmp_path / "out"), split))
+        for raw in tf.data.TFRecordDataset(files, compression_type="GZIP"):
+            photo = os.path.basename(decode_lab_example(raw.numpy())["source"]).removesuffix("_copy.jpg")
+            split_of.setdefault(photo.removesuffix(".png"), set()).add(split)
+    assert len(split_of) == 8 and all(len(splits) == 1 for splits in split_of.values()), split_of
+    assert {s for splits in split_of.values() for s in splits} == {"train", "eval"}  # still both splits
+
+
 # ---------------------------------------------------------------- 9. checked early
 
 

@@ -4,12 +4,15 @@ Every input ends up in exactly one place: a split's records, or rejects.jsonl
 with a reason from `colordisc_tf.data.image_io.REASONS`. The driver checks
 inputs == written + rejected after the run and fails loudly otherwise.
 
+Splits are by content hash, and near-duplicates (a re-encoded or resized copy: difference
+hashes within NEAR_BITS) share their group's split, so no eval photo has a copy in train.
+
 Output layout (a TFX Examples artifact's, so the same directory serves both):
 
     <output>/Split-train/data_tfrecord-*.gz
     <output>/Split-eval/data_tfrecord-*.gz
     <output>/rejects.jsonl      {"path", "reason", "detail"} per rejected input
-    <output>/summary.json       inputs, written per split, rejected per reason
+    <output>/summary.json       inputs, written per split, rejected per reason, near-duplicates
 """
 
 from __future__ import annotations
@@ -127,7 +130,7 @@ class _ProcessImage(beam.DoFn):
         import numpy as np
 
         from colordisc_tf.color.srgb8 import srgb8_to_lab
-        from colordisc_tf.data.image_io import ImageRejected, content_id, decode_image, resize_and_center_crop
+        from colordisc_tf.data.image_io import ImageRejected, content_id, decode_image, near_hash, resize_and_center_crop
         from colordisc_tf.data.record_format import encode_lab_example
 
         self._seen.inc()
@@ -154,22 +157,80 @@ class _ProcessImage(beam.DoFn):
             yield self._reject(path, e.reason, e.detail)
             return
         image_id = content_id(rgb)
-        yield image_id, (path, encode_lab_example(lab, image_id, path, height, width))
+        yield image_id, (path, encode_lab_example(lab, image_id, path, height, width), near_hash(rgb))
+
+
+#: Near-duplicates: difference hashes at most this many bits apart. Hashes are compared within
+#: buckets of one of four 16-bit bands, so any pair this close shares a bucket (pigeonhole).
+NEAR_BITS = 3
+_BANDS = 4
+
+
+def _informative(value: int) -> bool:
+    """A flat thumbnail (sky, a wall) hashes to nearly all 0s or 1s: it says nothing of the picture."""
+    return 8 <= bin(value).count("1") <= 56
+
+
+class _NearDuplicateGroups(beam.CombineFn):
+    """(id, hash) of every kept image -> {id: group} for images with a near-duplicate (a
+    re-encoded or resized copy of another), the group named by its smallest id: a group goes
+    to one split, so an eval photo's copy never trains the model. Images alone are left out."""
+
+    def create_accumulator(self):
+        return {}
+
+    def add_input(self, acc, item):
+        acc[item[0]] = item[1]
+        return acc
+
+    def merge_accumulators(self, accs):
+        merged = {}
+        for acc in accs:
+            merged.update(acc)
+        return merged
+
+    def extract_output(self, acc):
+        parent = {key: key for key in acc}
+
+        def root(key):
+            while parent[key] != key:
+                parent[key] = parent[parent[key]]
+                key = parent[key]
+            return key
+
+        for band in range(_BANDS):
+            buckets = {}
+            for key, value in acc.items():
+                if _informative(value):
+                    buckets.setdefault((value >> (16 * band)) & 0xFFFF, []).append(key)
+            for members in buckets.values():
+                for i, a in enumerate(members):
+                    for b in members[i + 1:]:
+                        if bin(acc[a] ^ acc[b]).count("1") <= NEAR_BITS:
+                            ra, rb = root(a), root(b)
+                            if ra != rb:
+                                parent[max(ra, rb)] = min(ra, rb)
+        groups = {key: root(key) for key in acc}
+        sizes = {}
+        for group in groups.values():
+            sizes[group] = sizes.get(group, 0) + 1
+        return {key: group for key, group in groups.items() if sizes[group] > 1}
 
 
 class _KeepFirst(beam.DoFn):
-    """(id, [(path, record), ...]) -> the first by path to its split; the rest rejected."""
+    """(id, [(path, record, hash), ...]) -> the first by path to its split (its near-duplicate
+    group's split); the rest rejected as exact duplicates."""
 
     def __init__(self, eval_percent: int):
         self._eval_percent = eval_percent
 
-    def process(self, keyed):
+    def process(self, keyed, groups):
         image_id, items = keyed
-        (path, record), *dups = sorted(items)
-        split = _split_of(image_id, self._eval_percent)
+        (path, record, _), *dups = sorted(items)
+        split = _split_of(groups.get(image_id, image_id), self._eval_percent)
         beam.metrics.Metrics.counter("colordisc", f"written_{split}").inc()
         yield beam.pvalue.TaggedOutput(split, record)
-        for dup_path, _ in dups:
+        for dup_path, _, _ in dups:
             beam.metrics.Metrics.counter("colordisc", "rejected_duplicate").inc()
             yield beam.pvalue.TaggedOutput(
                 "rejects", {"path": dup_path, "reason": "duplicate", "detail": f"same pixels as {path}"}
@@ -184,10 +245,20 @@ def build_preprocess(pipeline: beam.Pipeline, paths: list[str], output_dir: str,
         | "Spread" >> beam.Reshuffle()
         | "DecodeToLab" >> beam.ParDo(_ProcessImage(config)).with_outputs("rejects", main="ok")
     )
-    kept = (
-        processed.ok
-        | "GroupByContent" >> beam.GroupByKey()
-        | "Dedup" >> beam.ParDo(_KeepFirst(config.eval_percent)).with_outputs("rejects", *SPLITS)
+    by_content = processed.ok | "GroupByContent" >> beam.GroupByKey()
+    groups = (
+        by_content
+        | "ContentHash" >> beam.Map(lambda keyed: (keyed[0], min(keyed[1])[2]))
+        | "NearDuplicates" >> beam.CombineGlobally(_NearDuplicateGroups())
+    )
+    kept = by_content | "Dedup" >> beam.ParDo(_KeepFirst(config.eval_percent),
+                                              beam.pvalue.AsSingleton(groups)).with_outputs("rejects", *SPLITS)
+    _ = (
+        groups
+        | "GroupCounts" >> beam.Map(lambda g: json.dumps({"near_duplicate_images": len(g),
+                                                           "near_duplicate_groups": len(set(g.values()))}))
+        | "WriteGroupCounts" >> beam.io.WriteToText(
+            os.path.join(output_dir, "_near_duplicates"), file_name_suffix=".json", shard_name_template="")
     )
     for split in SPLITS:
         _ = kept[split] | f"Write{split.title()}" >> beam.io.WriteToTFRecord(
@@ -240,12 +311,19 @@ def _summarise(output_dir: str, inputs: int, beam_options: dict, seconds: float,
     _add_rejects(output_dir, list(early_rejects))
     written = {s: int(counts.get(f"written:{s}", 0)) for s in SPLITS}
     rejected = {r: int(counts.get(f"rejected:{r}", 0)) for r in REASONS}
+    near_path = os.path.join(output_dir, "_near_duplicates.json")
+    with FileSystems.open(near_path) as f:
+        near = json.loads(f.read().decode().strip() or "{}")
+    FileSystems.delete([near_path])
     summary = {
         "inputs": inputs,
         "written": written,
         "written_total": sum(written.values()),
         "rejected": rejected,
         "rejected_total": sum(rejected.values()),
+        # near-duplicates (re-encoded or resized copies) kept, each group in one split
+        "near_duplicate_groups": int(near.get("near_duplicate_groups", 0)),
+        "near_duplicate_images": int(near.get("near_duplicate_images", 0)),
         "seconds": round(seconds, 2),
         "beam_options": beam_options,
     }
