@@ -312,8 +312,8 @@ def test_each_head_trains_with_its_own_loss():
 
 # Modules whose callables decode a generator's output: none may hide a decode default.
 _DECODING_MODULES = ("color.keras_ops", "color.decode_layer", "serve.inference", "serve.export",
-                     "serve.bulk_colorize",
-                     "serve.guided_decode", "train.callbacks", "evaluate.before_after", "train.finetune")
+                     "serve.bulk_colorize", "serve.guided_decode", "train.callbacks", "evaluate.before_after",
+                     "train.finetune")
 # Among them, these must take a decoding (guards the discovery below against finding nothing).
 _EXPECTED_DECODING_PARAMS = {"color.keras_ops.decode_ab", "color.decode_layer.DecodeAb", "serve.inference.predict_ab",
                              "evaluate.before_after.score_generator", "train.finetune.build_adversarial",
