@@ -74,6 +74,12 @@ def test_overwrite_replaces_only_what_colordisc_wrote(tmp_path, capsys, tiny_mod
             "--overwrite"]
     assert "was not written by colordisc" in _one_line_error(capsys, argv)
     assert (mine / "notes.txt").read_text() == "the user's own file"
+    (mine / "output").mkdir()  # a colordisc output kept inside does not make the user's folder colordisc's
+    (mine / "output" / ".colordisc-output").write_text("")
+    assert "was not written by colordisc" in _one_line_error(capsys, argv)
+    assert (mine / "notes.txt").exists()
+    (mine / "output" / ".colordisc-output").unlink()
+    (mine / "output").rmdir()
     (mine / "notes.txt").unlink()
     assert main(argv) == 0 and main(argv) == 0  # an output of its own it does replace
 

@@ -32,8 +32,8 @@ def _umask() -> int:
 
 
 def _ours(folder: str) -> bool:
-    """A folder output_folder wrote (or staged, or swapped out: the old output sits in output/)."""
-    return os.path.isfile(os.path.join(folder, MARKER)) or os.path.isfile(os.path.join(folder, "output", MARKER))
+    """A folder output_folder wrote or is staging."""
+    return os.path.isfile(os.path.join(folder, MARKER))
 
 
 @contextlib.contextmanager
@@ -94,6 +94,8 @@ def _remove_orphans(output_dir: str) -> None:
     parent, name = os.path.split(output_dir)
     for entry in os.listdir(parent):
         path = os.path.join(parent, entry)
-        if entry.startswith((name + ".partial-", name + ".old-")) and os.path.isdir(path) and _ours(path):
+        staged = entry.startswith(name + ".partial-") and _ours(path)
+        swapped = entry.startswith(name + ".old-") and _ours(os.path.join(path, "output"))  # the old output inside
+        if os.path.isdir(path) and (staged or swapped):
             _log.warning("removing %s, left by a killed run", path)
             shutil.rmtree(path, ignore_errors=True)
