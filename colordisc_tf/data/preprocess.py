@@ -248,7 +248,7 @@ def build_preprocess(pipeline: beam.Pipeline, paths: list[str], output_dir: str,
     by_content = processed.ok | "GroupByContent" >> beam.GroupByKey()
     groups = (
         by_content
-        | "ContentHash" >> beam.Map(lambda keyed: (keyed[0], min(keyed[1])[2]))
+        | "NearHash" >> beam.Map(lambda keyed: (keyed[0], next(iter(keyed[1]))[2]))  # same pixels, same hash
         | "NearDuplicates" >> beam.CombineGlobally(_NearDuplicateGroups())
     )
     kept = by_content | "Dedup" >> beam.ParDo(_KeepFirst(config.eval_percent),

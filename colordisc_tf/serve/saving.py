@@ -22,8 +22,8 @@ from colordisc_tf.config import ConfigError, DiscriminatorConfig, GeneratorConfi
 from colordisc_tf.models import discriminator, generator
 from colordisc_tf.models.precision import at_precision
 
-__all__ = ["export_discriminator_serving", "export_generator_serving", "load_generator", "save_generator",
-           "load_discriminator", "save_discriminator"]
+__all__ = ["export_discriminator_serving", "export_generator_serving", "export_saved", "load_generator",
+           "save_generator", "load_discriminator", "save_discriminator"]
 
 GENERATOR_FILE = "generator.keras"
 DISCRIMINATOR_FILE = "discriminator.keras"
@@ -113,3 +113,11 @@ def export_discriminator_serving(model: keras.Model, config: DiscriminatorConfig
     from colordisc_tf.serve.export import export_discriminator
 
     return export_discriminator(model, serving_dir or os.path.join(model_dir, "serving"), config.serving_size)
+
+
+def export_saved(model_dir: str, serving_dir: str | None = None) -> str:
+    """The serving SavedModel of the generator or discriminator saved in model_dir (Keras file
+    and config): what a trainer whose processes had no TensorFlow to export with leaves."""
+    if os.path.exists(os.path.join(model_dir, GENERATOR_FILE)):
+        return export_generator_serving(*load_generator(model_dir), model_dir, serving_dir)
+    return export_discriminator_serving(*load_discriminator(model_dir), model_dir, serving_dir)

@@ -17,10 +17,10 @@ from colordisc_tf.train.losses import PatchBCE
 from colordisc_tf.models.discriminator import build_discriminator, realness
 from colordisc_tf.models.precision import at_precision
 from colordisc_tf.data.records import lab_dataset
-from colordisc_tf.serve.saving import export_discriminator_serving, load_discriminator, save_discriminator
-from colordisc_tf.train.entry import TrainerOutput, run_trainer
+from colordisc_tf.serve.saving import save_discriminator
+from colordisc_tf.train.entry import TrainerOutput, run_trainer, save_as_chief
 
-__all__ = ["run", "train_discriminator", "train_and_save", "export_serving", "score_lab_batches"]
+__all__ = ["run", "train_discriminator", "train_and_save", "score_lab_batches"]
 
 _log = logging.getLogger(__name__)
 
@@ -108,15 +108,7 @@ def train_and_save(config: dict, inputs: dict, output: dict, export: bool = Fals
     model, history = train_discriminator(
         config, inputs["real_train"], inputs["colorized_train"], inputs.get("real_eval") if alone else None,
         inputs.get("colorized_eval") if alone else None, output.run_dir, output.backup_dir)
-    with data_parallel.chief_or_scratch(output.model_dir) as folder:  # saving is collective: every process saves
-        save_discriminator(model, config, folder, output.serving_dir, export=export)
-    return data_parallel.process_result(model, history)
-
-
-def export_serving(output: TrainerOutput) -> str:
-    """The serving SavedModel of the discriminator a data-parallel run saved."""
-    model, config = load_discriminator(output.model_dir)
-    return export_discriminator_serving(model, config, output.model_dir, output.serving_dir)
+    return save_as_chief(save_discriminator, model, config, history, output, export)
 
 
 def run(config: DiscriminatorConfig, inputs: dict, output: TrainerOutput) -> dict:

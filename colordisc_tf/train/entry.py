@@ -17,7 +17,7 @@ import importlib
 from colordisc_tf.config import to_dict
 from colordisc_tf.train import data_parallel
 
-__all__ = ["TrainerOutput", "run_trainer"]
+__all__ = ["TrainerOutput", "run_trainer", "save_as_chief"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,12 +31,22 @@ class TrainerOutput:
 
 
 def run_trainer(module: str, config, inputs: dict, output: TrainerOutput) -> dict:
-    """`module`.train_and_save here, or in config.processes JAX processes followed by
-    `module`.export_serving here. Returns the (chief's) history."""
+    """`module`.train_and_save here, or in config.processes JAX processes followed by the
+    export of the chief's model here. Returns the (chief's) history."""
+    from colordisc_tf.serve.saving import export_saved
+
     kwargs = {"config": to_dict(config), "inputs": dict(inputs), "output": dataclasses.asdict(output)}
-    trainer = importlib.import_module(module)
     if config.processes > 1:
         history = data_parallel.launch_trainer(f"{module}:train_and_save", kwargs, config.processes, output.run_dir)
-        trainer.export_serving(output)
+        export_saved(output.model_dir, output.serving_dir)
         return history
-    return trainer.train_and_save(**kwargs, export=True)["history"]
+    return importlib.import_module(module).train_and_save(**kwargs, export=True)["history"]
+
+
+def save_as_chief(save, model, config, history: dict, output: TrainerOutput, export: bool) -> dict:
+    """The end of every train_and_save: `save` (saving.save_generator or save_discriminator)
+    into output.model_dir on the chief, into a scratch folder elsewhere (saving is collective
+    on JAX: every process saves, only the chief's lands); returns what launch collects."""
+    with data_parallel.chief_or_scratch(output.model_dir) as folder:
+        save(model, config, folder, output.serving_dir, export=export)
+    return data_parallel.process_result(model, history)

@@ -36,7 +36,7 @@ from colordisc_tf.config import FineTuneConfig, describe
 from colordisc_tf.train.fit import fit_for_steps
 from colordisc_tf.train.losses import colorizer_loss
 from colordisc_tf.models.precision import at_precision
-from colordisc_tf.train.entry import TrainerOutput, run_trainer
+from colordisc_tf.train.entry import TrainerOutput, run_trainer, save_as_chief
 
 __all__ = [
     "NonSaturatingLoss",
@@ -47,7 +47,6 @@ __all__ = [
     "finetune_generator",
     "run",
     "train_and_save",
-    "export_serving",
 ]
 
 _log = logging.getLogger(__name__)
@@ -256,17 +255,7 @@ def train_and_save(config: dict, inputs: dict, output: dict, export: bool = Fals
         history = finetune_generator(config, generator, discriminator, dataset, output.run_dir,
                                      generator_config.decoding, class_weights=load_prior(inputs["color_prior"]).weights,
                                      backup_dir=output.backup_dir)
-    with data_parallel.chief_or_scratch(output.model_dir) as folder:  # saving is collective: every process saves
-        save_generator(generator, generator_config, folder, output.serving_dir, export=export)
-    return data_parallel.process_result(generator, history)
-
-
-def export_serving(output: TrainerOutput) -> str:
-    """The serving SavedModel of the generator a data-parallel fine-tuning saved."""
-    from colordisc_tf.serve.saving import export_generator_serving, load_generator
-
-    generator, generator_config = load_generator(output.model_dir)
-    return export_generator_serving(generator, generator_config, output.model_dir, output.serving_dir)
+    return save_as_chief(save_generator, generator, generator_config, history, output, export)
 
 
 def run(config: FineTuneConfig, inputs: dict, output: TrainerOutput) -> dict:

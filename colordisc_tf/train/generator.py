@@ -16,10 +16,10 @@ from colordisc_tf.train.losses import colorizer_loss
 from colordisc_tf.models import build_generator
 from colordisc_tf.models.precision import at_precision
 from colordisc_tf.data.records import count_records, lab_dataset
-from colordisc_tf.serve.saving import export_generator_serving, load_generator, save_generator
-from colordisc_tf.train.entry import TrainerOutput, run_trainer
+from colordisc_tf.serve.saving import load_generator, save_generator
+from colordisc_tf.train.entry import TrainerOutput, run_trainer, save_as_chief
 
-__all__ = ["run", "train_generator", "train_and_save", "export_serving"]
+__all__ = ["run", "train_generator", "train_and_save"]
 
 _log = logging.getLogger(__name__)
 
@@ -94,15 +94,7 @@ def train_and_save(config: dict, inputs: dict, output: dict, export: bool = Fals
         config, inputs["train"], inputs.get("eval"), output.run_dir,
         prior=None if prior is None else prior.prior, weights=None if prior is None else prior.weights,
         backup_dir=output.backup_dir)
-    with data_parallel.chief_or_scratch(output.model_dir) as folder:  # saving is collective: every process saves
-        save_generator(model, config, folder, output.serving_dir, export=export)
-    return data_parallel.process_result(model, history)
-
-
-def export_serving(output: TrainerOutput) -> str:
-    """The serving SavedModel of the generator a data-parallel run saved."""
-    model, config = load_generator(output.model_dir)
-    return export_generator_serving(model, config, output.model_dir, output.serving_dir)
+    return save_as_chief(save_generator, model, config, history, output, export)
 
 
 def run(config: GeneratorConfig, inputs: dict, output: TrainerOutput) -> dict:
