@@ -245,6 +245,57 @@ def _cmd_colorize(args) -> int:
     return 0 if written else 1
 
 
+def _cmd_colorize_video(args) -> int:
+    """Each video colorized to <output>/<name>.mp4 with its flicker metrics beside it; a video
+    that cannot be read or written is skipped with its reason."""
+    from colordisc_tf.data.preprocess import expand_inputs
+    from colordisc_tf.serve.colorize_files import output_names
+    from colordisc_tf.video.colorize_video import VideoSettings, colorize_videos, metrics_paths
+    from colordisc_tf.video.frame_colorizer import load_frame_colorizer, load_frame_scorer
+    from colordisc_tf.video.video_io import VIDEO_EXTENSIONS
+
+    if args.max_frames is not None and args.max_frames < 1:
+        raise UserError(f"--max-frames must be >= 1, got {args.max_frames}")
+    if not 0.0 <= args.history_weight < 1.0:
+        raise UserError(f"--history-weight must be in [0, 1), got {args.history_weight}")
+    named = [p for p in args.inputs if not os.path.isdir(p)]
+    paths, skipped = [], []
+    for path in expand_inputs(args.inputs):
+        # a folder's other files (images, our own .metrics.json) are listed, not opened: FFmpeg
+        # would take a PNG for a one-frame video
+        if path in map(os.path.abspath, named) or path.lower().endswith(VIDEO_EXTENSIONS):
+            paths.append(path)
+        else:
+            skipped.append((path, "not a video file name (" + ", ".join(VIDEO_EXTENSIONS) + ")"))
+    if not paths:
+        raise UserError(f"no video files in {' '.join(args.inputs)}")
+    output = os.path.abspath(args.output)
+    inside = [p for p in paths if os.path.realpath(p).startswith(os.path.realpath(output) + os.sep)]
+    if inside:
+        raise UserError(f"--output {args.output} holds {len(inside)} of the inputs ({inside[0]}): write to "
+                        "another folder")
+    try:
+        colorizer = load_frame_colorizer(args.model)
+        scorer = load_frame_scorer(args.discriminator) if args.discriminator else None
+    except ValueError as e:
+        raise UserError(str(e)) from None
+    settings = VideoSettings(temporal=args.temporal, max_frames=args.max_frames, history_weight=args.history_weight)
+    os.makedirs(output, exist_ok=True)
+    written, failed = colorize_videos(paths, output_names(paths, ".mp4"), output, colorizer, settings, scorer,
+                                      overwrite=args.overwrite)
+    for path, reason in skipped + failed:
+        print(f"colorize-video: skipped {path}: {reason}", file=sys.stderr)
+    for path, summary in written.items():
+        realness = f", realness {summary['realness_mean']:.3f}" if "realness_mean" in summary else ""
+        warp = "n/a" if summary["warp_error"] is None else f"{summary['warp_error']:.5f}"
+        cdc = "n/a" if summary["cdc"] is None else f"{summary['cdc']:.4f}"
+        print(f"{summary['output']}: {summary['frames']} frames at {summary['frames_per_second']:.1f} frames/s; "
+              f"CDC {cdc}, warp error {warp}, colourfulness {summary['colorfulness_mean']:.1f}{realness}; "
+              f"metrics {metrics_paths(summary['output'])[0]}")
+    print(f"colorize-video: {len(written)} written, {len(skipped) + len(failed)} skipped -> {args.output}")
+    return 0 if written else 1
+
+
 def _print_ranking(written: dict, output: str, min_realness: float | None) -> None:
     ranked = sorted(written.items(), key=lambda item: item[1]["realness"])
     if min_realness is None:
@@ -353,6 +404,23 @@ def build_parser() -> argparse.ArgumentParser:
     col.add_argument("--min-realness", type=float, default=None, metavar="X",
                      help="list only the colorizations the discriminator scores below X (implies --realness)")
     col.set_defaults(func=_cmd_colorize)
+
+    vid = sub.add_parser("colorize-video", help="colorize videos (anything FFmpeg reads) into MP4s, with flicker metrics")
+    vid.add_argument("inputs", nargs="+", metavar="VIDEO", help="video files or folders (a folder: its files named "
+                     "like videos)")
+    vid.add_argument("--model", required=True, help="a generator's model directory (generator.keras + config.json) "
+                     "or its serving SavedModel")
+    vid.add_argument("--output", required=True, help="folder for <name>.mp4, <name>.metrics.json and <name>.metrics.png")
+    vid.add_argument("--temporal", choices=("none", "stable"), default="stable",
+                     help="none: each frame on its own (as serving colorizes an image); stable (default): the colour "
+                     "decision carried along the optical flow from frame to frame, reset at shot cuts")
+    vid.add_argument("--max-frames", type=int, default=None, metavar="N", help="only the first N frames (a preview)")
+    vid.add_argument("--history-weight", type=float, default=0.6, metavar="W",
+                     help="stable: weight of the carried history against the current frame (default 0.6)")
+    vid.add_argument("--discriminator", default=None,
+                     help="a discriminator's model directory or SavedModel: each frame's realness in the metrics")
+    vid.add_argument("--overwrite", action="store_true", help="replace outputs that exist (otherwise they are skipped)")
+    vid.set_defaults(func=_cmd_colorize_video)
 
     imp = sub.add_parser("import-eccv16", help="Zhang et al.'s released PyTorch weights -> our Keras generator (needs torch)")
     imp.add_argument("weights", help="colorization_release_v2-9b330a0b.pth (or any eccv16 state dict)")

@@ -10,6 +10,9 @@ The colorizer's signatures:
         which base64-encodes a string output ({"b64": ...}) only when its name ends in
         "_bytes" (it would send serving_default's PNG as raw bytes).
     colorize_lab(L: float32 [B, H, W, 1]) -> {"ab": float32 [B, H, W, 2]}
+    generator_output(L: float32 [B, H, W, 1]) -> {"output": the generator's raw output [B, H/4, W/4, C]}
+    settings() -> {"temperature", "head", "model_size"}: how serving decodes (video colorization
+        decodes generator_output itself, carrying it across frames: colordisc_tf.video)
 
 The colorizer with its discriminator (export_colorizer_with_realness) has both and adds
     colorize_with_realness(images: tf.string [B]) -> {"colorized_bytes": PNG, "realness": float32 [B],
@@ -79,9 +82,13 @@ def export_generator(
     archive = keras.export.ExportArchive()
     archive.track(model)
     _add_serving_endpoints(archive, serve)
-    archive.add_endpoint(
-        "colorize_lab", colorize_lab, input_signature=[tf.TensorSpec([None, None, None, 1], tf.float32, name="L")]
-    )
+    l_spec = [tf.TensorSpec([None, None, None, 1], tf.float32, name="L")]
+    archive.add_endpoint("colorize_lab", colorize_lab, input_signature=l_spec)
+    archive.add_endpoint("generator_output", lambda L: {"output": model(L, training=False)},  # noqa: N803
+                         input_signature=l_spec)
+    archive.add_endpoint("settings", lambda: {"temperature": tf.constant(decoding.temperature, tf.float64),
+                                              "head": tf.constant(decoding.head),
+                                              "model_size": tf.constant(model_size, tf.int32)}, input_signature=[])
     archive.write_out(export_dir, verbose=False)
     return export_dir
 
@@ -93,6 +100,7 @@ def export_discriminator(model: keras.Model, export_dir: str, model_size: int = 
         serving_default(images: tf.string [B]) -> {"realness": [B], "realness_map": [B, h, w]}
             each image resized to model_size^2 first, so the maps stack.
         score_lab(lab: float32 [B, H, W, 3]) -> the same outputs on Lab input.
+        settings() -> {"model_size"}: the size serving_default resizes to.
     """
     def score(lab):
         return _discriminator_scores(model, lab)
@@ -109,6 +117,7 @@ def export_discriminator(model: keras.Model, export_dir: str, model_size: int = 
     archive.track(model)
     archive.add_endpoint("serving_default", serve, input_signature=[tf.TensorSpec([None], tf.string, name="images")])
     archive.add_endpoint("score_lab", score, input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32, name="lab")])
+    archive.add_endpoint("settings", lambda: {"model_size": tf.constant(model_size, tf.int32)}, input_signature=[])
     archive.write_out(export_dir, verbose=False)
     return export_dir
 

@@ -1,0 +1,11 @@
+"""Video: colorizing frame sequences without flicker, and measuring the flicker.
+
+    video_io          PyAV: frames in; H.264 MP4 out at the source's rate, size and audio
+    temporal          the stable decode: the colour decision carried along the optical flow, reset at cuts
+    frame_colorizer   frames -> colorized frames with a generator (and realness with a discriminator)
+    flicker           CDC, warp error, colourfulness and realness over time
+    colorize_video    video files -> MP4s + metrics JSON + plot (colordisc colorize-video)
+    plot              the metrics over time as a PNG
+"""
+
+__all__: list[str] = []

@@ -1,0 +1,127 @@
+"""Frames in, colorized frames out: the generator (and the optional discriminator) as video
+colorization uses them.
+
+The network sees each frame's L area-resized to model_size x model_size, as serving does
+(colordisc_tf.serve.inference.colorize_rgb); its decoded ab is upsampled back to the frame
+and joined with the frame's full-resolution L. With `temporal` "none" a frame comes out
+exactly as serving colorizes that image; "stable" decodes what colordisc_tf.video.temporal
+carries across frames.
+
+A generator is loaded from a model directory (generator.keras + config.json, what the
+trainers write) or from a generator's serving SavedModel (it has the generator_output and
+settings signatures: colordisc_tf.serve.export).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import tensorflow as tf
+
+from colordisc_tf import color
+from colordisc_tf.color.decoding import Decoding
+from colordisc_tf.color.keras_ops import decode_ab
+from colordisc_tf.serve.inference import lab_to_uint8_rgb
+from colordisc_tf.video.temporal import TemporalState
+
+__all__ = ["FrameColorizer", "FrameScorer", "load_frame_colorizer", "load_frame_scorer"]
+
+
+@dataclass
+class FrameColorizer:
+    """outputs: L (B, s, s, 1) float32 in 0..100 -> the generator's raw output (B, s/4, s/4, C)."""
+
+    outputs: Callable[[np.ndarray], np.ndarray]
+    decoding: Decoding
+    model_size: int
+
+    def colorize(self, rgb_uint8: np.ndarray, state: TemporalState) -> tuple[np.ndarray, np.ndarray]:
+        """(B, H, W, 3) uint8 frames, in order -> (colorized (B, H, W, 3) uint8, the frames'
+        luminance as (B, H, W) uint8 gray for the flicker metrics)."""
+        size = self.model_size
+        l_full = color.rgb_to_lab(tf.cast(rgb_uint8, tf.float32) / 255.0)[..., :1]
+        l_small = tf.image.resize(l_full, [size, size], method="area")
+        raw = np.asarray(self.outputs(l_small.numpy()), np.float32)
+        if state.mode == "none":
+            to_decode = raw
+        else:
+            decisions = _softmax(raw) if self.decoding.anneals else raw
+            gray = _l_to_gray(l_small.numpy()[..., 0])
+            carried = np.stack([state.step(decision, g) for decision, g in zip(decisions, gray)])
+            # log p is a logit vector whose softmax is p: decode_ab anneals it as serving anneals logits
+            to_decode = np.log(np.maximum(carried, 1e-30)) if self.decoding.anneals else carried
+        ab_small = decode_ab(tf.constant(to_decode), (size, size), self.decoding)
+        ab = tf.image.resize(ab_small, tf.shape(l_full)[1:3], method="bilinear")
+        rgb = lab_to_uint8_rgb(tf.concat([l_full, ab], axis=-1)).numpy()
+        return rgb, _l_to_gray(l_full.numpy()[..., 0])
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
+def _l_to_gray(l_values: np.ndarray) -> np.ndarray:
+    return np.clip(np.round(l_values * 2.55), 0, 255).astype(np.uint8)
+
+
+def _saved_model_signatures(path: str):
+    loaded = tf.saved_model.load(path)
+    return loaded, loaded.signatures
+
+
+def load_frame_colorizer(path: str) -> FrameColorizer:
+    """A generator model directory (or .keras file) or a generator serving SavedModel."""
+    if os.path.exists(os.path.join(path, "saved_model.pb")):
+        loaded, signatures = _saved_model_signatures(path)
+        if "generator_output" not in signatures or "settings" not in signatures:
+            raise ValueError(f"{path} is a SavedModel without the generator_output and settings signatures "
+                             "(exported before video support, or not a generator): re-export it, or pass the "
+                             "generator's model directory (generator.keras + config.json)")
+        settings = {k: v.numpy() for k, v in signatures["settings"]().items()}
+        decoding = Decoding(float(settings["temperature"]), settings["head"].decode())
+        run = signatures["generator_output"]
+        colorizer = FrameColorizer(lambda l: run(L=tf.constant(l))["output"].numpy(), decoding,
+                                   int(settings["model_size"]))
+        colorizer._keep = loaded  # the signatures' variables live as long as the colorizer
+        return colorizer
+    from colordisc_tf.serve.saving import load_generator
+
+    model, config = load_generator(path)
+    return FrameColorizer(lambda l: model(l, training=False), config.decoding, config.serving_size)
+
+
+@dataclass
+class FrameScorer:
+    """realness: Lab (B, s, s, 3) -> (B,) realness in [0, 1], s the discriminator's serving size."""
+
+    realness: Callable[[np.ndarray], np.ndarray]
+    model_size: int
+
+    def score(self, rgb_uint8: np.ndarray) -> np.ndarray:
+        """(B, H, W, 3) uint8 -> (B,) realness, each frame resized as the discriminator's serving resizes."""
+        small = tf.image.resize(tf.cast(rgb_uint8, tf.float32) / 255.0, [self.model_size] * 2, method="area")
+        return np.asarray(self.realness(color.rgb_to_lab(tf.clip_by_value(small, 0.0, 1.0))), np.float64)
+
+
+def load_frame_scorer(path: str) -> FrameScorer:
+    """A discriminator model directory or its serving SavedModel (score_lab signature)."""
+    if os.path.exists(os.path.join(path, "saved_model.pb")):
+        loaded, signatures = _saved_model_signatures(path)
+        if "score_lab" not in signatures or "settings" not in signatures:
+            raise ValueError(f"{path} is a SavedModel without the score_lab and settings signatures (not a "
+                             "discriminator, or exported before video support): re-export it, or pass the "
+                             "discriminator's model directory")
+        score = signatures["score_lab"]
+        size = int(signatures["settings"]()["model_size"].numpy())
+        scorer = FrameScorer(lambda lab: score(lab=tf.cast(lab, tf.float32))["realness"].numpy(), size)
+        scorer._keep = loaded
+        return scorer
+    from colordisc_tf.models.discriminator import realness
+    from colordisc_tf.serve.saving import load_discriminator
+
+    model, config = load_discriminator(path)
+    return FrameScorer(lambda lab: realness(model(lab, training=False)).numpy(), config.serving_size)
