@@ -9,6 +9,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.colordisc-installed
 EXTRAS_STAMP := $(VENV)/.colordisc-extras-installed
 KUBEFLOW_STAMP := $(VENV)/.colordisc-kubeflow-installed
+FID_ORACLE := $(VENV)/fid-oracle
+FID_ORACLE_STAMP := $(VENV)/.colordisc-fid-oracle-installed
 PYTEST_ARGS ?=
 
 .PHONY: demo test test-all mutate venv editable kubeflow lock clean
@@ -40,6 +42,11 @@ $(EXTRAS_STAMP): requirements-extras.txt $(STAMP)
 	$(PY) -m pip install --quiet --no-deps -r requirements-extras.txt
 	@touch $@
 
+# pytorch-fid's network, the FID import's oracle, in a folder of its own (requirements-fid-oracle.txt says why).
+$(FID_ORACLE_STAMP): requirements-fid-oracle.txt $(STAMP)
+	$(PY) -m pip install --quiet --no-deps --upgrade --target $(FID_ORACLE) -r requirements-fid-oracle.txt
+	@touch $@
+
 # The optional Kubeflow Pipelines v2 / Vertex extra (`colordisc compile`); the tests compile a spec.
 $(KUBEFLOW_STAMP): requirements-kubeflow.txt $(STAMP)
 	$(PY) -m pip install --quiet --no-deps -r requirements-kubeflow.txt
@@ -57,11 +64,11 @@ demo: editable
 TEST_WORKERS ?= 2
 XDIST := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
-test: editable $(EXTRAS_STAMP) $(KUBEFLOW_STAMP)
-	$(PY) -m pytest -q $(XDIST) $(PYTEST_ARGS)
+test: editable $(EXTRAS_STAMP) $(KUBEFLOW_STAMP) $(FID_ORACLE_STAMP)
+	COLORDISC_FID_ORACLE=$(abspath $(FID_ORACLE)) $(PY) -m pytest -q $(XDIST) $(PYTEST_ARGS)
 
-test-all: editable $(EXTRAS_STAMP) $(KUBEFLOW_STAMP)
-	$(PY) -m pytest -q --run-slow $(XDIST) $(PYTEST_ARGS)
+test-all: editable $(EXTRAS_STAMP) $(KUBEFLOW_STAMP) $(FID_ORACLE_STAMP)
+	COLORDISC_FID_ORACLE=$(abspath $(FID_ORACLE)) $(PY) -m pytest -q --run-slow $(XDIST) $(PYTEST_ARGS)
 
 # Mutation testing of the colour / loss / selection core (tests/mutate.py; ~10 min on 2 cores).
 # mutmut and its own dependencies are a dev tool: installed here, not by the lock.

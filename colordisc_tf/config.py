@@ -360,6 +360,9 @@ class PipelineConfig:
     push: bool = True  # Pushers: <serving_root>/<name>_{generator,discriminator,generator_finetuned}
     blessing: BlessingConfig = dataclasses.field(default_factory=BlessingConfig)
     report_dir: str = "reports/latest"  # the HTML report is copied here ("" for none)
+    # pytorch-fid's pt_inception-2015-12-05-6726825d.pth: BeforeAfterEvaluator then reports the FID of base and
+    # fine-tuned on the eval split ("" for none; the project downloads nothing)
+    fid_weights: str = ""
 
     def __post_init__(self):
         object.__setattr__(self, "data", tuple(self.data))
@@ -408,3 +411,6 @@ def _check_paths(config: PipelineConfig) -> None:
     init = config.generator.init
     if init and not is_remote(init) and not os.path.exists(init):
         raise ConfigError(f"generator.init: {init} does not exist (a generator model directory or .keras file)")
+    if config.fid_weights and not is_remote(config.fid_weights) and not os.path.isfile(config.fid_weights):
+        raise ConfigError(f"fid_weights: {config.fid_weights} is not a file (pytorch-fid's "
+                          "pt_inception-2015-12-05-6726825d.pth)")

@@ -99,7 +99,8 @@ def colorfulness(rgb):
 
 
 def delta_colorfulness(rgb_pred, rgb_true):
-    """ΔCF = |CF(pred) - CF(true)| per image."""
+    """|CF(pred) - CF(true)| per image. The field's ΔCF of a set is |mean CF(pred) - mean CF(true)|
+    (colordisc_tf.evaluate.summary); the mean of this is its `per_image_delta_cf`."""
     return np.abs(colorfulness(rgb_pred) - colorfulness(rgb_true))
 
 

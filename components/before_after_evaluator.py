@@ -22,6 +22,7 @@ class BeforeAfterEvaluatorSpec(ComponentSpec):
         "blessing_config": ExecutionParameter(type=str),  # JSON of BlessingConfig
         "worst": ExecutionParameter(type=int),
         "report_copy_dir": ExecutionParameter(type=str),  # e.g. <repo>/reports/latest ("" for none)
+        "fid_weights": ExecutionParameter(type=str, optional=True),  # pytorch-fid's Inception .pth ("" for no FID)
     }
     INPUTS = {
         "examples": ChannelParameter(type=standard_artifacts.Examples),
@@ -49,6 +50,7 @@ class Executor(base_executor.BaseExecutor):
             load_generator(uri["generator"]), load_generator(uri["finetuned"]), load_discriminator(uri["discriminator"]),
             uri["examples"], uri["failures"], prior.prior,
             from_dict(BlessingConfig, json.loads(exec_properties["blessing_config"])),
+            fid_weights=exec_properties.get("fid_weights") or None,
         )
         with open(os.path.join(report_out.uri, "before_after.json"), "w") as f:
             json.dump(report, f, indent=2)
@@ -69,7 +71,8 @@ class Executor(base_executor.BaseExecutor):
 class BeforeAfterEvaluator(base_component.BaseComponent):
     """Outputs `blessing` (ModelBlessing: blessed 1/0, BLESSED or NOT_BLESSED with the
     reasons) and `report` (index.html, before_after.json, PNGs), copied to
-    report_copy_dir when given.
+    report_copy_dir when given. With fid_weights (pytorch-fid's Inception .pth), the report
+    has each generator's FID on the eval split.
 
     It trains discriminators of its own: `blessing.retrain_discriminator_seeds` fresh discriminators per
     generator (base and fine-tuned), `retrain_discriminator_steps` steps each, on real photos vs
@@ -83,13 +86,14 @@ class BeforeAfterEvaluator(base_component.BaseComponent):
     EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(Executor)
 
     def __init__(self, examples, failures, generator, finetuned, discriminator, color_prior, scores,
-                 blessing: BlessingConfig = BlessingConfig(), worst: int = 8, report_copy_dir: str = ""):
+                 blessing: BlessingConfig = BlessingConfig(), worst: int = 8, report_copy_dir: str = "",
+                 fid_weights: str = ""):
         super().__init__(
             spec=BeforeAfterEvaluatorSpec(
                 examples=examples, failures=failures, generator=generator, finetuned=finetuned,
                 discriminator=discriminator, color_prior=color_prior, scores=scores,
                 blessing_config=json.dumps(to_dict(blessing), sort_keys=True), worst=worst,
-                report_copy_dir=report_copy_dir,
+                report_copy_dir=report_copy_dir, fid_weights=fid_weights,
                 blessing=channel_utils.as_channel([standard_artifacts.ModelBlessing()]),
                 report=channel_utils.as_channel([ColorizationReport()]),
             )

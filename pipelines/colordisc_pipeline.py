@@ -90,7 +90,8 @@ def create_pipeline(config: PipelineConfig, input_fingerprint: str | None = None
     before_after = BeforeAfterEvaluator(
         examples=examples, failures=failures.outputs["failures"], finetuned=finetuned, color_prior=color_prior,
         scores=scores, blessing=config.blessing, worst=config.worst_cases,
-        report_copy_dir=absolute(config.report_dir) if config.report_dir else "", **players)
+        report_copy_dir=absolute(config.report_dir) if config.report_dir else "",
+        fid_weights=absolute(config.fid_weights) if config.fid_weights else "", **players)
     blessing = before_after.outputs["blessing"]
     with_realness = RealnessColorizer(finetuned=finetuned, blessing=blessing, **players)
     components = [examples_gen, prior, generator, colorize, discriminator, evaluator, failures, finetune,

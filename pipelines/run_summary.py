@@ -95,6 +95,14 @@ def report_run(config: PipelineConfig, demo: bool = False) -> list[str]:
                          f"{_with_ci(base, 'detection_auc_retrained', '.3f')} (base) -> "
                          f"{_with_ci(finetuned, 'detection_auc_retrained', '.3f')} (fine-tuned); lower is harder to tell "
                          f"from real; [95 % intervals]")
+        whole = before_after["sets"].get("eval_all", {})
+        base, finetuned = whole.get("base", {}), whole.get("finetuned", {})
+        if "delta_cf" in base and "delta_cf" in finetuned:
+            fid = (f"; FID {base['fid']:.2f} -> {finetuned['fid']:.2f}" if "fid" in base and "fid" in finetuned
+                   else "")
+            lines.append(f"colour:        on {base['images']} eval photos, ΔCF = |mean CF - mean CF of the truth| "
+                         f"{_with_ci(base, 'delta_cf', '.2f')} (base) -> {_with_ci(finetuned, 'delta_cf', '.2f')} "
+                         f"(fine-tuned){fid}")
         verdict = "blessed" if before_after["blessed"] else "NOT blessed"
         lines.append(f"blessing:      fine-tuned generator {verdict}: {'; '.join(before_after['reasons'])}")
     pushed = []

@@ -4,5 +4,10 @@
     failures       the failure-case rule (quantile xor threshold) and the failure Examples
     before_after   the fine-tuned generator against the base one, and the blessing
     report         the realness report (histogram, worst cases) and the before/after HTML page
-(The metrics themselves are colordisc_tf.metrics.)
+    standard       `colordisc evaluate`: a generator under the frozen protocol, resumable; its parts:
+      protocol       which images, the centre crop and the resize (val5k.txt: the shipped list)
+      per_image      what is kept of each image; summary: the set metrics and their intervals
+      frechet        the Fréchet distance (FID) of two feature sets
+      run_store      the output folder a killed run resumes; page: its HTML; published: the papers' numbers
+(The per-image metrics themselves are colordisc_tf.metrics.)
 """

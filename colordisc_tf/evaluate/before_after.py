@@ -3,7 +3,10 @@
 On (a) the held-out eval-split failure cases and (b) the whole eval split, for
 each generator: fool rate against the fixed discriminator, fool rate against a discriminator
 retrained on that generator's own train-split outputs (so a gain is not just
-fooling a fixed discriminator), raw and rebalanced AuC, colourfulness, ΔCF and PSNR.
+fooling a fixed discriminator), raw and rebalanced AuC, colourfulness, ΔCF and PSNR, and
+(when a FID Inception is given: the pipeline's `fid_weights`) the FID of the whole eval split.
+ΔCF is the field's, |mean CF(colorized) − mean CF(truth)| over the set (interval: the signed
+difference's, folded); the mean of per-image |CF − CF(truth)| is `per_image_delta_cf`.
 
 The retrained discriminators are symmetric: the same number per generator (seeds
 averaged), same seeds, same budget, each from scratch on real photos vs that
@@ -39,6 +42,8 @@ from colordisc_tf.config import BlessingConfig
 from colordisc_tf.color.decoding import Decoding
 from colordisc_tf.models.discriminator import realness
 from colordisc_tf.data.record_format import single_shard_path, split_file_pattern
+from colordisc_tf.evaluate.frechet import fid_from_features
+from colordisc_tf.evaluate.summary import fold_interval
 
 __all__ = ["bless", "compare_generators", "score_generator", "train_fresh_discriminators"]
 
@@ -46,9 +51,10 @@ _log = logging.getLogger(__name__)
 
 
 def score_generator(generator, pattern: str, discriminators: dict, decoding: Decoding, prior=None,
-                    batch_size: int = 32) -> tuple[dict, dict]:
+                    batch_size: int = 32, fid_model=None) -> tuple[dict, dict]:
     """Metrics of one generator, decoded per its `decoding`, on the records under pattern, and
-    per-image {id: (fixed-discriminator score, predicted Lab)} for the report's grids."""
+    per-image {id: (fixed-discriminator score, predicted Lab)} for the report's grids. With
+    fid_model (colordisc_tf.models.fid_inception), also `fid`: colorized vs truth."""
     from colordisc_tf.data.records import record_batches
 
     ids, preds, trues, ls = [], [], [], []
@@ -70,15 +76,23 @@ def score_generator(generator, pattern: str, discriminators: dict, decoding: Dec
     ab_pred, ab_true, l_chan = np.concatenate(preds), np.concatenate(trues), np.concatenate(ls)
     rgb_pred = inference.decode_to_rgb(l_chan, ab_pred).numpy()
     rgb_true = inference.decode_to_rgb(l_chan, ab_true).numpy()
+    cf, cf_truth = metrics.colorfulness(rgb_pred), metrics.colorfulness(rgb_true)
     per_image_values = {
-        "colorfulness": metrics.colorfulness(rgb_pred),
-        "colorfulness_truth": metrics.colorfulness(rgb_true),
-        "delta_cf": metrics.delta_colorfulness(rgb_pred, rgb_true),
+        "colorfulness": cf,
+        "colorfulness_truth": cf_truth,
+        "colorfulness_difference": cf - cf_truth,
+        "per_image_delta_cf": np.abs(cf - cf_truth),
         "psnr": np.minimum(metrics.psnr(rgb_pred, rgb_true), 100.0),
     }
     result = {"images": len(ids), "auc_raw": metrics.auc_raw_accuracy(ab_pred, ab_true)}
     for key, values in per_image_values.items():
         result[key], result[f"{key}_ci"] = float(np.mean(values)), metrics.bootstrap_ci(np.mean, values)
+    result["delta_cf"] = abs(result["colorfulness_difference"])
+    result["delta_cf_ci"] = fold_interval(result["colorfulness_difference_ci"])
+    if fid_model is not None and len(ids) >= 2:
+        features = [fid_model.predict(rgb.astype(np.float32) / 255.0, batch_size=batch_size, verbose=0)
+                    for rgb in (rgb_pred, rgb_true)]
+        result["fid"] = fid_from_features(*features)
     if prior is not None:
         result["auc_rebalanced"] = metrics.auc_rebalanced(ab_pred, ab_true, prior)
     all_scores = {name: np.concatenate(s) for name, s in scores.items()}
@@ -128,11 +142,17 @@ def _average_retrained(result: dict, count: int) -> dict:
 
 
 def compare_generators(base, finetuned, discriminator, real_dir: str, failures_dir: str, prior=None,
-                       blessing: BlessingConfig = BlessingConfig()):
+                       blessing: BlessingConfig = BlessingConfig(), fid_weights: str | None = None):
     """base, finetuned: (generator, GeneratorConfig), discriminator: (discriminator, DiscriminatorConfig), as
     colordisc_tf.serve.saving loads them: each generator is decoded with its own decoding.
+    fid_weights: pytorch-fid's Inception weights file; then eval_all has each generator's `fid`.
     Returns {"sets": {set: {"base": metrics, "finetuned": metrics}}, "blessed": bool,
     "reasons": [...]} plus per-image data of the eval failures for the report."""
+    fid_model = None
+    if fid_weights:
+        from colordisc_tf.models.fid_inception_import import import_fid_inception
+
+        fid_model = import_fid_inception(fid_weights)
     generators = {"base": base, "finetuned": finetuned}
     discriminator, discriminator_config = discriminator
     discriminators = {name: {"fixed": discriminator} for name in generators}
@@ -148,7 +168,9 @@ def compare_generators(base, finetuned, discriminator, real_dir: str, failures_d
         for set_name, pattern in sets.items():
             report["sets"][set_name] = {}
             for model_name, (model, config) in generators.items():
-                result, per_image = score_generator(model, pattern, discriminators[model_name], config.decoding, prior)
+                # FID on the whole split only: on a handful of failure cases it says nothing
+                result, per_image = score_generator(model, pattern, discriminators[model_name], config.decoding, prior,
+                                                    fid_model=fid_model if set_name == "eval_all" else None)
                 report["sets"][set_name][model_name] = _average_retrained(result, blessing.retrain_discriminator_seeds)
                 if set_name == "eval_failures":
                     images[model_name] = per_image

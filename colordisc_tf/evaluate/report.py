@@ -28,8 +28,10 @@ _ROWS = [
     ("auc_rebalanced", "AuC rebalanced (%)", "{:.2f}"),
     ("colorfulness", "colourfulness", "{:.1f}"),
     ("colorfulness_truth", "colourfulness of the truth", "{:.1f}"),
-    ("delta_cf", "ΔCF", "{:.1f}"),
+    ("delta_cf", "ΔCF = |mean CF − mean CF of the truth| (the field's)", "{:.1f}"),
+    ("per_image_delta_cf", "per-image |CF − CF of the truth|, mean", "{:.1f}"),
     ("psnr", "PSNR (dB)", "{:.2f}"),
+    ("fid", "FID vs the truth (pytorch-fid's Inception; fewer than 2048 images: compare only like with like)", "{:.2f}"),
 ]
 
 

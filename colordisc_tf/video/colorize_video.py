@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from tqdm.auto import tqdm
 
+from colordisc_tf.constants import VIDEO_HISTORY_WEIGHT
 from colordisc_tf.video.flicker import FlickerMeter
 from colordisc_tf.video.frame_colorizer import FrameColorizer, FrameScorer
 from colordisc_tf.video.temporal import TemporalState
@@ -31,7 +32,7 @@ class VideoSettings:
     temporal: str = "stable"  # or "none": frame by frame (colordisc_tf.video.temporal)
     max_frames: int | None = None  # only the first N frames (a preview)
     batch: int = 8  # frames through the network at once
-    history_weight: float = 0.6  # stable: weight of the warped history against this frame
+    history_weight: float = VIDEO_HISTORY_WEIGHT  # stable: weight of the warped history against this frame
     cut_threshold: float = 0.3  # stable: luminance-histogram change (total variation) that counts as a cut
     crf: int = 18  # H.264 quality (lower: better, bigger)
 

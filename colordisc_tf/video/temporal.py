@@ -23,6 +23,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from colordisc_tf.constants import VIDEO_HISTORY_WEIGHT
 from colordisc_tf.video.flicker import consistent_flow
 
 __all__ = ["MODES", "MIN_TRACKED", "CUT_BINS", "TemporalState", "histogram_distance"]
@@ -68,7 +69,7 @@ class TemporalState:
     """One video's history. `step(decision, gray)` takes this frame's decision (h, w, C) on the
     1/4 grid and the network's L as uint8 gray (H, W) and returns what to decode (h, w, C)."""
 
-    def __init__(self, mode: str = "stable", history_weight: float = 0.6, cut_threshold: float = 0.3):
+    def __init__(self, mode: str = "stable", history_weight: float = VIDEO_HISTORY_WEIGHT, cut_threshold: float = 0.3):
         if mode not in MODES:
             raise ValueError(f"temporal mode must be one of {', '.join(MODES)}, got {mode!r}")
         if not 0.0 <= history_weight < 1.0:
