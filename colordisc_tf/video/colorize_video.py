@@ -79,17 +79,20 @@ def _colorize(source, output_path, colorizer, settings, scorer, progress) -> dic
         bar.update(len(pending))
         pending.clear()
 
+    audio_done = source.audio is None
     try:
         for kind, item, frame in source.packets():
             if kind == "audio":
                 if end_time is None or item.pts is None or float(item.pts * item.time_base) < end_time:
                     writer.write_audio(item)
-                continue
-            if limit is not None and done + len(pending) >= limit:
-                continue  # the audio up to end_time still follows in the file
-            pending.append((item, frame))
-            if len(pending) == settings.batch:
-                flush()
+                else:
+                    audio_done = True
+            elif limit is None or done + len(pending) < limit:
+                pending.append((item, frame))
+                if len(pending) == settings.batch:
+                    flush()
+            if limit is not None and done + len(pending) >= limit and audio_done:
+                break  # a preview of a long video does not decode the rest of it
         if pending:
             flush()
         if done == 0:
