@@ -334,6 +334,20 @@ def _print_ranking(written: dict, output: str, min_realness: float | None) -> No
         print(f"{row['realness']:.3f}  {os.path.join(output, row['output'])}  ({path})")
 
 
+def _cmd_export(args) -> int:
+    """A saved generator / discriminator as an ONNX or LiteRT file, checked in its runtime first."""
+    from colordisc_tf.serve.portable_export import ExportRefused, export_portable
+
+    try:
+        written = export_portable(args.model, args.output, args.format, overwrite=args.overwrite)
+    except ExportRefused as e:
+        raise UserError(f"export: {e}") from None
+    for path, role, worst in written:
+        print(f"export: {role} -> {path} ({os.path.getsize(path) / 1e6:.1f} MB; in its runtime it matches the model "
+              f"within {worst:.1g} on the probe inputs)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="colordisc",
@@ -482,6 +496,20 @@ def build_parser() -> argparse.ArgumentParser:
     real.add_argument("inputs", nargs="+", metavar="INPUT")
     real.add_argument("--output", default=None, help="also write JSON lines (path, realness | error) here")
     real.set_defaults(func=_cmd_realness)
+
+    exp = sub.add_parser(
+        "export", help="a saved generator or discriminator as an ONNX or LiteRT (TFLite) file (docs/deploy.md)",
+        description="Generator: L float32 [N,H,W,1] (0..100) -> ab float32 [N,H,W,2], decoded as serving decodes. "
+        "Discriminator: lab float32 [N,H,W,3] -> realness [N], realness_map [N,h,w]. A colorizer with realness "
+        "gives two files, OUTPUT's stem + .generator / .discriminator. Each file is run in its runtime and compared "
+        "with the model before it is written; what cannot be converted exactly is refused.")
+    exp.add_argument("--format", required=True, choices=("onnx", "litert"), help="onnx (ONNX Runtime) or litert (.tflite)")
+    exp.add_argument("--model", required=True,
+                     help="a model directory (generator.keras / discriminator.keras + config.json) or a SavedModel "
+                     "(or a folder holding one: Format-Serving/, serving/, TF Serving versions)")
+    exp.add_argument("--output", required=True, help="the file to write (.onnx / .tflite added when it has no extension)")
+    exp.add_argument("--overwrite", action="store_true", help="replace an existing output file")
+    exp.set_defaults(func=_cmd_export)
 
     run_demo = sub.add_parser("demo", help="run the whole pipeline on the bundled demo photos (what `make demo` runs)")
     run_demo.add_argument("--config", default=None, help="pipeline config (default pipelines/configs/demo.json)")

@@ -1,4 +1,5 @@
 import csv
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -206,3 +207,22 @@ def test_annealed_mean_of_soft_encoding_recovers_ab():
     ab = (interior[rng.integers(0, len(interior), 200)] + rng.uniform(-5, 5, (200, 2))).astype(np.float32)
     decoded = color.annealed_mean(color.soft_encode(ab, k=5), T=1.0)
     assert np.max(np.abs(decoded - ab)) < 2.0
+
+
+def test_lab_to_srgb8_inverts_srgb8_to_lab_and_matches_serving():
+    from skimage import color, data
+
+    from colordisc_tf.color.srgb8 import lab_to_srgb8, srgb8_to_lab
+    from colordisc_tf.serve.inference import lab_to_uint8_rgb
+
+    photo = data.astronaut()[::4, ::4]
+    np.testing.assert_array_equal(lab_to_srgb8(srgb8_to_lab(photo)), photo)
+    lab = np.random.default_rng(0).uniform([0, -110, -110], [100, 110, 110], (20000, 3)).astype(np.float32)
+    ours = lab_to_srgb8(lab).astype(int)
+    assert np.abs(ours - lab_to_uint8_rgb(lab).numpy()).max() <= 1
+    with warnings.catch_warnings():  # skimage clips the out-of-gamut ones, with a warning
+        warnings.simplefilter("ignore")
+        reference = color.lab2rgb(lab.astype(np.float64))
+    in_gamut = np.all((reference > 0.02) & (reference < 0.98), axis=-1)
+    assert in_gamut.sum() > 1000
+    assert np.abs(ours[in_gamut] - np.round(reference[in_gamut] * 255)).max() <= 1

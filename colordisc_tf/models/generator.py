@@ -48,9 +48,15 @@ class PadToMultiple(layers.Layer):
 
     def call(self, x):
         shape = ops.shape(x)
-        pad_h = (-shape[1]) % self.multiple
-        pad_w = (-shape[2]) % self.multiple
-        return ops.pad(x, [[0, 0], [0, pad_h], [0, pad_w], [0, 0]], mode="symmetric")
+        # (m - n % m) % m, not (-n) % m: tf2onnx 1.17 turns an int32 modulo of a negative number
+        # into C's remainder (-45 % 8 -> -5), which exported the padding wrong to ONNX.
+        pad_h = (self.multiple - shape[1] % self.multiple) % self.multiple
+        pad_w = (self.multiple - shape[2] % self.multiple) % self.multiple
+        padded = ops.pad(x, [[0, 0], [0, pad_h], [0, pad_w], [0, 0]], mode="symmetric")
+        # A pad by run-time amounts leaves TensorFlow's graph no static channel count, and the
+        # LiteRT converter then cannot lower the next Conv2D to its own kernel; the reshape restores it.
+        channels = x.shape[-1] if x.shape[-1] is not None else shape[3]
+        return ops.reshape(padded, (shape[0], shape[1] + pad_h, shape[2] + pad_w, channels))
 
     def compute_output_shape(self, input_shape):
         def up(n):

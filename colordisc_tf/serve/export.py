@@ -19,6 +19,7 @@ The colorizer with its discriminator (export_colorizer_with_realness) has both a
         "realness_map_bytes": PNG heat map at each image's size (red: least real, green: real)}
     colorize_guided(images: tf.string [B]) -> {"colorized_bytes": PNG, "temperature": float32 [B],
         "realness": float32 [B]}: realness-guided decoding (classification head only)
+    colorize_lab, score_lab: the generator's and the discriminator's own, on Lab
 """
 
 from __future__ import annotations
@@ -178,6 +179,11 @@ def export_colorizer_with_realness(
     spec = [tf.TensorSpec([None], tf.string, name="images")]
     _add_serving_endpoints(archive, serve)
     archive.add_endpoint("colorize_with_realness", serve_with_realness, input_signature=spec)
+    # Each part on Lab, as its own SavedModel has it: what `colordisc export` converts (two files).
+    archive.add_endpoint("colorize_lab", lambda L: {"ab": inference.predict_ab(generator, L, decoding)},  # noqa: N803
+                         input_signature=[tf.TensorSpec([None, None, None, 1], tf.float32, name="L")])
+    archive.add_endpoint("score_lab", lambda lab: _discriminator_scores(discriminator, lab),
+                         input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32, name="lab")])
     if decoding.anneals:  # the l2 head predicts ab directly: nothing to anneal
         archive.add_endpoint("colorize_guided", serve_guided, input_signature=spec)
     archive.write_out(export_dir, verbose=False)

@@ -42,7 +42,7 @@ class FrameColorizer:
         """(B, H, W, 3) uint8 frames, in order -> (colorized (B, H, W, 3) uint8, the frames'
         luminance as (B, H, W) uint8 gray for the flicker metrics)."""
         size = self.model_size
-        l_full = color.rgb_to_lab(tf.cast(rgb_uint8, tf.float32) / 255.0)[..., :1]
+        l_full = _luminance(tf.constant(rgb_uint8))
         l_small = tf.image.resize(l_full, [size, size], method="area")
         raw = np.asarray(self.outputs(l_small.numpy()), np.float32)
         if state.mode == "none":
@@ -54,9 +54,22 @@ class FrameColorizer:
             # log p is a logit vector whose softmax is p: decode_ab anneals it as serving anneals logits
             to_decode = np.log(np.maximum(carried, 1e-30)) if self.decoding.anneals else carried
         ab_small = decode_ab(tf.constant(to_decode), (size, size), self.decoding)
-        ab = tf.image.resize(ab_small, tf.shape(l_full)[1:3], method="bilinear")
-        rgb = lab_to_uint8_rgb(tf.concat([l_full, ab], axis=-1)).numpy()
+        rgb = _to_rgb(l_full, ab_small).numpy()
         return rgb, _l_to_gray(l_full.numpy()[..., 0])
+
+
+# The colour conversions at the frame's full size are most of a frame's time; compiled by XLA
+# they run 5x faster on CPU than eager (0.36 -> 0.07 s a 720p frame, 2 cores), within one level
+# of serving's eager ops. (The area resize has no XLA kernel: it stays outside.)
+@tf.function(jit_compile=True, reduce_retracing=True)
+def _luminance(rgb_uint8):
+    return color.rgb_to_lab(tf.cast(rgb_uint8, tf.float32) / 255.0)[..., :1]
+
+
+@tf.function(jit_compile=True, reduce_retracing=True)
+def _to_rgb(l_full, ab_small):
+    ab = tf.image.resize(ab_small, tf.shape(l_full)[1:3], method="bilinear")
+    return lab_to_uint8_rgb(tf.concat([l_full, ab], axis=-1))
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
