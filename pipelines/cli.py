@@ -226,6 +226,16 @@ class UserError(Exception):
     """A mistake in how the command was called: shown as one line, exit code 2."""
 
 
+def _output_apart_from(paths: list[str], output_arg: str) -> str:
+    """The absolute --output, refused when it holds any input (the outputs could replace them)."""
+    output = os.path.abspath(output_arg)
+    inside = [p for p in paths if os.path.realpath(p).startswith(os.path.realpath(output) + os.sep)]
+    if inside:
+        raise UserError(f"--output {output_arg} holds {len(inside)} of the inputs ({inside[0]}): the outputs "
+                        "could replace them; write to another folder")
+    return output
+
+
 def _cmd_colorize(args) -> int:
     """Each input decoded the way `preprocess` decodes, sent to the serving signature as PNG;
     a bad file is skipped with its reason. With --realness, a discriminator scores each colorization."""
@@ -249,11 +259,7 @@ def _cmd_colorize(args) -> int:
     paths = expand_inputs(args.inputs)
     if not paths:
         raise UserError(f"no files in {' '.join(args.inputs)}")
-    output = os.path.abspath(args.output)
-    inside = [p for p in paths if os.path.realpath(p).startswith(os.path.realpath(output) + os.sep)]
-    if inside:
-        raise UserError(f"--output {args.output} holds {len(inside)} of the inputs ({inside[0]}): the colorizations "
-                        "would replace them; write to another folder")
+    output = _output_apart_from(paths, args.output)
     names = output_names(paths)
     with output_folder(args.output, args.overwrite) as staging:
         written, skipped = colorize_into(Path(staging), paths, names, serve, score)
@@ -295,11 +301,7 @@ def _cmd_colorize_video(args) -> int:
             skipped.append((path, "not a video file name (" + ", ".join(VIDEO_EXTENSIONS) + ")"))
     if not paths:
         raise UserError(f"no video files in {' '.join(args.inputs)}")
-    output = os.path.abspath(args.output)
-    inside = [p for p in paths if os.path.realpath(p).startswith(os.path.realpath(output) + os.sep)]
-    if inside:
-        raise UserError(f"--output {args.output} holds {len(inside)} of the inputs ({inside[0]}): write to "
-                        "another folder")
+    output = _output_apart_from(paths, args.output)
     try:
         colorizer = load_frame_colorizer(args.model)
         scorer = load_frame_scorer(args.discriminator) if args.discriminator else None

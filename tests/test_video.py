@@ -213,3 +213,10 @@ def test_a_killed_run_leaves_nothing_under_the_final_name(tiny_models, cat_pan, 
     finally:
         process.kill()
     assert not (out / "long.mp4").exists() and not (out / "long.metrics.json").exists()
+
+
+def test_a_model_that_is_not_a_generator_is_one_line(tiny_models, clip, tmp_path, capsys):
+    assert _cli(clip, "--model", tiny_models["discriminator"] / "serving", "--output", tmp_path / "out") == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "generator_output" in err and "not a generator" in err
+    assert not (tmp_path / "out").exists()

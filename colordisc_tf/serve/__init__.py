@@ -1,4 +1,4 @@
-"""Using trained models: model directories, decoding, SavedModels, bulk and file colorizing.
+"""Using trained models: model directories, decoding, SavedModels, ONNX / LiteRT, bulk and file colorizing.
 
     saving          model directories: the Keras file, its config, the serving SavedModel
     inference       L -> ab -> RGB with a generator (the decoding it was saved with)
@@ -8,4 +8,6 @@
     bulk_colorize   every record of a split colorized into a record (for the discriminator)
     colorize_files  image files -> PNGs in a folder (colordisc colorize, realness)
     overlay         the realness heat map drawn over an image
+    portable_export ONNX / LiteRT files of a generator or discriminator, checked in their runtime (colordisc export)
+    portable_runtime  runs those files in ONNX Runtime / LiteRT (no TensorFlow)
 """

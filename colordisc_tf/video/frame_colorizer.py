@@ -81,19 +81,20 @@ def _l_to_gray(l_values: np.ndarray) -> np.ndarray:
     return np.clip(np.round(l_values * 2.55), 0, 255).astype(np.uint8)
 
 
-def _saved_model_signatures(path: str):
+def _saved_model_signatures(path: str, needed: tuple[str, ...], what: str):
+    """(the loaded SavedModel, its signatures), refused in one line without the `needed` ones."""
     loaded = tf.saved_model.load(path)
+    missing = [name for name in needed if name not in loaded.signatures]
+    if missing:
+        raise ValueError(f"{path} is a SavedModel without the {' and '.join(missing)} signature(s) (not {what}, or "
+                         f"exported before video support): re-export it, or pass the model directory")
     return loaded, loaded.signatures
 
 
 def load_frame_colorizer(path: str) -> FrameColorizer:
     """A generator model directory (or .keras file) or a generator serving SavedModel."""
     if os.path.exists(os.path.join(path, "saved_model.pb")):
-        loaded, signatures = _saved_model_signatures(path)
-        if "generator_output" not in signatures or "settings" not in signatures:
-            raise ValueError(f"{path} is a SavedModel without the generator_output and settings signatures "
-                             "(exported before video support, or not a generator): re-export it, or pass the "
-                             "generator's model directory (generator.keras + config.json)")
+        loaded, signatures = _saved_model_signatures(path, ("generator_output", "settings"), "a generator")
         settings = {k: v.numpy() for k, v in signatures["settings"]().items()}
         decoding = Decoding(float(settings["temperature"]), settings["head"].decode())
         run = signatures["generator_output"]
@@ -123,11 +124,7 @@ class FrameScorer:
 def load_frame_scorer(path: str) -> FrameScorer:
     """A discriminator model directory or its serving SavedModel (score_lab signature)."""
     if os.path.exists(os.path.join(path, "saved_model.pb")):
-        loaded, signatures = _saved_model_signatures(path)
-        if "score_lab" not in signatures or "settings" not in signatures:
-            raise ValueError(f"{path} is a SavedModel without the score_lab and settings signatures (not a "
-                             "discriminator, or exported before video support): re-export it, or pass the "
-                             "discriminator's model directory")
+        loaded, signatures = _saved_model_signatures(path, ("score_lab", "settings"), "a discriminator")
         score = signatures["score_lab"]
         size = int(signatures["settings"]()["model_size"].numpy())
         scorer = FrameScorer(lambda lab: score(lab=tf.cast(lab, tf.float32))["realness"].numpy(), size)
