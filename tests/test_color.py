@@ -216,7 +216,11 @@ def test_lab_to_srgb8_inverts_srgb8_to_lab_and_matches_serving():
     from colordisc_tf.serve.inference import lab_to_uint8_rgb
 
     photo = data.astronaut()[::4, ::4]
-    np.testing.assert_array_equal(lab_to_srgb8(srgb8_to_lab(photo)), photo)
+    back = lab_to_srgb8(srgb8_to_lab(photo))
+    assert back.dtype == np.uint8
+    np.testing.assert_array_equal(back, photo)
+    with pytest.raises(ValueError, match=r"need \(\.\.\., 3\) Lab, got shape \(4, 2\)"):
+        lab_to_srgb8(np.zeros((4, 2)))
     lab = np.random.default_rng(0).uniform([0, -110, -110], [100, 110, 110], (20000, 3)).astype(np.float32)
     ours = lab_to_srgb8(lab).astype(int)
     assert np.abs(ours - lab_to_uint8_rgb(lab).numpy()).max() <= 1
