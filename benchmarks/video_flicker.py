@@ -98,16 +98,11 @@ def main() -> None:
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
 
-    from colordisc_tf.serve.colorize_files import load_signature  # noqa: F401 (TensorFlow loaded once, up front)
     from colordisc_tf.video.colorize_video import VideoSettings, colorize_video
     from colordisc_tf.video.frame_colorizer import load_frame_colorizer
 
     model = args.model
-    if not os.path.exists(os.path.join(model, "saved_model.pb")) and not os.path.exists(
-            os.path.join(model, "generator.keras")):
-        versions = sorted((d for d in os.listdir(model) if d.isdigit()), key=int)
-        model = os.path.join(model, versions[-1])  # saved_models/<name>/<version>
-    colorizer = load_frame_colorizer(model)
+    colorizer = load_frame_colorizer(model)  # saved_models/<name> takes its newest version
     work = tempfile.mkdtemp(prefix="colordisc-flicker-")
     videos = list(args.videos)
     for photo in args.pan:

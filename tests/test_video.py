@@ -153,9 +153,13 @@ def test_colorize_video_keeps_frames_rate_size_and_audio(tiny_models, clip, tmp_
 
 
 def test_max_frames_previews_the_start_and_cuts_the_audio_with_it(tiny_models, clip, tmp_path):
-    assert _cli(clip, "--model", tiny_models["generator"] / "serving", "--output", tmp_path, "--max-frames", 5,
-                "--temporal", "none") == 0
-    out = probe(tmp_path / "cat.mp4")
+    """--model as the Pusher leaves it: saved_models/<name>/<version>/ (the newest version is used)."""
+    import shutil
+
+    pushed = tmp_path / "saved_models" / "colordisc_generator"
+    shutil.copytree(tiny_models["generator"] / "serving", pushed / "1796160635")
+    assert _cli(clip, "--model", pushed, "--output", tmp_path / "out", "--max-frames", 5, "--temporal", "none") == 0
+    out = probe(tmp_path / "out" / "cat.mp4")
     assert out["frames"] == 5 and out["audio_seconds"] < 5 / 12 + 0.1
 
 

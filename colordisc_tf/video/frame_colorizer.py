@@ -24,6 +24,7 @@ import tensorflow as tf
 from colordisc_tf import color
 from colordisc_tf.color.decoding import Decoding
 from colordisc_tf.color.keras_ops import decode_ab
+from colordisc_tf.serve.colorize_files import find_serving_dir
 from colordisc_tf.serve.inference import lab_to_uint8_rgb
 from colordisc_tf.video.temporal import TemporalState
 
@@ -81,6 +82,10 @@ def _l_to_gray(l_values: np.ndarray) -> np.ndarray:
     return np.clip(np.round(l_values * 2.55), 0, 255).astype(np.uint8)
 
 
+def _is_keras_model(path: str, keras_file: str) -> bool:
+    return path.endswith(".keras") or os.path.exists(os.path.join(path, keras_file))
+
+
 def _saved_model_signatures(path: str, needed: tuple[str, ...], what: str):
     """(the loaded SavedModel, its signatures), refused in one line without the `needed` ones."""
     loaded = tf.saved_model.load(path)
@@ -92,8 +97,10 @@ def _saved_model_signatures(path: str, needed: tuple[str, ...], what: str):
 
 
 def load_frame_colorizer(path: str) -> FrameColorizer:
-    """A generator model directory (or .keras file) or a generator serving SavedModel."""
-    if os.path.exists(os.path.join(path, "saved_model.pb")):
+    """A generator model directory (or .keras file) or a generator serving SavedModel (or a folder
+    holding one: Format-Serving/, serving/, TF Serving's version folders, newest first)."""
+    if not _is_keras_model(path, "generator.keras"):
+        path = find_serving_dir(path)
         loaded, signatures = _saved_model_signatures(path, ("generator_output", "settings"), "a generator")
         settings = {k: v.numpy() for k, v in signatures["settings"]().items()}
         decoding = Decoding(float(settings["temperature"]), settings["head"].decode())
@@ -122,8 +129,9 @@ class FrameScorer:
 
 
 def load_frame_scorer(path: str) -> FrameScorer:
-    """A discriminator model directory or its serving SavedModel (score_lab signature)."""
-    if os.path.exists(os.path.join(path, "saved_model.pb")):
+    """A discriminator model directory or its serving SavedModel (or a folder holding one)."""
+    if not _is_keras_model(path, "discriminator.keras"):
+        path = find_serving_dir(path)
         loaded, signatures = _saved_model_signatures(path, ("score_lab", "settings"), "a discriminator")
         score = signatures["score_lab"]
         size = int(signatures["settings"]()["model_size"].numpy())
