@@ -21,7 +21,7 @@ def plot_metrics(summary: dict, path: str) -> None:
     fig, axes = plt.subplots(len(panels), 1, figsize=(8, 1.9 * len(panels)), sharex=True, squeeze=False)
     for ax, (name, values) in zip(axes[:, 0], panels):
         ax.plot(range(len(values)), [float("nan") if v is None else v for v in values], lw=1)
-        ax.set_ylabel(name, fontsize=7)
+        ax.set_title(name, fontsize=8, loc="left")
         for reset in summary.get("resets", []):
             ax.axvline(reset, color="grey", ls=":", lw=1)
     axes[-1, 0].set_xlabel("frame")
