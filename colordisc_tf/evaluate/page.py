@@ -7,6 +7,7 @@ import html
 import os
 
 from colordisc_tf.evaluate.published import PUBLISHED
+from colordisc_tf.evaluate.report import metric_cell
 from colordisc_tf.evaluate.run_store import write_whole
 
 __all__ = ["ROWS", "write_page"]
@@ -26,12 +27,6 @@ ROWS = (
     ("mean_realness_truth", "mean realness of the truth", "{:.3f}"),
     ("detection_auc", "discriminator's ROC AUC, truth vs colorized (0.5: can't tell) ↓", "{:.3f}"),
 )
-
-
-def _cell(metrics: dict, key: str, fmt: str) -> str:
-    ci = metrics.get(f"{key}_ci")
-    interval = f" <small>[{fmt.format(ci[0])}, {fmt.format(ci[1])}]</small>" if ci else ""
-    return fmt.format(metrics[key]) + interval
 
 
 def _published_table(metrics: dict) -> str:
@@ -67,7 +62,8 @@ def write_page(metrics: dict, folder: str, examples: list[int]) -> str:
     body.append("<table>")
     for key, label, fmt in ROWS:
         if metrics.get(key) is not None:
-            body.append(f"<tr><td>{html.escape(label)}</td><td>{_cell(metrics, key, fmt)}</td></tr>")
+            cell = metric_cell(metrics, key, fmt, separator=" ")
+            body.append(f"<tr><td>{html.escape(label)}</td><td>{cell}</td></tr>")
     body.append("</table><h2>Protocol</h2><ul>")
     body += [f"<li><b>{html.escape(k)}</b>: {html.escape(str(v))}</li>" for k, v in metrics.get("protocol", {}).items()]
     body.append(f"<li><b>rebalanced AuC prior</b>: {html.escape(str(metrics.get('auc_rebalanced_prior', '')))}</li></ul>")

@@ -35,12 +35,12 @@ _ROWS = [
 ]
 
 
-def _cell(metrics: dict, key: str, fmt: str) -> str:
-    """value, and its 95 % interval under it when the metric has one."""
+def metric_cell(metrics: dict, key: str, fmt: str, separator: str = "<br>") -> str:
+    """A table cell's HTML: the value, and its 95 % interval after `separator` when the metric has one."""
     if key not in metrics:
         return "–"
     ci = metrics.get(f"{key}_ci")
-    interval = f"<br><small>[{fmt.format(ci[0])}, {fmt.format(ci[1])}]</small>" if ci else ""
+    interval = f"{separator}<small>[{fmt.format(ci[0])}, {fmt.format(ci[1])}]</small>" if ci else ""
     return fmt.format(metrics[key]) + interval
 
 
@@ -53,7 +53,7 @@ def _table(sets: dict) -> str:
         for key, label, fmt in _ROWS:
             if key not in models["base"] and key not in models["finetuned"]:
                 continue
-            cells = [_cell(models[m], key, fmt) for m in ("base", "finetuned")]
+            cells = [metric_cell(models[m], key, fmt) for m in ("base", "finetuned")]
             out.append(f"<tr><td>{html.escape(label)}</td><td>{cells[0]}</td><td>{cells[1]}</td></tr>")
         out.append("</table>")
     return "\n".join(out)

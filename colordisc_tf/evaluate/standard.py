@@ -88,11 +88,11 @@ def _realness_step(discriminator, size: int):
     import tensorflow as tf
 
     from colordisc_tf.models.discriminator import realness
-    from colordisc_tf.serve.export import _discriminator_lab
+    from colordisc_tf.serve.export import discriminator_lab
 
     @tf.function(reduce_retracing=True)
     def score(rgb):
-        return realness(discriminator(_discriminator_lab(rgb, size), training=False))
+        return realness(discriminator(discriminator_lab(rgb, size), training=False))
 
     return score
 

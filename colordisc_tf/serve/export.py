@@ -33,7 +33,7 @@ from colordisc_tf.color.decoding import Decoding
 from colordisc_tf.constants import DEFAULT_MAX_IMAGES, DEFAULT_MAX_PIXELS, DEFAULT_MAX_REQUEST_PIXELS
 from colordisc_tf.serve.serving_input import decode_checked, request_checked
 
-__all__ = ["export_generator", "export_discriminator", "export_colorizer_with_realness"]
+__all__ = ["export_generator", "export_discriminator", "export_colorizer_with_realness", "discriminator_lab"]
 
 
 def _add_serving_endpoints(archive, serve) -> None:
@@ -44,8 +44,9 @@ def _add_serving_endpoints(archive, serve) -> None:
                          input_signature=spec)
 
 
-def _discriminator_lab(rgb_uint8, model_size: int):
-    """(H, W, 3) uint8 -> (model_size, model_size, 3) Lab: what the discriminator's signatures score."""
+def discriminator_lab(rgb_uint8, model_size: int):
+    """(H, W, 3) (or (B, H, W, 3)) uint8 -> Lab at model_size x model_size: what the discriminator's
+    signatures score (area resize, clip, Lab)."""
     small = tf.image.resize(tf.cast(rgb_uint8, tf.float32) / 255.0, [model_size, model_size], method="area")
     return color.rgb_to_lab(tf.clip_by_value(small, 0.0, 1.0))
 
@@ -107,7 +108,7 @@ def export_discriminator(model: keras.Model, export_dir: str, model_size: int = 
         return _discriminator_scores(model, lab)
 
     def lab_of(data):
-        return _discriminator_lab(decode_checked(data, max_pixels), model_size)
+        return discriminator_lab(decode_checked(data, max_pixels), model_size)
 
     def serve(images):
         labs = tf.map_fn(lab_of, request_checked(images, max_images, max_request_pixels),
@@ -146,7 +147,7 @@ def export_colorizer_with_realness(
 
     def with_realness(data):
         rgb = colorize_one(data)
-        scores = _discriminator_scores(discriminator, _discriminator_lab(rgb, discriminator_size)[None])
+        scores = _discriminator_scores(discriminator, discriminator_lab(rgb, discriminator_size)[None])
         full = tf.image.resize(scores["realness_map"][0][..., None], tf.shape(rgb)[:2], method="bilinear")[..., 0]
         heat_map = tf.gather(heat, tf.cast(tf.round(tf.clip_by_value(full, 0.0, 1.0) * 255.0), tf.int32))
         return tf.io.encode_png(rgb), scores["realness"][0], tf.io.encode_png(heat_map)

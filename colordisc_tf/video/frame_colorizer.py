@@ -25,7 +25,9 @@ from colordisc_tf import color
 from colordisc_tf.color.decoding import Decoding
 from colordisc_tf.color.keras_ops import decode_ab
 from colordisc_tf.serve.colorize_files import find_serving_dir
+from colordisc_tf.serve.export import discriminator_lab
 from colordisc_tf.serve.inference import lab_to_uint8_rgb
+from colordisc_tf.serve.saving import DISCRIMINATOR_FILE, GENERATOR_FILE, load_discriminator, load_generator
 from colordisc_tf.video.temporal import TemporalState
 
 __all__ = ["FrameColorizer", "FrameScorer", "load_frame_colorizer", "load_frame_scorer"]
@@ -44,13 +46,13 @@ class FrameColorizer:
         luminance as (B, H, W) uint8 gray for the flicker metrics)."""
         size = self.model_size
         l_full = _luminance(tf.constant(rgb_uint8))
-        l_small = tf.image.resize(l_full, [size, size], method="area")
-        raw = np.asarray(self.outputs(l_small.numpy()), np.float32)
+        l_small = tf.image.resize(l_full, [size, size], method="area").numpy()
+        raw = np.asarray(self.outputs(l_small), np.float32)
         if state.mode == "none":
             to_decode = raw
         else:
             decisions = _softmax(raw) if self.decoding.anneals else raw
-            gray = _l_to_gray(l_small.numpy()[..., 0])
+            gray = _l_to_gray(l_small[..., 0])
             carried = np.stack([state.step(decision, g) for decision, g in zip(decisions, gray)])
             # log p is a logit vector whose softmax is p: decode_ab anneals it as serving anneals logits
             to_decode = np.log(np.maximum(carried, 1e-30)) if self.decoding.anneals else carried
@@ -99,7 +101,7 @@ def _saved_model_signatures(path: str, needed: tuple[str, ...], what: str):
 def load_frame_colorizer(path: str) -> FrameColorizer:
     """A generator model directory (or .keras file) or a generator serving SavedModel (or a folder
     holding one: Format-Serving/, serving/, TF Serving's version folders, newest first)."""
-    if not _is_keras_model(path, "generator.keras"):
+    if not _is_keras_model(path, GENERATOR_FILE):
         path = find_serving_dir(path)
         loaded, signatures = _saved_model_signatures(path, ("generator_output", "settings"), "a generator")
         settings = {k: v.numpy() for k, v in signatures["settings"]().items()}
@@ -109,8 +111,6 @@ def load_frame_colorizer(path: str) -> FrameColorizer:
                                    int(settings["model_size"]))
         colorizer._keep = loaded  # the signatures' variables live as long as the colorizer
         return colorizer
-    from colordisc_tf.serve.saving import load_generator
-
     model, config = load_generator(path)
     return FrameColorizer(lambda l: model(l, training=False), config.decoding, config.serving_size)
 
@@ -124,13 +124,12 @@ class FrameScorer:
 
     def score(self, rgb_uint8: np.ndarray) -> np.ndarray:
         """(B, H, W, 3) uint8 -> (B,) realness, each frame resized as the discriminator's serving resizes."""
-        small = tf.image.resize(tf.cast(rgb_uint8, tf.float32) / 255.0, [self.model_size] * 2, method="area")
-        return np.asarray(self.realness(color.rgb_to_lab(tf.clip_by_value(small, 0.0, 1.0))), np.float64)
+        return np.asarray(self.realness(discriminator_lab(rgb_uint8, self.model_size)), np.float64)
 
 
 def load_frame_scorer(path: str) -> FrameScorer:
     """A discriminator model directory or its serving SavedModel (or a folder holding one)."""
-    if not _is_keras_model(path, "discriminator.keras"):
+    if not _is_keras_model(path, DISCRIMINATOR_FILE):
         path = find_serving_dir(path)
         loaded, signatures = _saved_model_signatures(path, ("score_lab", "settings"), "a discriminator")
         score = signatures["score_lab"]
@@ -139,7 +138,6 @@ def load_frame_scorer(path: str) -> FrameScorer:
         scorer._keep = loaded
         return scorer
     from colordisc_tf.models.discriminator import realness
-    from colordisc_tf.serve.saving import load_discriminator
 
     model, config = load_discriminator(path)
     return FrameScorer(lambda lab: realness(model(lab, training=False)).numpy(), config.serving_size)
