@@ -461,7 +461,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help=f"stable: weight of the carried history against the current frame (default {VIDEO_HISTORY_WEIGHT})")
     vid.add_argument("--discriminator", default=None,
                      help="a discriminator's model directory or SavedModel: each frame's realness in the metrics")
-    vid.add_argument("--overwrite", action="store_true", help="replace outputs that exist (otherwise they are skipped)")
+    vid.add_argument("--overwrite", action="store_true", help="replace outputs an earlier colorize-video wrote "
+                     "(otherwise they are skipped; other files of the same names are never replaced)")
     vid.set_defaults(func=_cmd_colorize_video)
 
     imp = sub.add_parser("import-eccv16", help="Zhang et al.'s released PyTorch weights -> our Keras generator (needs torch)")

@@ -181,9 +181,19 @@ def test_every_input_is_accounted_for_and_bad_ones_leave_nothing(tiny_models, cl
     err = capsys.readouterr().err
     assert "skipped" in err and "broken.mp4" in err and "notes.txt" in err
     assert sorted(os.listdir(tmp_path / "out")) == ["cat.metrics.json", "cat.metrics.png", "cat.mp4"]
-    # a second run keeps what exists unless told to replace it
+    # a second run keeps what exists unless told to replace it, and replaces only what it wrote
     assert _cli(inputs / "cat.mp4", "--model", tiny_models["generator"], "--output", tmp_path / "out") == 1
     assert "exists (--overwrite replaces it)" in capsys.readouterr().err
+    assert _cli(inputs / "cat.mp4", "--model", tiny_models["generator"], "--output", tmp_path / "out",
+                "--max-frames", 2, "--overwrite") == 0
+    assert probe(tmp_path / "out" / "cat.mp4")["frames"] == 2
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "cat.metrics.json").write_text("the user's own notes")
+    assert _cli(inputs / "cat.mp4", "--model", tiny_models["generator"], "--output", tmp_path / "mine",
+                "--overwrite") == 1
+    assert "did not write it: not replaced" in capsys.readouterr().err
+    assert sorted(os.listdir(tmp_path / "mine")) == ["cat.metrics.json"]
+    assert (tmp_path / "mine" / "cat.metrics.json").read_text() == "the user's own notes"
 
 
 def test_a_full_disk_skips_the_video_and_leaves_no_partial_file(tiny_models, clip, tmp_path, monkeypatch, capsys):

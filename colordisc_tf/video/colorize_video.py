@@ -142,17 +142,31 @@ def _write_json(summary: dict, path: str) -> None:
         json.dump(summary, f, indent=1)
 
 
+def _written_here(video_path: str) -> bool:
+    """Whether video_path and its metrics are a colorize-video output: its metrics JSON names it."""
+    try:
+        with open(metrics_paths(video_path)[0]) as f:
+            return json.load(f).get("output") == os.path.abspath(video_path)
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def colorize_videos(paths: list[str], names: dict[str, str], output_dir: str, colorizer: FrameColorizer,
                     settings: VideoSettings, scorer: FrameScorer | None = None, overwrite: bool = False,
                     progress: bool = True) -> tuple[dict[str, dict], list[tuple[str, str]]]:
     """Each path colorized to output_dir/names[path], one by one. Returns (written: path ->
-    summary, skipped: (path, reason)). An existing output is kept unless overwrite; a file FFmpeg
+    summary, skipped: (path, reason)). An existing output is kept unless overwrite, and even then
+    only one this function wrote (its metrics JSON names it) is replaced; a file FFmpeg
     cannot read, or a write that fails (a full disk), skips that input and goes on."""
     written, skipped = {}, []
     for path in paths:
         target = os.path.join(output_dir, names[path])
-        if os.path.exists(target) and not overwrite:
-            skipped.append((path, f"{target} exists (--overwrite replaces it)"))
+        existing = [p for p in (target, *metrics_paths(target)) if os.path.exists(p)]
+        if existing and not overwrite:
+            skipped.append((path, f"{existing[0]} exists (--overwrite replaces it)"))
+            continue
+        if existing and not _written_here(target):
+            skipped.append((path, f"{existing[0]} exists and colorize-video did not write it: not replaced"))
             continue
         os.makedirs(os.path.dirname(target), exist_ok=True)
         try:
