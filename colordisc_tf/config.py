@@ -206,7 +206,9 @@ class GeneratorConfig:
     max_serving_images: int = DEFAULT_MAX_IMAGES  # ...and requests with more images
     max_serving_request_pixels: int = DEFAULT_MAX_REQUEST_PIXELS  # ...or more pixels in all (from the headers)
     seed: int = 0
-    init: str | None = None  # a generator SavedModel / .keras file to start from (e.g. imported ECCV16)
+    # a generator model directory / .keras file to start from (e.g. imported ECCV16), or "starter": the small
+    # colorizer shipped with the package (colordisc_tf/models/starter/MODEL_CARD.md)
+    init: str | None = None
     jit_compile: bool = False
     precision: str = "float32"  # or "mixed_bfloat16" (GPUs, bf16 CPUs) or "auto"; saved models stay float32
     processes: int = 1  # > 1: data-parallel JAX processes on this host (colordisc_tf.train.data_parallel)
@@ -408,9 +410,14 @@ def _check_paths(config: PipelineConfig) -> None:
 
     from colordisc_tf.infra.uris import is_remote
 
-    init = config.generator.init
+    from colordisc_tf.models.starter import resolve_init
+
+    try:
+        init = resolve_init(config.generator.init)
+    except FileNotFoundError as e:
+        raise ConfigError(f"generator.init: {e}") from None
     if init and not is_remote(init) and not os.path.exists(init):
-        raise ConfigError(f"generator.init: {init} does not exist (a generator model directory or .keras file)")
+        raise ConfigError(f"generator.init: {init} does not exist (\"starter\", a generator model directory or .keras file)")
     if config.fid_weights and not is_remote(config.fid_weights) and not os.path.isfile(config.fid_weights):
         raise ConfigError(f"fid_weights: {config.fid_weights} is not a file (pytorch-fid's "
                           "pt_inception-2015-12-05-6726825d.pth)")

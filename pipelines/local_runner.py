@@ -38,8 +38,10 @@ SMOKE_STEPS = {"generator": (20, 10), "discriminator": (20, 10), "finetune": (10
 
 def smoke_steps(config: PipelineConfig) -> PipelineConfig:
     """The same pipeline with every trainer cut to a few steps and one retrained discriminator."""
+    # A generator that starts from a trained one and takes no steps (the demo, from the starter) keeps 0.
     sections = {section: dataclasses.replace(getattr(config, section), steps=steps, steps_per_epoch=per_epoch)
-                for section, (steps, per_epoch) in SMOKE_STEPS.items()}
+                for section, (steps, per_epoch) in SMOKE_STEPS.items()
+                if not (section == "generator" and config.generator.init and config.generator.steps == 0)}
     blessing = dataclasses.replace(config.blessing, retrain_discriminator_steps=10, retrain_discriminator_seeds=1)
     return dataclasses.replace(config, blessing=blessing, **sections)
 

@@ -18,9 +18,21 @@ from colordisc_tf.config import PipelineConfig
 
 __all__ = ["latest_run_outputs", "report_run"]
 
-EXPECTATIONS = ("the demo generator learned from a handful of bundled photos: its colours are a smoke test, "
-                "not a colorizer. For a real one, import the released ECCV16 weights or train "
+EXPECTATIONS = ("the starter colorizer learned from a few dozen photos on a CPU: it beats leaving a photo grey, "
+                "not a real colorizer. For a real one, import the released ECCV16 weights or train "
                 "pipelines/configs/full.json on your photos on a GPU (README: \"Getting a real colorizer\").")
+
+
+def started_from(config: PipelineConfig) -> str:
+    """Which colorizer the run's generator is: trained from scratch, or an init and how many steps on it."""
+    from colordisc_tf.models.starter import STARTER, STARTER_DIR
+
+    g = config.generator
+    if not g.init:
+        return f"trained from scratch here ({g.steps} steps, width {g.width})"
+    name = (f"the starter colorizer ({os.path.relpath(STARTER_DIR)}, MODEL_CARD.md there)" if g.init == STARTER
+            else g.init)
+    return f"{name}, {'used as is' if g.steps == 0 else f'+ {g.steps} steps here'}"
 
 
 def latest_run_outputs(metadata_path: str) -> dict[str, dict[str, list]]:
@@ -73,7 +85,7 @@ def report_run(config: PipelineConfig, demo: bool = False) -> list[str]:
     blessing, pushed models."""
     root = os.path.abspath(config.pipeline_root)
     outputs = latest_run_outputs(config.metadata_path or os.path.join(root, "metadata.sqlite"))
-    lines = []
+    lines = [f"generator:     {started_from(config)}"]
     report = _first(outputs, "BeforeAfterEvaluator", "report")
     if report is not None and config.report_dir:
         shutil.rmtree(config.report_dir, ignore_errors=True)

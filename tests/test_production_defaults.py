@@ -7,7 +7,7 @@ import pytest
 
 from colordisc_tf.config import FineTuneConfig, GeneratorConfig, PipelineConfig, PriorConfig, load_config
 
-PRESETS = ("pipelines/configs/demo.json", "pipelines/configs/full.json")
+PRESETS = ("pipelines/configs/demo.json", "pipelines/configs/full.json", "pipelines/configs/starter.json")
 ANNEAL_T = 0.38  # Zhang et al. 2016: decode temperature
 SOFT_K, SOFT_SIGMA = 5, 5.0  # soft-encoding: 5 nearest bins, Gaussian sigma 5 (ab units)
 PRIOR_LAM, PRIOR_SIGMA = 0.5, 5.0  # rebalancing: mix with uniform, smoothing sigma

@@ -245,7 +245,7 @@ def test_a_config_with_a_key_from_before_the_renaming_says_its_new_name(tmp_path
 
 def test_the_shipped_configs_load():
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    for name in ("demo.json", "full.json"):
+    for name in ("demo.json", "full.json", "starter.json"):
         load_config(os.path.join(repo, "pipelines", "configs", name))
 
 

@@ -14,6 +14,7 @@ from colordisc_tf.data.prior import load_prior
 from colordisc_tf.train.fit import fit_for_steps
 from colordisc_tf.train.losses import colorizer_loss
 from colordisc_tf.models import build_generator
+from colordisc_tf.models.starter import resolve_init
 from colordisc_tf.models.precision import at_precision
 from colordisc_tf.data.records import count_records, lab_dataset
 from colordisc_tf.serve.saving import load_generator, save_generator
@@ -41,7 +42,7 @@ def train_generator(
     _log.info("generator config:\n%s", describe(config))
     if config.steps == 0:
         _log.info("generator: steps=0, using %s as is", config.init)
-        return load_generator(config.init)[0], {"steps": 0}
+        return load_generator(resolve_init(config.init))[0], {"steps": 0}
     group = data_parallel.current()
     keras.utils.set_random_seed(config.seed)  # the same initial weights in every process
     os.makedirs(output_dir, exist_ok=True)
@@ -64,7 +65,7 @@ def train_generator(
         _log.warning("no eval records at %s: training without eval metrics", eval_pattern)
 
     if config.init:
-        model = load_generator(config.init)[0]
+        model = load_generator(resolve_init(config.init))[0]
     else:
         model = build_generator(config.width, head=config.head)
     model = at_precision(model, config.precision)

@@ -1,0 +1,84 @@
+"""Colorizers side by side on a folder of photos, against leaving them grey.
+
+Each photo is cut as the evaluation protocol cuts it (centred square, 256 px), and each
+generator colorizes it the way serving does (`colorize_rgb` at the generator's own
+`serving_size`, ab upsampled to the cut). "grey" is the photo with ab = 0: the floor every
+colorizer must beat. Raw and rebalanced AuC pool the pixels of all photos; CF is the mean
+colourfulness, ΔCF = |mean CF - mean CF of the truth| (the field's), PSNR the mean over photos.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from colordisc_tf import metrics
+from colordisc_tf.color.srgb8 import srgb8_to_lab
+from colordisc_tf.evaluate.protocol import prepare
+
+__all__ = ["GREY", "colorize_all", "compare", "contact_sheet"]
+
+GREY = "grey"
+
+
+def _grey(rgb: np.ndarray) -> np.ndarray:
+    from colordisc_tf.color.srgb8 import lab_to_srgb8
+
+    lab = srgb8_to_lab(rgb)
+    lab[..., 1:] = 0.0
+    return lab_to_srgb8(lab)
+
+
+def colorize_all(model_dir: str | None, photos: list[np.ndarray]) -> list[np.ndarray]:
+    """Each (256, 256, 3) uint8 cut colorized as serving colorizes it (model_dir None: grey)."""
+    if model_dir is None:
+        return [_grey(p) for p in photos]
+    from colordisc_tf.serve.inference import colorize_rgb
+    from colordisc_tf.serve.saving import load_generator
+
+    model, config = load_generator(model_dir)
+    return [np.asarray(colorize_rgb(model, p, config.serving_size, config.decoding)) for p in photos]
+
+
+def _scores(preds: list[np.ndarray], truths: list[np.ndarray], prior) -> dict:
+    ab_pred = np.concatenate([srgb8_to_lab(p)[..., 1:].reshape(-1, 2) for p in preds])
+    ab_true = np.concatenate([srgb8_to_lab(t)[..., 1:].reshape(-1, 2) for t in truths])
+    cf = [metrics.colorfulness(p) for p in preds]
+    cf_true = [metrics.colorfulness(t) for t in truths]
+    return {
+        "auc_raw": float(metrics.auc_raw_accuracy(ab_pred, ab_true)),
+        "auc_rebalanced": float(metrics.auc_rebalanced(ab_pred, ab_true, prior)),
+        "cf": float(np.mean(cf)),
+        "cf_truth": float(np.mean(cf_true)),
+        "delta_cf": float(abs(np.mean(cf) - np.mean(cf_true))),
+        "psnr": float(np.mean([min(metrics.psnr(p, t), 100.0) for p, t in zip(preds, truths)])),
+        "images": len(preds),
+    }
+
+
+def load_cuts(paths: list[str]) -> list[np.ndarray]:
+    return [prepare(np.asarray(Image.open(p).convert("RGB"))) for p in paths]
+
+
+def compare(models: dict[str, str | None], paths: list[str], prior) -> tuple[dict, dict]:
+    """({name: scores}, {name: colorized cuts}) for each named model directory (None: grey)."""
+    truths = load_cuts(paths)
+    colorized = {name: colorize_all(model_dir, truths) for name, model_dir in models.items()}
+    return {name: _scores(preds, truths, prior) for name, preds in colorized.items()}, {**colorized, "truth": truths}
+
+
+def contact_sheet(colorized: dict[str, list[np.ndarray]], names: list[str], path: str, tile: int = 160) -> str:
+    """One row a photo, one column a colorizer (in dict order), titled; written as JPEG/PNG."""
+    columns = list(colorized)
+    label = 18
+    sheet = Image.new("RGB", (tile * len(columns), label + tile * len(names)), "white")
+    draw = ImageDraw.Draw(sheet)
+    for c, column in enumerate(columns):
+        draw.text((c * tile + 4, 3), column, fill="black")
+        for r, image in enumerate(colorized[column]):
+            sheet.paste(Image.fromarray(image).resize((tile, tile), Image.BILINEAR), (c * tile, label + r * tile))
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    sheet.save(path, quality=90)
+    return path

@@ -1,0 +1,159 @@
+"""Ships a trained generator as the package's starter colorizer, with its model card.
+
+    <output>/generator.keras, config.json   the model (loaded by generator.init "starter")
+    <output>/logs/                          the training run's TensorBoard scalars
+    <output>/history.json                   the per-epoch curves, readable without TensorBoard
+    <output>/metrics.json                   held-out numbers: starter, grey and any compared model
+    <output>/MODEL_CARD.md                  sources and licences, training, held-out metrics, limits
+
+The held-out photos are the starter set's hold-out (colordisc_tf.data.starter_photos: a fifth
+of the photo groups, never trained on), split by where they come from: photos of the Debian
+packages and footage, which no model here trained on, and photos bundled in scikit-image /
+scikit-learn, which the bundled-photo demo model did train on (so its numbers there are not
+held-out for it).
+"""
+
+from __future__ import annotations
+
+import glob
+import importlib.metadata
+import json
+import os
+import shutil
+
+from colordisc_tf.evaluate.holdout import GREY, compare, contact_sheet
+
+__all__ = ["ship_starter", "BUNDLED_SOURCES"]
+
+BUNDLED_SOURCES = ("scikit-image", "scikit-learn", "matplotlib")
+VERSIONS = ("tensorflow", "keras", "numpy", "apache-beam", "tfx", "pillow", "av", "scikit-image", "scikit-learn")
+_METRICS = (("auc_raw", "raw AuC %", ".2f"), ("auc_rebalanced", "rebalanced AuC %", ".2f"), ("cf", "CF", ".1f"),
+            ("delta_cf", "ΔCF", ".1f"), ("psnr", "PSNR dB", ".2f"))
+
+
+def _newest(pattern: str) -> str:
+    found = sorted(glob.glob(pattern), key=lambda p: int(os.path.basename(p)) if os.path.basename(p).isdigit() else -1)
+    if not found:
+        raise FileNotFoundError(f"nothing at {pattern}: did the pipeline run finish its GeneratorTrainer?")
+    return found[-1]
+
+
+def _table(results: dict) -> list[str]:
+    lines = ["| | " + " | ".join(label for _, label, _ in _METRICS) + " |",
+             "|---|" + "---:|" * len(_METRICS)]
+    for name, scores in results.items():
+        lines.append(f"| {name} | " + " | ".join(format(scores[key], fmt) for key, _, fmt in _METRICS) + " |")
+    truth = next(iter(results.values()))
+    lines.append(f"| truth | | | {truth['cf_truth']:.1f} | 0 | |")
+    return lines
+
+
+def ship_starter(pipeline_root: str, photos_dir: str, output: str, compare_with: dict[str, str] | None = None,
+                 sheet: str | None = None, training_seconds: float | None = None) -> dict:
+    """Copies the newest GeneratorTrainer model of `pipeline_root` into `output` and measures it on
+    the hold-out of `photos_dir` against grey (and `compare_with`: name -> generator model dir).
+    Returns the metrics written to output/metrics.json."""
+    from colordisc_tf.data.prior import load_prior
+
+    model_dir = _newest(os.path.join(pipeline_root, "GeneratorTrainer", "model", "*"))
+    run_dir = os.path.join(pipeline_root, "GeneratorTrainer", "model_run", os.path.basename(model_dir))
+    prior_dir = _newest(os.path.join(pipeline_root, "ColorPriorGen", "color_prior", "*"))
+    with open(os.path.join(photos_dir, "manifest.json")) as f:
+        manifest = json.load(f)
+    os.makedirs(output, exist_ok=True)
+    for name in ("generator.keras", "config.json"):
+        shutil.copy2(os.path.join(model_dir, name), os.path.join(output, name))
+    if os.path.exists(os.path.join(run_dir, "history.json")):
+        shutil.copy2(os.path.join(run_dir, "history.json"), os.path.join(output, "history.json"))
+    shutil.rmtree(os.path.join(output, "logs"), ignore_errors=True)
+    shutil.copytree(os.path.join(run_dir, "logs"), os.path.join(output, "logs"))
+
+    held = [e for e in manifest["photos"] if e["split"] == "holdout"]
+    sets = {
+        "holdout_unseen": [e for e in held if e["source"] not in BUNDLED_SOURCES],
+        "holdout_bundled": [e for e in held if e["source"] in BUNDLED_SOURCES],
+    }
+    models = {GREY: None, **(compare_with or {}), "starter": output}
+    prior = load_prior(prior_dir).prior
+    results, sheets = {}, {}
+    for set_name, entries in sets.items():
+        if not entries:
+            continue
+        paths = [os.path.join(photos_dir, "holdout", f"{e['name']}.png") for e in entries]
+        results[set_name], colorized = compare(models, paths, prior)
+        results[set_name]["photos"] = [e["name"] for e in entries]
+        sheets[set_name] = colorized
+    if sheet:
+        merged = {name: [img for s in sheets.values() for img in s[name]] for name in [*models, "truth"]}
+        contact_sheet(merged, [n for s in results.values() for n in s["photos"]], sheet)
+    metrics = {"sets": results, "prior": os.path.abspath(prior_dir), "counts": manifest["counts"],
+               "training_seconds": training_seconds,
+               "versions": {p: _version(p) for p in VERSIONS}}
+    with open(os.path.join(output, "metrics.json"), "w") as f:
+        json.dump(metrics, f, indent=1)
+    _write_card(output, manifest, metrics, sheet)
+    return metrics
+
+
+def _version(package: str) -> str | None:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _write_card(output: str, manifest: dict, metrics: dict, sheet: str | None) -> None:
+    with open(os.path.join(output, "config.json")) as f:
+        config = json.load(f)
+    c = manifest["counts"]
+    lines = [
+        "# Starter colorizer: model card",
+        "",
+        "A small ECCV16 classification colorizer (Zhang et al. 2016: 313 ab bins, rebalanced cross entropy,",
+        f"annealed mean T = {config['temperature']}), width {config['width']}, trained on 2 CPU cores on every real",
+        "colour photograph the project's allowed sources hold. It exists so that the demo and every other",
+        "surface start from a colorizer that beats leaving a photo grey. It is not a general colorizer:",
+        "for that, import the released ECCV16 weights or train `pipelines/configs/full.json` on a GPU.",
+        "",
+        "Reproduce: `make starter` (fetches the packages, cuts the photos, runs",
+        "`colordisc run --config pipelines/configs/starter.json`, then `colordisc ship-starter`).",
+        "",
+        "## Data",
+        "",
+        f"{c['photos']} photos in {c['groups']} groups (a stereo pair, one video: one group); "
+        f"{c['train_photos']} trained on, cut into {c['train_tiles']} tiles of {manifest['tile']} px at short sides "
+        f"{manifest['scales']} (never upscaled); {c['holdout_photos']} held out by group (a fifth of the groups, "
+        f"by a hash of the name). {c['excluded_files']} image files of the packages are abstract art and were left out.",
+        "",
+        "| photo | source | licence | split | tiles |",
+        "|---|---|---|---|---:|",
+        *[f"| {e['name']} | {e['source']} | {e['licence']} | {e['split']} | {e['tiles']} |" for e in manifest["photos"]],
+        "",
+        "## Training",
+        "",
+        f"{config['steps']} steps of batch {config['batch_size']}, random {config['crop_size']}-px crops with "
+        f"{'random flips' if config['random_flip'] else 'no flips'}, Adam {config['learning_rate']} "
+        f"{'with cosine decay to 10 %' if config['lr_decay'] else ''}, rebalancing prior from the training tiles "
+        f"(λ = 0.5, σ = 5). Served at {config['serving_size']} px.",
+    ]
+    if metrics.get("training_seconds"):
+        lines.append(f"Training took {metrics['training_seconds'] / 60:.0f} min (GeneratorTrainer, 2 cores).")
+    lines += ["TensorBoard curves: `tensorboard --logdir colordisc_tf/models/starter/logs`; per epoch in history.json.",
+              "", "## Held-out metrics", "",
+              "Each photo cut as the evaluation protocol cuts it (centred square, 256 px) and colorized the way",
+              "serving does; grey is ab = 0. AuC pools pixels; rebalanced AuC weights them by 1 / prior (the training",
+              "prior); ΔCF = |mean CF − mean CF of the truth|.", ""]
+    for set_name, scores in metrics["sets"].items():
+        lines += [f"**{set_name}** ({', '.join(scores['photos'])}):", "",
+                  *_table({k: v for k, v in scores.items() if isinstance(v, dict)}), ""]
+    if sheet:
+        lines += [f"Contact sheet: `{os.path.relpath(sheet)}`.", ""]
+    lines += ["## What it cannot do", "",
+              "- It has seen a few dozen photos: it knows that vegetation is green, sky blue and skin warm, and little",
+              "  else. Objects whose colour is not told by texture (cars, clothes, painted walls) come out grey-brown.",
+              "- It is at width 0.125 (about 0.5 M parameters): small enough to ship, too small to be good.",
+              "- It never saw black-and-white film grain, scans or very dark photos.",
+              "", "## Versions", "",
+              *[f"- {p} {v}" for p, v in metrics["versions"].items() if v]]
+    with open(os.path.join(output, "MODEL_CARD.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
