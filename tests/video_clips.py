@@ -1,8 +1,10 @@
 """Videos made here: a window panned (and zoomed) across a real photo, so the motion and the
-true colours of every frame are known; clips joined by a hard cut; written with PyAV."""
+true colours of every frame are known; clips joined by a hard cut; written with PyAV. And a
+corpus of the formats users bring (CORPUS), each written with the encoder it names."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import av
@@ -113,3 +115,131 @@ class PlantedColorizer:
         out = np.stack(self.logits[self.calls:self.calls + len(l_batch)])
         self.calls += len(l_batch)
         return out
+
+
+# --- A corpus of the formats users bring, made here with PyAV's FFmpeg (nothing downloaded) ---
+
+
+@dataclass(frozen=True)
+class CorpusClip:
+    """One real-world kind of file, tiny. `size` is (h, w) as a player shows it; `rotation` is
+    the display matrix's counter-clockwise turn (a phone's portrait video: -90); `times_ms`
+    gives irregular frame times (variable frame rate); `audio_out` is what MP4 gets ("copy" or
+    "aac")."""
+
+    name: str
+    suffix: str
+    codec: str
+    pix_fmt: str = "yuv420p"
+    size: tuple[int, int] = (32, 48)
+    rate: Fraction = Fraction(24)
+    frames: int = 8
+    audio: str | None = None
+    audio_rate: int = 48000
+    audio_out: str | None = None
+    rotation: int = 0
+    times_ms: tuple[int, ...] | None = None
+    options: dict = field(default_factory=dict)
+    codec_tag: str | None = None
+    b_frames: int | None = None
+
+
+_X264 = {"preset": "ultrafast", "crf": "8"}
+CORPUS = [
+    # the file that failed in the field: MPEG-4 Part 2 (Xvid, B-frames) in AVI with AC-3 at 23.976 fps
+    CorpusClip("avi-mpeg4-ac3", ".avi", "mpeg4", size=(44, 60), rate=Fraction(24000, 1001), audio="ac3",
+               audio_out="aac", options={"qscale": "2"}, codec_tag="XVID", b_frames=2),
+    CorpusClip("avi-mjpeg-pcm-16fps", ".avi", "mjpeg", pix_fmt="yuvj420p", size=(40, 56), rate=Fraction(16),
+               audio="pcm_s16le", audio_out="aac", options={"qscale": "2"}),
+    CorpusClip("mp4-h264-vfr-aac", ".mp4", "libx264", audio="aac", audio_out="copy", options=_X264,
+               times_ms=(0, 40, 50, 130, 170, 180, 260, 300)),
+    CorpusClip("mp4-rotate-90", ".mp4", "libx264", rotation=90, audio="aac", audio_out="copy", options=_X264),
+    CorpusClip("mp4-rotate-minus-90-phone", ".mp4", "libx264", rotation=-90, options=_X264),
+    CorpusClip("mp4-rotate-180", ".mp4", "libx264", rotation=180, options=_X264),
+    CorpusClip("mkv-interlaced-18fps-mp3", ".mkv", "libx264", rate=Fraction(18), audio="libmp3lame",
+               audio_rate=44100, audio_out="copy", options={**_X264, "x264-params": "interlaced=1:tff=1"}),
+    CorpusClip("mkv-odd-size-ac3", ".mkv", "libx264", pix_fmt="yuv444p", size=(33, 47), rate=Fraction(25),
+               audio="ac3", audio_out="copy", options=_X264),
+    CorpusClip("mp4-hevc-10bit", ".mp4", "libx265", pix_fmt="yuv420p10le", audio="aac", audio_out="copy",
+               options={"preset": "ultrafast", "x265-params": "log-level=none:lossless=1"}),
+]
+
+
+def corpus_frames(clip: CorpusClip) -> list[np.ndarray]:
+    """The clip's frames as a player should show them: a pan over a photo."""
+    return pan(photo("astronaut"), size=clip.size, frames=clip.frames, step=(1.0, 1.5), start=(60.0, 180.0))
+
+
+def corpus_times(clip: CorpusClip) -> list[Fraction]:
+    if clip.times_ms is not None:
+        return [Fraction(t, 1000) for t in clip.times_ms]
+    return [i / clip.rate for i in range(clip.frames)]
+
+
+def write_corpus_clip(path, clip: CorpusClip) -> None:
+    """Writes `clip` with the encoder it names; pytest.skip when this FFmpeg lacks it."""
+    import pytest
+
+    missing = [c for c in (clip.codec, clip.audio) if c and c not in av.codecs_available]
+    if missing:
+        pytest.skip(f"this FFmpeg has no {' or '.join(missing)} encoder")
+    turns = clip.rotation // 90
+    time_base = Fraction(1, 1000) if clip.times_ms else 1 / clip.rate
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream(clip.codec, rate=clip.rate)
+        stream.height, stream.width = clip.size if turns % 2 == 0 else clip.size[::-1]
+        stream.pix_fmt, stream.options = clip.pix_fmt, dict(clip.options)
+        stream.codec_context.time_base = time_base
+        if clip.codec_tag:
+            stream.codec_tag = clip.codec_tag
+        if clip.b_frames:
+            stream.codec_context.max_b_frames = clip.b_frames
+        if clip.rotation:
+            stream.set_display_rotation(clip.rotation)
+        tone = None
+        if clip.audio:
+            tone = out.add_stream(clip.audio, rate=clip.audio_rate)
+            tone.layout = "stereo"
+        for frame, time in zip(corpus_frames(clip), corpus_times(clip)):
+            # the player turns the stored picture counter-clockwise by `rotation`: store it turned back
+            video_frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(np.rot90(frame, -turns)), format="rgb24")
+            video_frame.pts, video_frame.time_base = round(time / time_base), time_base
+            out.mux(stream.encode(video_frame))
+        out.mux(stream.encode(None))
+        if tone is not None:
+            _write_corpus_tone(out, tone, float(corpus_times(clip)[-1] + 1 / clip.rate))
+
+
+def _write_corpus_tone(out, stream, seconds: float) -> None:
+    context = stream.codec_context
+    rate, fmt = context.sample_rate, context.format.name
+    samples = int(rate * seconds)
+    wave = 0.2 * np.sin(2 * np.pi * 440 * np.arange(samples) / rate)
+    chunk = context.frame_size or 1024
+    dtype = {"s16": np.int16, "s32": np.int32, "flt": np.float32, "dbl": np.float64}[fmt.rstrip("p")]
+    scale = np.iinfo(dtype).max if np.issubdtype(dtype, np.integer) else 1.0
+    for start in range(0, samples, chunk):
+        piece = (wave[start:start + chunk] * scale).astype(dtype)
+        data = np.stack([piece, piece]) if fmt.endswith("p") else np.repeat(piece, 2)[None]
+        frame = av.AudioFrame.from_ndarray(data, format=fmt, layout="stereo")
+        frame.sample_rate, frame.pts, frame.time_base = rate, start, Fraction(1, rate)
+        out.mux(stream.encode(frame))
+    out.mux(stream.encode(None))
+
+
+def decoded(path) -> dict:
+    """What a player gets from a file: the frames turned as it shows them (the display matrix
+    applied), their times in seconds, the audio codec and the decoded audio's duration."""
+    with av.open(str(path)) as container:
+        frames, times = [], []
+        for frame in container.decode(video=0):
+            rgb = frame.to_ndarray(format="rgb24")
+            frames.append(np.rot90(rgb, round((frame.rotation or 0) / 90)))
+            times.append(float(frame.time))
+    audio, seconds = None, None
+    with av.open(str(path)) as container:
+        if container.streams.audio:
+            stream = container.streams.audio[0]
+            audio = stream.codec_context.name
+            seconds = sum(f.samples for f in container.decode(audio=0)) / stream.codec_context.sample_rate
+    return {"frames": frames, "times": times, "audio": audio, "audio_seconds": seconds}

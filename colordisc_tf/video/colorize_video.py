@@ -4,8 +4,10 @@ For each input: the frames are read in order (colour frames taken to L, grey one
 are), colorized in batches through FrameColorizer with one TemporalState, encoded by
 Mp4Writer (the source's frame rate, size, timestamps and audio), and measured by
 FlickerMeter on the frames as colorized (before H.264 encoding, so the codec's own noise is
-not counted). Every input ends written or skipped with a reason; nothing half-written is
-left under a final name.
+not counted). Every input ends written or skipped with a reason; one that ends before the
+frames its container announced is written as far as it decodes, and its summary says so
+("ended after N of M frames"); nothing half-written is left under a final name. Frames over
+`max_pixels` are refused; big frames go through the network fewer at a time (BATCH_PIXELS).
 """
 
 from __future__ import annotations
@@ -14,27 +16,41 @@ import json
 import os
 import time
 from dataclasses import asdict, dataclass
+from fractions import Fraction
 
+import av
 import numpy as np
+import tensorflow as tf
 from tqdm.auto import tqdm
 
-from colordisc_tf.constants import VIDEO_HISTORY_WEIGHT
+from colordisc_tf.constants import DEFAULT_MAX_PIXELS, VIDEO_HISTORY_WEIGHT
 from colordisc_tf.video.flicker import FlickerMeter
 from colordisc_tf.video.frame_colorizer import FrameColorizer, FrameScorer
 from colordisc_tf.video.temporal import TemporalState
-from colordisc_tf.video.video_io import Mp4Writer, VideoError, VideoSource
+from colordisc_tf.video.video_io import Mp4Writer, VideoError, VideoSource, codec_name
 
-__all__ = ["VideoSettings", "colorize_video", "colorize_videos", "metrics_paths"]
+__all__ = ["BATCH_PIXELS", "VideoSettings", "colorize_video", "colorize_videos", "frames_per_batch", "metrics_paths"]
 
 
 @dataclass(frozen=True)
 class VideoSettings:
     temporal: str = "stable"  # or "none": frame by frame (colordisc_tf.video.temporal)
     max_frames: int | None = None  # only the first N frames (a preview)
-    batch: int = 8  # frames through the network at once
+    batch: int = 8  # frames through the network at once (fewer when frames are large: BATCH_PIXELS)
     history_weight: float = VIDEO_HISTORY_WEIGHT  # stable: weight of the warped history against this frame
     cut_threshold: float = 0.3  # stable: luminance-histogram change (total variation) that counts as a cut
     crf: int = 18  # H.264 quality (lower: better, bigger)
+    max_pixels: int = DEFAULT_MAX_PIXELS  # larger frames are refused, as serving refuses larger images
+
+
+# A batch's full-size arrays (RGB, L, ab, Lab, ...) take about 50 bytes a pixel: 8 MP keeps a
+# batch near 400 MB, whether it is eight 720p frames or one 8 MP frame.
+BATCH_PIXELS = 8_000_000
+
+
+def frames_per_batch(batch: int, frame_pixels: int) -> int:
+    """How many frames of frame_pixels go through at once: at most `batch`, at least one."""
+    return max(1, min(batch, BATCH_PIXELS // max(1, frame_pixels)))
 
 
 def metrics_paths(video_path: str) -> tuple[str, str]:
@@ -46,8 +62,9 @@ def metrics_paths(video_path: str) -> tuple[str, str]:
 def colorize_video(source_path: str, output_path: str, colorizer: FrameColorizer, settings: VideoSettings,
                    scorer: FrameScorer | None = None, progress: bool = True) -> dict:
     """Colorizes one video into output_path (an .mp4) and writes its metrics beside it.
-    Returns the metrics summary. Raises VideoError for an input it cannot read (nothing written)."""
-    source = VideoSource(source_path)
+    Returns the metrics summary. Raises VideoError for an input it cannot read or write
+    (nothing written under output_path)."""
+    source = VideoSource(source_path, settings.max_pixels)
     try:
         return _colorize(source, output_path, colorizer, settings, scorer, progress)
     finally:
@@ -56,10 +73,10 @@ def colorize_video(source_path: str, output_path: str, colorizer: FrameColorizer
 
 def _colorize(source, output_path, colorizer, settings, scorer, progress) -> dict:
     limit = settings.max_frames
-    expected = min(limit, source.frames) if limit and source.frames else (limit or source.frames or None)
-    end_time = None if limit is None else float(limit / source.rate)
+    expected = _expected_frames(source, limit)
     state = TemporalState(settings.temporal, settings.history_weight, settings.cut_threshold)
     meter = FlickerMeter()
+    batch = frames_per_batch(settings.batch, source.width * source.height)
     started = time.perf_counter()
     writer = Mp4Writer(output_path, source, crf=settings.crf)
     bar = tqdm(total=expected, unit="frame", desc=os.path.basename(source.path), disable=not progress,
@@ -72,31 +89,32 @@ def _colorize(source, output_path, colorizer, settings, scorer, progress) -> dic
         rgb = np.stack([p[0] for p in pending])
         colorized, gray = colorizer.colorize(rgb, state)
         realness = scorer.score(colorized) if scorer is not None else [None] * len(pending)
-        for (_, frame), out, g, r in zip(pending, colorized, gray, realness):
-            writer.write_frame(out, frame)
+        for (_, when), out, g, r in zip(pending, colorized, gray, realness):
+            writer.write_frame(out, when)
             meter.add(out, g, r)
         done += len(pending)
         bar.update(len(pending))
         pending.clear()
 
+    end_time = None  # with --max-frames: where the audio stops
     audio_done = source.audio is None
     try:
-        for kind, item, frame in source.packets():
+        for kind, item, when in source.packets():
             if kind == "audio":
-                if end_time is None or item.pts is None or float(item.pts * item.time_base) < end_time:
+                if end_time is None or item.pts is None or item.pts * item.time_base < end_time:
                     writer.write_audio(item)
                 else:
                     audio_done = True
             elif limit is None or done + len(pending) < limit:
-                pending.append((item, frame))
-                if len(pending) == settings.batch:
+                if end_time is None and limit is not None:
+                    end_time = (when or 0) + Fraction(limit) / source.rate
+                pending.append((item, when))
+                if len(pending) == batch:
                     flush()
             if limit is not None and done + len(pending) >= limit and audio_done:
                 break  # a preview of a long video does not decode the rest of it
         if pending:
             flush()
-        if done == 0:
-            raise VideoError("no frame could be decoded")
         writer.finish()
     except BaseException:
         writer.abort()
@@ -108,9 +126,14 @@ def _colorize(source, output_path, colorizer, settings, scorer, progress) -> dic
         "input": os.path.abspath(source.path),
         "output": os.path.abspath(output_path),
         "frames": done,
+        "frames_announced": source.frames or None,
+        "ended_early": _ended_early(done, source, limit),
         "frame_rate": float(source.rate),
         "size": [source.width, source.height],
-        "audio": source.audio is not None,
+        "rotation": source.rotation,
+        "audio": {"source": codec_name(source.audio) if source.audio is not None else None,
+                  "written": None if writer.audio_mode == "none" else writer.audio_mode, "notes": writer.audio_notes},
+        "warnings": _warnings(done, source, limit, writer),
         "settings": asdict(settings),
         "decoding": {"temperature": colorizer.decoding.temperature, "head": colorizer.decoding.head,
                      "model_size": colorizer.model_size},
@@ -121,6 +144,32 @@ def _colorize(source, output_path, colorizer, settings, scorer, progress) -> dic
     }
     _write_metrics(summary, output_path)
     return summary
+
+
+def _expected_frames(source: VideoSource, limit: int | None) -> int | None:
+    """The frames a run should write: the container's count, or --max-frames if fewer (None: unknown)."""
+    return min(limit, source.frames) if limit and source.frames else (limit or source.frames or None)
+
+
+def _ended_early(done: int, source: VideoSource, limit: int | None) -> str | None:
+    """"ended after N of M frames" when the file held fewer frames than it announced (or a
+    decoding error stopped it), None when it was read to its end (or to --max-frames)."""
+    if limit is not None and done >= limit:
+        return None
+    expected = _expected_frames(source, limit)
+    if source.stopped is None and (expected is None or done >= expected):
+        return None
+    text = f"ended after {done} of {source.frames} frames" if source.frames else f"ended after {done} frames"
+    return text + (f" ({source.stopped})" if source.stopped else "")
+
+
+def _warnings(done: int, source: VideoSource, limit: int | None, writer: Mp4Writer) -> list[str]:
+    warnings = [w for w in [_ended_early(done, source, limit)] if w]
+    warnings += [note for note in writer.audio_notes if "re-encoded" not in note]
+    if writer.nudged:
+        warnings.append(f"{writer.nudged} frame times did not move forward: each moved on one tick "
+                        f"({writer.time_base} s)")
+    return warnings
 
 
 def _write_metrics(summary: dict, video_path: str) -> None:
@@ -173,6 +222,10 @@ def colorize_videos(paths: list[str], names: dict[str, str], output_dir: str, co
             written[path] = colorize_video(path, target, colorizer, settings, scorer, progress)
         except VideoError as e:
             skipped.append((path, str(e)))
+        except av.FFmpegError as e:  # one FFmpeg cannot handle; the next input may be fine
+            skipped.append((path, f"FFmpeg failed: {str(e).splitlines()[0]}"))
         except OSError as e:
             skipped.append((path, f"writing {target} failed: {e.strerror or e}"))
+        except tf.errors.OpError as e:  # e.g. out of memory on a frame under --max-pixels
+            skipped.append((path, f"colorizing failed: {e.message.splitlines()[0]}"))
     return written, skipped
