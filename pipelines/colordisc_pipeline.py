@@ -61,6 +61,26 @@ def _pusher(trainer, config: PipelineConfig, role: str, blessing=None) -> Pusher
     ).with_id("Push" + "".join(part.title() for part in role.split("_")))
 
 
+def model_fingerprint(init: str | None) -> str | None:
+    """sha256 of the files of a local init model (its directory or .keras file); None for none or a
+    remote one (the cluster's to read)."""
+    import hashlib
+
+    from colordisc_tf.infra.uris import is_remote
+    from colordisc_tf.models.starter import resolve_init
+
+    path = resolve_init(init)
+    if not path or is_remote(path):
+        return None
+    files = [path] if os.path.isfile(path) else sorted(
+        os.path.join(path, name) for name in ("generator.keras", "config.json") if os.path.exists(os.path.join(path, name)))
+    digest = hashlib.sha256()
+    for name in files:
+        with open(name, "rb") as f:
+            digest.update(f.read())
+    return digest.hexdigest()
+
+
 def create_pipeline(config: PipelineConfig, input_fingerprint: str | None = None,
                     local_metadata: bool = True) -> pipeline.Pipeline:
     """input_fingerprint: LabExampleGen's cache key; None lists the inputs (which a compile for a
@@ -73,7 +93,8 @@ def create_pipeline(config: PipelineConfig, input_fingerprint: str | None = None
     examples = examples_gen.outputs["examples"]
     prior = ColorPriorGen(examples=examples, lam=config.prior.lam, sigma=config.prior.sigma)
     color_prior = prior.outputs["color_prior"]
-    generator = GeneratorTrainer(examples=examples, color_prior=color_prior, custom_config=to_dict(config.generator))
+    generator = GeneratorTrainer(examples=examples, color_prior=color_prior, custom_config=to_dict(config.generator),
+                                 init_fingerprint=model_fingerprint(config.generator.init))
     colorize = Colorize(examples=examples, model=generator.outputs["model"], batch_size=config.colorize_batch_size)
     colorized = colorize.outputs["colorized"]
     discriminator = DiscriminatorTrainer(examples=examples, colorized=colorized,
