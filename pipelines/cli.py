@@ -7,19 +7,17 @@ import os
 import sys
 
 from colordisc_tf.constants import DEFAULT_MAX_PIXELS, VIDEO_HISTORY_WEIGHT
-from colordisc_tf.serve.colorize_files import (
-    NotAServingModel,
-    colorize_into,
-    load_signature,
-    output_names,
-    png_as_preprocess_decodes,
-    skip_reason,
-)
+from colordisc_tf.serve.colorize_files import colorize_into, output_names, png_as_preprocess_decodes, skip_reason
+from colordisc_tf.serve.model_ref import ModelRefused, load_signature, resolve_model
 
 # TensorFlow's C++ start-up chatter (CUDA probing on CPU hosts) is not for CLI users.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 __all__ = ["main", "build_parser"]
+
+#: every --model / --discriminator takes these (colordisc_tf.serve.model_ref.resolve_model)
+MODEL_FORMS = ("a pushed folder saved_models/<name> (its newest version), a version folder, a SavedModel, or a model "
+               "directory (generator.keras / discriminator.keras + config.json)")
 
 
 def _cmd_demo_photos(args) -> int:
@@ -96,7 +94,7 @@ def _cmd_realness(args) -> int:
     from colordisc_tf.data.preprocess import expand_inputs
     from colordisc_tf.data.image_io import ImageRejected
 
-    score = load_signature(args.discriminator, "serving_default", "realness", "a discriminator")
+    score = load_signature(args.discriminator, "serving_default", "realness", "discriminator", "--discriminator")
     rows = []
     for path in expand_inputs(args.inputs):
         try:
@@ -251,11 +249,11 @@ def _cmd_colorize(args) -> int:
     if args.min_realness is not None and not 0.0 <= args.min_realness <= 1.0:
         raise UserError(f"--min-realness must be in [0, 1], got {args.min_realness}")
     if args.decode == "guided":
-        serve = load_signature(args.model, "colorize_guided", "colorized",
-                                "a colorizer with realness (saved_models/<name>_colorizer_with_realness)")
+        serve = load_signature(args.model, "colorize_guided", "colorized", "colorizer_with_realness")
     else:
-        serve = load_signature(args.model, "serving_default", "colorized", "a generator")
-    score = load_signature(args.discriminator, "serving_default", "realness_map", "a discriminator") if realness else None
+        serve = load_signature(args.model, "serving_default", "colorized", "generator")
+    score = load_signature(args.discriminator, "serving_default", "realness_map", "discriminator",
+                           "--discriminator") if realness else None
     paths = expand_inputs(args.inputs)
     if not paths:
         raise UserError(f"no files in {' '.join(args.inputs)}")
@@ -303,8 +301,12 @@ def _cmd_colorize_video(args) -> int:
         raise UserError(f"no video files in {' '.join(args.inputs)}")
     output = _output_apart_from(paths, args.output)
     try:
-        colorizer = load_frame_colorizer(args.model)
-        scorer = load_frame_scorer(args.discriminator) if args.discriminator else None
+        model = resolve_model(args.model, "generator")
+        colorizer = load_frame_colorizer(model.keras or model.saved_model)
+        scorer = None
+        if args.discriminator:
+            discriminator = resolve_model(args.discriminator, "discriminator", "--discriminator")
+            scorer = load_frame_scorer(discriminator.keras or discriminator.saved_model)
     except ValueError as e:
         raise UserError(str(e)) from None
     settings = VideoSettings(temporal=args.temporal, max_frames=args.max_frames, history_weight=args.history_weight)
@@ -432,14 +434,14 @@ def build_parser() -> argparse.ArgumentParser:
     comp.set_defaults(func=_cmd_compile, takes_beam_args=True)
 
     col = sub.add_parser("colorize", help="colorize images with a generator SavedModel, one PNG per input")
-    col.add_argument("--model", required=True, help="serving SavedModel (or a dir holding Format-Serving/, serving/ or versions)")
+    col.add_argument("--model", required=True, help=f"the generator: {MODEL_FORMS}, with its serving SavedModel")
     col.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, folders or patterns")
     col.add_argument("--output", required=True, help="folder for the PNGs (named after the inputs' relative paths)")
     col.add_argument("--overwrite", action="store_true", help="replace a non-empty --output (atomically, on success)")
     col.add_argument("--decode", choices=("annealed", "guided"), default="annealed",
                      help="annealed: the annealed mean at the generator's temperature (default); guided: the discriminator "
                      "picks each image's temperature (needs --model to be saved_models/<name>_colorizer_with_realness)")
-    col.add_argument("--discriminator", default=None, help="a discriminator's SavedModel, for --realness")
+    col.add_argument("--discriminator", default=None, help="the discriminator, for --realness: the same forms as --model")
     col.add_argument("--realness", action="store_true",
                      help="score each colorization with --discriminator: realness in colorized.jsonl, a heat-map overlay "
                      "<name>.realness.png beside it (red: least real), and the images ranked least real first")
@@ -473,10 +475,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser(
         "evaluate", help="a generator on ImageNet val5k (or any folder) under a frozen protocol: FID, CF, ΔCF, PSNR, AuC",
-        description="Centre crop to the short side, resize to 256x256 (Pillow bilinear), colorize at 256, metrics at "
-        "256 against the truth cut the same way (docs/evaluation.md). Writes metrics.json and index.html; a killed "
-        "run resumes where it stopped when run again with the same arguments.")
-    ev.add_argument("--model", required=True, help="a generator's model directory (generator.keras + config.json)")
+        description="Centre crop to the short side, resize to 256x256 (Pillow bilinear), colorize as serving does (the "
+        "network at the model's serving size, ab upsampled to 256), metrics at 256 against the truth cut the same way "
+        "(docs/evaluation.md). Writes metrics.json and index.html; a killed run resumes where it stopped when run "
+        "again with the same arguments.")
+    ev.add_argument("--model", required=True, help=f"the generator: {MODEL_FORMS}")
     ev.add_argument("--images", required=True, help="the folder of photos (e.g. ImageNet's ILSVRC2012_img_val)")
     ev.add_argument("--list", default=None, metavar="FILE",
                     help="names to evaluate, one per line, relative to --images; 'val5k' is the shipped list "
@@ -484,10 +487,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--fid-weights", default=None, metavar="FILE",
                     help="pytorch-fid's pt_inception-2015-12-05-6726825d.pth (needs torch to read); without it no FID")
     ev.add_argument("--discriminator", default=None, metavar="DIR",
-                    help="a discriminator's model directory: mean realness of the colorized images and of the truth")
+                    help="a discriminator (the same forms as --model): mean realness of the colorized images and of "
+                    "the truth")
     ev.add_argument("--prior", default=None, metavar="PRIOR",
                     help="a colour prior (prior.npz or its folder) for the rebalanced AuC; default: the truth images' own")
-    ev.add_argument("--output", required=True, help="folder for metrics.json, index.html and the per-image rows")
+    ev.add_argument("--output", required=True,
+                    help="folder for metrics.json, index.html and the per-image rows (not inside --images)")
     ev.add_argument("--batch-size", type=int, default=8)
     ev.add_argument("--save-images", action="store_true", help="also write each colorization, colorized/<name>.png")
     ev.add_argument("--overwrite", action="store_true",
@@ -495,7 +500,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.set_defaults(func=_cmd_evaluate)
 
     real = sub.add_parser("realness", help="score images for realness with a discriminator SavedModel")
-    real.add_argument("--discriminator", required=True, help="serving SavedModel (or a dir holding one)")
+    real.add_argument("--discriminator", required=True, help=f"the discriminator: {MODEL_FORMS}")
     real.add_argument("inputs", nargs="+", metavar="INPUT")
     real.add_argument("--output", default=None, help="also write JSON lines (path, realness | error) here")
     real.set_defaults(func=_cmd_realness)
@@ -507,9 +512,8 @@ def build_parser() -> argparse.ArgumentParser:
         "gives two files, OUTPUT's stem + .generator / .discriminator. Each file is run in its runtime and compared "
         "with the model before it is written; what cannot be converted exactly is refused.")
     exp.add_argument("--format", required=True, choices=("onnx", "litert"), help="onnx (ONNX Runtime) or litert (.tflite)")
-    exp.add_argument("--model", required=True,
-                     help="a model directory (generator.keras / discriminator.keras + config.json) or a SavedModel "
-                     "(or a folder holding one: Format-Serving/, serving/, TF Serving versions)")
+    exp.add_argument("--model", required=True, help=f"a generator, discriminator or colorizer with realness: {MODEL_FORMS}, "
+                     "or a bare .keras file")
     exp.add_argument("--output", required=True, help="the file to write (.onnx / .tflite added when it has no extension)")
     exp.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     exp.set_defaults(func=_cmd_export)
@@ -542,7 +546,7 @@ def main(argv=None) -> int:
     _stop_on_sigterm()
     try:
         return args.func(args)
-    except (UserError, ConfigError, NotAServingModel, OSError) as e:
+    except (UserError, ConfigError, ModelRefused, OSError) as e:
         # The user's mistake (a wrong path, an existing output) or the machine's (a read-only
         # filesystem, a full disk), not a bug: one line, the traceback with --debug. Outputs
         # appear whole or not at all (infra.output_folder), so nothing half-written is left.

@@ -1,11 +1,14 @@
 """`colordisc evaluate`: the protocol's cut against CT2's (torchvision's own transforms), the set
 metrics against independent re-computations (NumPy, skimage, colordisc_tf.metrics on pooled
-pixels, the discriminator's serving SavedModel), ΔCF as the field defines it, and a killed run
-that resumes."""
+pixels, the discriminator's serving SavedModel), the colorization against what a pushed model's
+serving_default returns, ΔCF as the field defines it, a killed run that resumes, and the inputs
+it refuses in one line (an --output inside --images, bad FID weights)."""
 
+import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -15,7 +18,7 @@ from PIL import Image
 
 from colordisc_tf.evaluate import protocol
 from colordisc_tf.evaluate.per_image import measure
-from colordisc_tf.evaluate.run_store import FEATURE_FILES, ROWS, open_store
+from colordisc_tf.evaluate.run_store import FEATURE_FILES, LOCK, ROWS, open_store
 from colordisc_tf.evaluate.summary import fold_interval, summarize
 from fid_oracle import pytorch_fid, raw_photos
 from killing import kill_when
@@ -133,7 +136,7 @@ def test_evaluate_matches_an_independent_recomputation(tmp_path, tiny_models, un
     import tensorflow as tf
     from skimage.metrics import peak_signal_noise_ratio
 
-    from colordisc_tf.serve.colorize_files import load_signature
+    from colordisc_tf.serve.model_ref import load_signature
     from pipelines.cli import main
 
     out = tmp_path / "out"
@@ -146,7 +149,7 @@ def test_evaluate_matches_an_independent_recomputation(tmp_path, tiny_models, un
     assert result["images"] == 5 and result["skipped"] == 1
     assert result["skipped_images"][0]["image"] == "notes.txt"
     rows = {json.loads(line)["image"]: json.loads(line) for line in (out / ROWS).read_text().splitlines()}
-    score = load_signature(str(tiny_models["discriminator"]), "serving_default", "realness", "a discriminator")
+    score = load_signature(str(tiny_models["discriminator"]), "serving_default", "realness", "discriminator")
     cf, cf_truth, psnr = [], [], []
     for name in sorted(n for n in rows if "error" not in rows[n]):
         truth = _truth_recomputed(_rgb_of_file(unseen_photos / name))
@@ -169,6 +172,7 @@ def test_evaluate_matches_an_independent_recomputation(tmp_path, tiny_models, un
         assert low <= result[key] <= high, key
     page = (out / "index.html").read_text()
     assert "ΔCF" in page and "DDColor" in page and "examples/0.png" in page
+    assert not (out / LOCK).exists()  # a finished run leaves no lock behind
 
 
 def test_a_list_naming_missing_images_is_one_line_and_writes_nothing(tmp_path, tiny_models, unseen_photos, capsys):
@@ -227,7 +231,7 @@ def test_a_torn_tail_is_dropped_on_reopening(tmp_path):
 def test_an_interrupted_evaluation_resumes_where_it_stopped(tmp_path, tiny_models, unseen_photos, monkeypatch):
     from colordisc_tf.evaluate import standard
 
-    args = dict(model_dir=str(tiny_models["generator"]), images_dir=str(unseen_photos), batch_size=2, log=lambda _: None)
+    args = dict(model=str(tiny_models["generator"]), images_dir=str(unseen_photos), batch_size=2, log=lambda _: None)
     clean = standard.evaluate_images(output_dir=str(tmp_path / "clean"), **args)
     measured = []
 
@@ -300,3 +304,173 @@ def test_the_docs_print_the_published_table_the_page_shows():
 
     docs = pathlib.Path(__file__).resolve().parents[1] / "docs" / "evaluation.md"
     assert markdown_table() in docs.read_text()
+
+
+@pytest.fixture(scope="module")
+def served_generator(tmp_path_factory):
+    """A tiny generator whose colours depend on what it sees (spread_models), serving size 32:
+    its model directory, what a Pusher leaves of it (saved_models/colordisc_generator/1), and a
+    colorizer with realness made of it (no generator_output: evaluate runs its serving_default)."""
+    import keras
+
+    from colordisc_tf.config import GeneratorConfig
+    from colordisc_tf.models import build_discriminator, build_generator
+    from colordisc_tf.serve.export import export_colorizer_with_realness
+    from colordisc_tf.serve.saving import save_generator
+    from spread_models import spread_like_trained
+
+    root = tmp_path_factory.mktemp("served")
+    keras.utils.set_random_seed(1)
+    generator = build_generator(0.0625)
+    spread_like_trained(generator)
+    config = GeneratorConfig(width=0.0625, serving_size=32)
+    save_generator(generator, config, str(root / "model"))
+    shutil.copytree(root / "model" / "serving", root / "saved_models" / "colordisc_generator" / "1")
+    export_colorizer_with_realness(generator, build_discriminator(8, depth=2), str(root / "with_realness"),
+                                   config.decoding, model_size=32, discriminator_size=32)
+    return {"model": root / "model", "pushed": root / "saved_models" / "colordisc_generator",
+            "with_realness": root / "with_realness"}
+
+
+def _served(serving_default, truth):
+    """The cut as a PNG request to serving_default, its answer decoded."""
+    request = io.BytesIO()
+    Image.fromarray(truth).save(request, "PNG")
+    answer = serving_default(images=np.array([request.getvalue()], dtype=object))["colorized"].numpy()[0]
+    return np.asarray(Image.open(io.BytesIO(answer)).convert("RGB"))
+
+
+def test_evaluate_a_pushed_generator_measures_what_serving_default_returns(tmp_path, served_generator, unseen_photos):
+    """The 'done when' check: `evaluate --model saved_models/colordisc_generator` works, and its CF,
+    ΔCF and PSNR equal a recomputation through the SavedModel's serving_default on the protocol's
+    cut (criterion: 1 %, 0.5, 0.2 dB). The network run at 256 -- protocol version 1 -- misses it by
+    more, so the check bites; the model directory and a colorizer with realness give the same."""
+    import tensorflow as tf
+    from skimage.metrics import peak_signal_noise_ratio
+
+    from colordisc_tf.color.srgb8 import lab_to_srgb8, srgb8_to_lab
+    from pipelines.cli import main
+
+    assert main(["evaluate", "--model", str(served_generator["pushed"]), "--images", str(unseen_photos), "--output",
+                 str(tmp_path / "pushed"), "--save-images"]) == 0
+    result = json.loads((tmp_path / "pushed" / "metrics.json").read_text())
+    signatures = tf.saved_model.load(str(served_generator["pushed"] / "1")).signatures
+    cf, cf_truth, psnr, cf_256, psnr_256, off_served, off_256 = [], [], [], [], [], [], []
+    for name in sorted(p.name for p in unseen_photos.iterdir() if p.suffix != ".txt"):
+        truth = _truth_recomputed(_rgb_of_file(unseen_photos / name))
+        served = _served(signatures["serving_default"], truth)
+        cf.append(_hasler_susstrunk(served))
+        cf_truth.append(_hasler_susstrunk(truth))
+        psnr.append(peak_signal_noise_ratio(truth, served, data_range=255))
+        L = srgb8_to_lab(truth)[None, ..., :1].astype(np.float32)  # noqa: N806
+        at_256 = lab_to_srgb8(np.concatenate([L, signatures["colorize_lab"](L=tf.constant(L))["ab"].numpy()], -1))[0]
+        cf_256.append(_hasler_susstrunk(at_256))
+        psnr_256.append(peak_signal_noise_ratio(truth, at_256, data_range=255))
+        written = np.asarray(Image.open(tmp_path / "pushed" / "colorized" / f"{name}.png")).astype(int)
+        off_served.append(np.abs(written - served).max())
+        off_256.append(np.abs(written - at_256).max())
+    assert result["images"] == len(cf) == 5
+    assert result["colorfulness"] == pytest.approx(np.mean(cf), rel=0.01)
+    assert result["delta_cf"] == pytest.approx(abs(np.mean(cf) - np.mean(cf_truth)), abs=0.5)
+    assert result["psnr"] == pytest.approx(np.mean(psnr), abs=0.2)
+    print(f"evaluate vs serving_default: CF {result['colorfulness']:.3f} / {np.mean(cf):.3f}, ΔCF {result['delta_cf']:.3f} / "
+          f"{abs(np.mean(cf) - np.mean(cf_truth)):.3f}, PSNR {result['psnr']:.3f} / {np.mean(psnr):.3f} dB, pixels within "
+          f"{max(off_served)}; the network at 256: CF {np.mean(cf_256):.3f}, PSNR {np.mean(psnr_256):.3f} dB, pixels "
+          f"{min(off_256)}..{max(off_256)} levels off")
+    # each colorization is serving's (float32 noise between a batch and one request: a level), and
+    # far from the network at 256 -- what protocol version 1 measured
+    assert max(off_served) <= 1 and min(off_256) > 10
+
+    assert result["protocol"]["version"] == 2 and "serving_default" in result["protocol"]["colorize"]
+    assert result["model_size"] == 32 and "generator_output" in result["colorized_by"]
+    assert result["model_found"] == f"{served_generator['pushed']} (version 1) holds a generator SavedModel"
+    for source in ("model", "with_realness"):
+        assert main(["evaluate", "--model", str(served_generator[source]), "--images", str(unseen_photos), "--output",
+                     str(tmp_path / source)]) == 0
+        other = json.loads((tmp_path / source / "metrics.json").read_text())
+        for key in ("colorfulness", "delta_cf", "psnr", "auc_raw"):
+            assert other[key] == pytest.approx(result[key], rel=1e-3, abs=1e-3), (source, key)
+    assert "serving_default" in other["colorized_by"] and other["model_size"] is None
+
+
+@pytest.mark.parametrize("output", ["inside", "same"])
+def test_an_output_inside_the_images_is_refused_before_anything_loads(tmp_path, unseen_photos, output, capsys):
+    """Later evaluations would score its colorizations as photos. The --model is nothing at all:
+    the refusal comes first."""
+    from pipelines.cli import main
+
+    images = tmp_path / "photos"
+    shutil.copytree(unseen_photos, images)
+    target = images / "eval" if output == "inside" else images
+    before = sorted(os.listdir(images))
+    assert main(["evaluate", "--model", str(tmp_path / "no_model"), "--images", str(images),
+                 "--output", str(target)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("colordisc: error: --output") and "inside --images" in err and "\n" not in err
+    assert sorted(os.listdir(images)) == before
+
+
+def _bad_fid_weights(folder, kind):
+    torch = pytest.importorskip("torch")
+    path = folder / f"{kind}.pth"
+    if kind == "random":
+        path.write_bytes(np.random.default_rng(0).bytes(100_000))
+    elif kind == "truncated":
+        torch.save({"Mixed_7c.branch_pool.conv.weight": torch.ones(4, 4)}, path)
+        path.write_bytes(path.read_bytes()[:300])
+    elif kind == "pickle":  # unpickled unsafely, it would create the marker file
+        torch.save({"Mixed_7c.branch_pool.conv.weight": _Payload(str(folder / "payload_ran"))}, path)
+    else:
+        path.write_text("pt_inception-2015-12-05-6726825d.pth: ask the lab for it\n")
+    return path
+
+
+class _Payload:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+@pytest.mark.parametrize("kind", ["random", "truncated", "pickle", "text"])
+def test_bad_fid_weights_are_one_line_without_the_unsafe_hint(tmp_path, tiny_models, unseen_photos, kind, capsys):
+    from pipelines.cli import main
+
+    weights = _bad_fid_weights(tmp_path, kind)
+    assert main(["evaluate", "--model", str(tiny_models["generator"]), "--images", str(unseen_photos),
+                 "--output", str(tmp_path / "out"), "--fid-weights", str(weights)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"colordisc: error: {weights}: not a") and "\n" not in err, err
+    assert "weights_only=False" not in err and "weights_only` set to `False" not in err and "Traceback" not in err
+    assert not (tmp_path / "payload_ran").exists() and not (tmp_path / "out").exists()
+
+
+def test_the_lock_holds_while_a_run_writes_and_is_gone_after(tmp_path, monkeypatch):
+    from colordisc_tf.evaluate import run_store
+
+    folder = tmp_path / "out"
+    with open_store(str(folder), {"s": 1}, None):
+        assert (folder / LOCK).exists()
+        with pytest.raises(FileExistsError, match="another run is writing"):
+            with open_store(str(folder), {"s": 1}, None):
+                pass
+    assert not (folder / LOCK).exists()
+    # A finishing run removes the lock file between this run's open and its flock: the lock this
+    # run then takes is on a file nobody else can see, so it must open the path again.
+    real_flock, removed = run_store.fcntl.flock, []
+
+    def flock_after_removal(handle, operation):
+        if not removed and operation != run_store.fcntl.LOCK_UN:
+            removed.append(handle.name)
+            os.unlink(handle.name)
+        return real_flock(handle, operation)
+
+    monkeypatch.setattr(run_store.fcntl, "flock", flock_after_removal)
+    with open_store(str(folder), {"s": 1}, None):
+        assert removed and (folder / LOCK).exists()
+        monkeypatch.setattr(run_store.fcntl, "flock", real_flock)
+        with pytest.raises(FileExistsError, match="another run is writing"):
+            with open_store(str(folder), {"s": 1}, None):
+                pass
+    assert sorted(os.listdir(folder)) == [".colordisc-output", ROWS, "run.json"]

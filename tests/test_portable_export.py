@@ -17,6 +17,7 @@ import tensorflow as tf
 from colordisc_tf.color.bins import AB_BINS
 from colordisc_tf.serve.portable_export import ExportRefused, Part, convert, export_portable
 from colordisc_tf.serve.portable_runtime import runner
+from spread_models import spread_like_trained
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 pytest.importorskip("onnxruntime")
@@ -26,7 +27,7 @@ pytest.importorskip("ai_edge_litert")
 
 @pytest.fixture(scope="module")
 def models(tmp_path_factory):
-    """A tiny generator and discriminator whose outputs vary (_spread_like_trained: the conftest's
+    """A tiny generator and discriminator whose outputs vary (spread_like_trained: the conftest's
     untrained tiny_models give nearly constant ab, where a wrong decode would not show). Saved as model directories (Keras
     files and configs) and as the colorizer with realness, whose SavedModel has serving_default,
     colorize_lab and score_lab as the two models' own SavedModels have them (one export, not three)."""
@@ -40,7 +41,7 @@ def models(tmp_path_factory):
     root = tmp_path_factory.mktemp("portable")
     keras.utils.set_random_seed(0)
     generator, discriminator = build_generator(0.0625), build_discriminator(8, depth=2)
-    _spread_like_trained(generator, discriminator, 32)
+    spread_like_trained(generator, discriminator, 32)
     config = GeneratorConfig(width=0.0625, serving_size=32, temperature=0.3)  # not the default: it must travel
     save_generator(generator, config, str(root / "generator"), export=False)
     save_discriminator(discriminator, DiscriminatorConfig(width=8, depth=2, serving_size=32), str(root / "discriminator"),
@@ -132,18 +133,6 @@ def test_discriminator_file_equals_the_keras_model_and_score_lab(models, exporte
         np.testing.assert_allclose(out["realness"], served["realness"].numpy(), atol=1e-4, rtol=0)
 
 
-def _spread_like_trained(generator, discriminator, size):
-    """BatchNorm statistics from data and logits scaled to std 4 (an untrained generator's are
-    ~1e-7: its ab would hardly vary); discriminator weights x4 so realness varies."""
-    sample = np.random.default_rng(0).uniform(0, 100, (4, size, size, 1)).astype(np.float32)
-    for _ in range(10):  # momentum 0.9: the moving statistics two-thirds of the way to the batch's
-        generator(sample, training=True)
-    head = generator.get_layer("conv8_313")
-    kernel, bias = head.get_weights()
-    head.set_weights([kernel * 4.0 / np.asarray(generator(sample)).std(), bias])
-    discriminator.set_weights([w * 4 if w.ndim == 4 else w for w in discriminator.get_weights()])
-
-
 @pytest.mark.slow
 def test_every_route_and_format_at_width_one(tmp_path):
     """The published width (32 M parameters): model directory and SavedModel, ONNX and LiteRT,
@@ -161,7 +150,7 @@ def test_every_route_and_format_at_width_one(tmp_path):
 
     keras.utils.set_random_seed(1)
     generator, discriminator = build_generator(1.0), build_discriminator()
-    _spread_like_trained(generator, discriminator, 64)
+    spread_like_trained(generator, discriminator, 64)
     save_generator(generator, GeneratorConfig(width=1.0), str(tmp_path / "generator"))
     save_discriminator(discriminator, DiscriminatorConfig(), str(tmp_path / "discriminator"))
     signatures = {role: tf.saved_model.load(str(tmp_path / role / "serving")).signatures
@@ -201,7 +190,7 @@ def test_the_demos_pushed_models_on_photos_the_tests_never_saw(tmp_path, fmt):
     from skimage import data
 
     from colordisc_tf.color.srgb8 import lab_to_srgb8, srgb8_to_lab
-    from colordisc_tf.serve.colorize_files import find_serving_dir
+    from colordisc_tf.serve.model_ref import find_serving_dir
 
     pushed = {role: os.path.join(ROOT, "saved_models", f"colordisc_{role}") for role in ("generator", "discriminator")}
     if not all(os.path.isdir(path) for path in pushed.values()):
@@ -260,7 +249,7 @@ def test_the_docs_onnx_example_colorizes_a_photo_without_tensorflow_as_serving_d
     from PIL import Image
     from skimage import data
 
-    from colordisc_tf.serve.colorize_files import load_signature
+    from colordisc_tf.serve.model_ref import load_signature
 
     example = _docs_example()
     with open(os.path.join(ROOT, "README.md")) as f:
@@ -283,7 +272,7 @@ def test_the_docs_onnx_example_colorizes_a_photo_without_tensorflow_as_serving_d
     assert done.returncode == 0, done.stderr[-2000:]
     ours = np.asarray(Image.open(tmp_path / "colorized.png"))
 
-    serve = load_signature(str(models / "both"), "serving_default", "colorized", "a generator")
+    serve = load_signature(str(models / "both"), "serving_default", "colorized", "generator")
     png = serve(images=tf.constant([(tmp_path / "photo.jpg").read_bytes()]))["colorized"].numpy()[0]
     served = tf.io.decode_png(png).numpy()
     assert ours.shape == served.shape == (32, 32, 3)

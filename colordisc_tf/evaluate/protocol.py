@@ -10,13 +10,18 @@ sized, at what size the colorizer sees them and the metrics are taken.
              (Python's rounding): torchvision's CenterCrop, as CT2's evaluation does
     resize   to 256 x 256 with Pillow's bilinear filter (antialiased when shrinking: Pillow widens
              the filter's support by the scale), as torchvision's Resize(256) on a PIL image does
-    colorize the L channel of that 256 x 256 truth goes into the generator at 256 x 256; its ab,
-             decoded at the generator's own decoding, is joined to the truth's L and converted to
-             8-bit sRGB (rounded): the colorized image
-    metrics  at 256 x 256, colorized vs that truth, both 8-bit sRGB
+    colorize the model's own inference, as serving colorizes that 256 x 256 truth (as DDColor's
+             evaluation runs its network at 512 and resizes ab back): the truth's L area-resized to
+             the model's serving size (model_size), the network and its own decoding there, ab
+             upsampled (bilinear) to 256 x 256, joined to the truth's L and converted to 8-bit sRGB
+             (rounded) -- what serving_default returns for the cut as a PNG
+             (colordisc_tf.serve.inference.served_ab; a SavedModel without generator_output runs
+             its serving_default)
+    metrics  at 256 x 256, colorized vs that truth, both 8-bit sRGB; the AuCs' ab are both images' Lab
 
 Changing any of these changes every number: PROTOCOL_VERSION says which protocol a
-metrics.json was measured under.
+metrics.json was measured under. Version 1 ran the network at 256 x 256 whatever its serving
+size -- a colorization no user got -- and took the AuCs on the decoded ab before 8-bit rounding.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ import numpy as np
 __all__ = ["PROTOCOL", "PROTOCOL_VERSION", "EVAL_SIZE", "VAL5K", "val5k_names", "read_image_list",
            "list_images", "center_square", "prepare"]
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 EVAL_SIZE = 256
 VAL5K = "val5k"  # --list val5k: the list shipped beside this module
 
@@ -39,8 +44,10 @@ PROTOCOL = {
     "decode": "Pillow; EXIF orientation applied, ICC profile converted to sRGB, gray/CMYK to RGB",
     "crop": "centred square of side min(H, W); offsets round((H-S)/2), round((W-S)/2) (torchvision CenterCrop)",
     "resize": f"to {EVAL_SIZE}x{EVAL_SIZE}, Pillow bilinear (antialiased when shrinking; torchvision Resize on PIL)",
-    "colorize": f"generator on the truth's L at {EVAL_SIZE}x{EVAL_SIZE}; ab + truth L -> 8-bit sRGB (rounded)",
-    "metrics": f"at {EVAL_SIZE}x{EVAL_SIZE}, colorized vs truth, both 8-bit sRGB (0..255)",
+    "colorize": f"the model's own serving inference on the {EVAL_SIZE}x{EVAL_SIZE} truth: its L area-resized to the "
+                "model's serving size (model_size), the network and its decoding there, ab upsampled (bilinear) to "
+                f"{EVAL_SIZE}x{EVAL_SIZE}; ab + truth L -> 8-bit sRGB (rounded): what serving_default returns",
+    "metrics": f"at {EVAL_SIZE}x{EVAL_SIZE}, colorized vs truth, both 8-bit sRGB (0..255); AuC on the ab of both",
 }
 
 

@@ -1,7 +1,8 @@
 """`colordisc evaluate`: a generator on a folder of photos under the frozen protocol
 (colordisc_tf.evaluate.protocol), the field's metrics and this project's, resumable.
 
-    names --decode, crop, resize (protocol)--> truth 256² --L--> generator --ab--> colorized 256²
+    names --decode, crop, resize (protocol)--> truth 256²
+      --as serving colorizes it (the network at its model_size, ab upsampled to 256)--> colorized 256²
       -> per-image row (per_image) [+ Inception features of both, + realness of both]
       -> per_image.jsonl, features_*.f32 (run_store: a killed run resumes)
       -> metrics.json (summary) + index.html (page)
@@ -28,7 +29,7 @@ EXAMPLES = 6  # the first images of the list, gray | colorized | truth, on the p
 
 
 class EvaluationError(ValueError):
-    """An input the evaluation cannot use (list, weights, model, prior), said in one line."""
+    """An input the evaluation cannot use (list, weights, model, prior, folders), said in one line."""
 
 
 def _sha256(path: str | None) -> str | None:
@@ -41,60 +42,90 @@ def _sha256(path: str | None) -> str | None:
     return digest.hexdigest()
 
 
-def _model_files(path: str, keras_file: str) -> list[str]:
-    if not os.path.isdir(path):
-        return [path]
-    return [os.path.join(path, f) for f in (keras_file, "config.json") if os.path.exists(os.path.join(path, f))]
+def _model_files(ref) -> list[str]:
+    """The files whose bytes are the model: its Keras file and config, or its SavedModel."""
+    if ref is None:
+        return []
+    if ref.keras is not None:
+        if not os.path.isdir(ref.keras):
+            return [ref.keras]
+        from colordisc_tf.serve.saving import DISCRIMINATOR_FILE, GENERATOR_FILE
+
+        keras_file = GENERATOR_FILE if ref.kind == "generator" else DISCRIMINATOR_FILE
+        return [os.path.join(ref.keras, f) for f in (keras_file, "config.json") if os.path.exists(os.path.join(ref.keras, f))]
+    return sorted(os.path.join(root, f) for root, _, files in os.walk(ref.saved_model) for f in files)
 
 
-def _settings(names, list_file, images_dir, model_dir, fid_weights, discriminator_dir, prior_path) -> dict:
-    """What a resumed run must share with the one it resumes."""
-    from colordisc_tf.serve.saving import DISCRIMINATOR_FILE, GENERATOR_FILE
-
+def _settings(names, list_file, images_dir, model, fid_weights, discriminator, prior_path) -> dict:
+    """What a resumed run must share with the one it resumes (model, discriminator: ModelRefs)."""
     return {
         "protocol": protocol.PROTOCOL,
         "images": os.path.abspath(images_dir),
         "list": list_file if list_file in (None, protocol.VAL5K) else os.path.abspath(list_file),
         "names_sha256": hashlib.sha256("\n".join(names).encode("utf-8", "surrogateescape")).hexdigest(),
-        "model": {p: _sha256(p) for p in map(os.path.abspath, _model_files(model_dir, GENERATOR_FILE))},
+        "model": {p: _sha256(p) for p in map(os.path.abspath, _model_files(model))},
         "fid_weights": _sha256(fid_weights),
-        "discriminator": {p: _sha256(p) for p in map(os.path.abspath, _model_files(discriminator_dir, DISCRIMINATOR_FILE))}
-        if discriminator_dir else None,
+        "discriminator": {p: _sha256(p) for p in map(os.path.abspath, _model_files(discriminator))}
+        if discriminator else None,
         "prior": _sha256(prior_path if prior_path is None or not os.path.isdir(prior_path)
                          else os.path.join(prior_path, "prior.npz")),
     }
 
 
-def _batch_step(generator, decoding):
-    """truth (B, 256, 256, 3) uint8 -> colorized uint8, predicted ab, true ab, gray uint8 (tf.function)."""
+#: serving_default requests of at most this many images (export's default bound is 32)
+_REQUEST_IMAGES = 8
+
+
+def _served_colorizer(ref):
+    """(B, 256, 256, 3) uint8 truth -> (B, 256, 256, 3) uint8: what serving returns for each cut,
+    and how it was computed (for metrics.json). A model directory or a SavedModel with
+    generator_output + settings: the network through serve.inference.served_ab, the function
+    serving_default runs; any other generator SavedModel (a colorizer with realness): its
+    serving_default itself, on PNGs."""
+    import tensorflow as tf
+
+    from colordisc_tf import color
+    from colordisc_tf.serve import inference
+    from colordisc_tf.serve.model_ref import load_generator_network
+
+    network = load_generator_network(ref)
+    if network is not None:
+        @tf.function(reduce_retracing=True)
+        def colorize(truth):
+            l_full = color.rgb_to_lab(tf.cast(truth, tf.float32) / 255.0)[..., :1]
+            ab = inference.served_ab(network.raw, l_full, network.model_size, network.decoding)
+            return inference.decode_to_rgb(l_full, ab)
+
+        colorize.keep = network.keep
+        return colorize, {"route": f"{network.source}, through colordisc_tf.serve.inference.served_ab (as "
+                          "serving_default colorizes)", "model_size": network.model_size,
+                          "decoding": {"head": network.decoding.head, "temperature": network.decoding.temperature}}
+    loaded = tf.saved_model.load(ref.saved_model)
+    key = "colorized" if "colorized" in ref.signatures["serving_default"] else "colorized_bytes"
+
+    def colorize_served(truth):
+        pngs = [tf.io.encode_png(image) for image in truth]
+        out = []
+        for start in range(0, len(pngs), _REQUEST_IMAGES):
+            answer = loaded.signatures["serving_default"](images=tf.stack(pngs[start:start + _REQUEST_IMAGES]))
+            out += [tf.io.decode_png(png, channels=3).numpy() for png in answer[key].numpy()]
+        return np.stack(out)
+
+    return colorize_served, {"route": "the SavedModel's serving_default, on PNGs of the cuts", "model_size": None,
+                             "decoding": None}
+
+
+def _lab_parts(truth, colorized):
+    """ab of the colorized and of the truth (both 8-bit sRGB) and the gray image (the truth's L)."""
     import tensorflow as tf
 
     from colordisc_tf import color
     from colordisc_tf.serve import inference
 
-    @tf.function(reduce_retracing=True)
-    def step(truth):
-        lab = color.rgb_to_lab(tf.cast(truth, tf.float32) / 255.0)
-        l_chan, ab_true = lab[..., :1], lab[..., 1:]
-        ab_pred = inference.predict_ab(generator, l_chan, decoding)
-        return (inference.decode_to_rgb(l_chan, ab_pred), ab_pred, ab_true,
-                inference.decode_to_rgb(l_chan, tf.zeros_like(ab_true)))
-
-    return step
-
-
-def _realness_step(discriminator, size: int):
-    """(B, H, W, 3) uint8 -> (B,) realness, each image seen as the discriminator's serving signature sees it."""
-    import tensorflow as tf
-
-    from colordisc_tf.models.discriminator import realness
-    from colordisc_tf.serve.export import discriminator_lab
-
-    @tf.function(reduce_retracing=True)
-    def score(rgb):
-        return realness(discriminator(discriminator_lab(rgb, size), training=False))
-
-    return score
+    lab_true = color.rgb_to_lab(tf.cast(truth, tf.float32) / 255.0)
+    lab_pred = color.rgb_to_lab(tf.cast(colorized, tf.float32) / 255.0)
+    gray = inference.decode_to_rgb(lab_true[..., :1], tf.zeros_like(lab_true[..., 1:]))
+    return lab_pred[..., 1:], lab_true[..., 1:], gray
 
 
 def _decode(images_dir: str, name: str):
@@ -124,43 +155,65 @@ def _save_pictures(folder: str, batch_names, colorized, truth, gray, example_ind
             Image.fromarray(pred).save(target)
 
 
-def evaluate_images(model_dir: str, images_dir: str, output_dir: str, list_file: str | None = None,
-                    fid_weights: str | None = None, discriminator_dir: str | None = None,
+def _apart(images_dir: str, output_dir: str) -> None:
+    """Refuses an --output inside --images (later evaluations would score its colorizations as
+    photos) or holding it (--overwrite could delete the photos)."""
+    images, output = os.path.realpath(images_dir), os.path.realpath(output_dir)
+    if output == images or output.startswith(images.rstrip(os.sep) + os.sep):
+        raise EvaluationError(f"--output {output_dir} is inside --images {images_dir}: a later evaluation would "
+                              "measure its colorizations as photos; write it elsewhere")
+    if images.startswith(output.rstrip(os.sep) + os.sep):
+        raise EvaluationError(f"--images {images_dir} is inside --output {output_dir}: --overwrite could delete the "
+                              "photos; write it elsewhere")
+
+
+def _one_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def evaluate_images(model: str, images_dir: str, output_dir: str, list_file: str | None = None,
+                    fid_weights: str | None = None, discriminator: str | None = None,
                     prior_path: str | None = None, batch_size: int = 8, overwrite: bool = False,
                     save_images: bool = False, log=print) -> dict:
     """Evaluates (or goes on evaluating) and writes output_dir/metrics.json and index.html;
-    returns the metrics. See the module doc, and run_store for the folder."""
+    returns the metrics. model and discriminator take every --model form
+    (colordisc_tf.serve.model_ref). See the module doc, and run_store for the folder."""
+    if batch_size < 1:
+        raise EvaluationError(f"--batch-size must be >= 1, got {batch_size}")
+    _apart(images_dir, output_dir)  # before TensorFlow or any model loads: a mistake costs nothing
+    import tensorflow as tf
     from tqdm import tqdm
 
     from colordisc_tf.data.prior import load_prior
     from colordisc_tf.evaluate.page import write_page
     from colordisc_tf.models.fid_inception import FID_FEATURES
-    from colordisc_tf.serve.saving import load_discriminator, load_generator
+    from colordisc_tf.serve.model_ref import load_realness, resolve_model
 
-    if batch_size < 1:
-        raise EvaluationError(f"--batch-size must be >= 1, got {batch_size}")
     try:
         names = protocol.list_images(images_dir, list_file)
-        generator, generator_config = load_generator(model_dir)
+        generator_ref = resolve_model(model, "generator")
+        discriminator_ref = resolve_model(discriminator, "discriminator", "--discriminator") if discriminator else None
         fid_model = None
         if fid_weights:
             from colordisc_tf.models.fid_inception_import import import_fid_inception
 
             fid_model = import_fid_inception(fid_weights)
-        discriminator = load_discriminator(discriminator_dir) if discriminator_dir else None
+        colorize, route = _served_colorizer(generator_ref)
+        score = tf.function(load_realness(discriminator_ref), reduce_retracing=True) if discriminator_ref else None
         prior = load_prior(prior_path).prior if prior_path else None
-    except (ValueError, KeyError) as e:  # a bad list, weights file, model folder or prior: the user's to fix
-        raise EvaluationError(str(e).strip().splitlines()[0] if str(e).strip() else repr(e)) from None
-    settings = _settings(names, list_file, images_dir, model_dir, fid_weights, discriminator_dir, prior_path)
-    step = _batch_step(generator, generator_config.decoding)
-    score = _realness_step(discriminator[0], discriminator[1].serving_size) if discriminator else None
+    except (ValueError, KeyError, ImportError) as e:  # a bad list, weights file, model folder or prior: the user's to fix
+        raise EvaluationError(_one_line(e)) from None
+    settings = _settings(names, list_file, images_dir, generator_ref, fid_weights, discriminator_ref, prior_path)
+    lab_parts = tf.function(_lab_parts, reduce_retracing=True)
     example_index = {name: i for i, name in enumerate(names[:EXAMPLES])}
 
     with open_store(output_dir, settings, FID_FEATURES if fid_model else None, overwrite) as store:
         done = store.done()
         todo = [n for n in names if n not in done]
         log(f"evaluate: {len(names)} images, {len(done)} done before" + (" (resuming)" if done else "")
-            + f"; FID {'on' if fid_model else 'off'}; realness {'on' if discriminator else 'off'} -> {output_dir}")
+            + f"; {generator_ref.describe()}, colorized as serving does at " + (f"{route['model_size']} px" if route["model_size"] else "its serving size")
+            + f"; FID {'on' if fid_model else 'off'}; realness {'on' if score else 'off'} -> {output_dir}")
         with tqdm(total=len(names), initial=len(names) - len(todo), desc="evaluate", unit="image",
                   disable=None) as progress:
             for start in range(0, len(todo), batch_size):
@@ -171,7 +224,8 @@ def evaluate_images(model_dir: str, images_dir: str, output_dir: str, list_file:
                 colorized_features = truth_features = None
                 if ok:
                     truth = np.stack([decoded[n][0] for n in ok])
-                    colorized, ab_pred, ab_true, gray = (np.asarray(t) for t in step(truth))
+                    colorized = np.asarray(colorize(truth))
+                    ab_pred, ab_true, gray = (np.asarray(t) for t in lab_parts(truth, colorized))
                     for i, name in enumerate(ok):
                         rows[name] = {"image": name, **measure(colorized[i], truth[i], ab_pred[i], ab_true[i])}
                     if score is not None:
@@ -186,7 +240,7 @@ def evaluate_images(model_dir: str, images_dir: str, output_dir: str, list_file:
         measured = [r for r in store.rows if "error" not in r]
         skipped = [r for r in store.rows if "error" in r]
         realness = None
-        if discriminator:
+        if score is not None:
             realness = ([r["realness"] for r in measured], [r["realness_truth"] for r in measured])
         result = summarize(measured, prior, store.features(), realness)
         result.update(
@@ -195,8 +249,11 @@ def evaluate_images(model_dir: str, images_dir: str, output_dir: str, list_file:
             listed=len(names),
             skipped=len(skipped),
             skipped_images=[{"image": r["image"], "reason": r["error"]} for r in skipped[:20]],
-            model=os.path.abspath(model_dir),
-            decoding={"head": generator_config.decoding.head, "temperature": generator_config.decoding.temperature},
+            model=os.path.abspath(generator_ref.keras or generator_ref.saved_model),
+            model_found=generator_ref.describe(),
+            colorized_by=route["route"],
+            model_size=route["model_size"],
+            decoding=route["decoding"],
             auc_rebalanced_prior=os.path.abspath(prior_path) if prior_path else "the evaluated truth images' own",
         )
         if not fid_model:

@@ -40,9 +40,28 @@ def load_torch_state_dict(path: str) -> dict[str, np.ndarray]:
         raise ImportError(
             "reading a PyTorch .pth file needs torch: pip install -r requirements-extras.txt"
         ) from None
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    import pickle
+    import warnings
+
+    try:
+        with warnings.catch_warnings():  # torch's notes on pickle protocols are not the user's
+            warnings.simplefilter("ignore")
+            state = torch.load(path, map_location="cpu", weights_only=True)
+    except OSError:
+        raise
+    except pickle.UnpicklingError:
+        # Never torch's own text: it suggests weights_only=False, which runs whatever the file holds.
+        raise ValueError(f"{path}: not a PyTorch state dict of tensors (torch.load with weights_only=True refuses it: "
+                         "other pickled objects, or not a PyTorch file at all); colordisc loads no other kind") from None
+    except Exception as e:  # noqa: BLE001 (a truncated zip, text, random bytes: torch's errors vary by damage)
+        detail = (str(e).strip().splitlines() or [""])[0].split(". ")[0][:120] or type(e).__name__
+        raise ValueError(f"{path}: not a readable PyTorch file ({detail})") from None
     if not isinstance(state, dict):
         raise ValueError(f"{path}: expected a state dict, got {type(state).__name__}")
+    not_tensors = [k for k, v in state.items() if not isinstance(v, torch.Tensor)]
+    if not_tensors:
+        raise ValueError(f"{path}: not a state dict of tensors ({not_tensors[0]!r} is a "
+                         f"{type(state[not_tensors[0]]).__name__})")
     return {k: v.detach().cpu().numpy() for k, v in state.items()}
 
 

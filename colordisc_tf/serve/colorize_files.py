@@ -4,19 +4,16 @@ with a serving SavedModel (or a colorizer with realness), one file at a time.
 Each input is decoded the way `preprocess` decodes it (Pillow: any format it reads, 16-bit,
 ICC, EXIF) and sent to the signature as PNG, so a file that preprocessing accepts colorizes.
 A file that cannot be read is skipped with a one-line reason; output names follow the
-inputs' relative paths.
+inputs' relative paths. Which SavedModel --model names: colordisc_tf.serve.model_ref.
 """
 
 from __future__ import annotations
 
 import os
 
-__all__ = ["NotAServingModel", "OVERLAY_SUFFIX", "png_as_preprocess_decodes", "skip_reason", "load_signature",
-           "find_serving_dir", "output_names", "colorize_into"]
+from colordisc_tf.serve.model_ref import find_serving_dir  # noqa: F401 (where colordisc_tf.video imports it from)
 
-
-class NotAServingModel(ValueError):
-    """A folder that does not hold the SavedModel a command needs (said in one line)."""
+__all__ = ["OVERLAY_SUFFIX", "png_as_preprocess_decodes", "skip_reason", "output_names", "colorize_into"]
 
 
 def png_as_preprocess_decodes(path: str) -> bytes:
@@ -39,39 +36,6 @@ def skip_reason(error) -> str:
     """One line saying why a file was skipped (ImageRejected, OSError or a TF op error)."""
     text = f"{error.reason}: {error.detail}" if hasattr(error, "reason") else getattr(error, "message", None) or str(error)
     return text.strip().splitlines()[0]
-
-
-def load_signature(path: str, name: str, output: str, what: str):
-    """A serving signature that returns `output`, or NotAServingModel saying what the folder holds.
-    Asked for "colorized", a signature that answers "colorized_bytes" (the REST name, which
-    exports of 2026-11-28 used in serving_default and colorize_guided) is accepted too, and
-    the returned function answers under "colorized"."""
-    import tensorflow as tf
-
-    try:
-        signature = tf.saved_model.load(find_serving_dir(path)).signatures[name]
-    except (OSError, ValueError, KeyError) as e:
-        raise NotAServingModel(f"{path} is not {what}'s SavedModel: {str(e).strip().splitlines()[0]}") from None
-    outputs = signature.structured_outputs
-    if output == "colorized" and "colorized_bytes" in outputs:
-        return lambda **inputs: {("colorized" if k == "colorized_bytes" else k): v for k, v in signature(**inputs).items()}
-    if output not in outputs:
-        raise NotAServingModel(f"{path} is not {what}'s SavedModel (its {name} returns {sorted(outputs)}, not {output!r})")
-    return signature
-
-
-def find_serving_dir(path: str) -> str:
-    """A SavedModel dir, or a dir holding one (Format-Serving/, serving/, or TF Serving versions)."""
-    if os.path.exists(os.path.join(path, "saved_model.pb")):
-        return path
-    for sub in ("Format-Serving", "serving"):
-        if os.path.exists(os.path.join(path, sub, "saved_model.pb")):
-            return os.path.join(path, sub)
-    versions = sorted((int(v) for v in os.listdir(path) if v.isdigit()), reverse=True) if os.path.isdir(path) else []
-    for version in versions:
-        if os.path.exists(os.path.join(path, str(version), "saved_model.pb")):
-            return os.path.join(path, str(version))
-    raise NotAServingModel(f"no SavedModel in {path} (nor in Format-Serving/, serving/ or a version folder)")
 
 
 #: What a colorization's realness overlay is named: <the colorization's stem> + this.

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tempfile
+import secrets
 
 import numpy as np
 import tensorflow as tf
@@ -103,43 +103,33 @@ def _tracking(model) -> tf.Module:
     return owner
 
 
-def _keras_role(path: str) -> str | None:
-    from colordisc_tf.serve.saving import DISCRIMINATOR_FILE, GENERATOR_FILE
-
-    if os.path.isdir(path):
-        for role, name in (("generator", GENERATOR_FILE), ("discriminator", DISCRIMINATOR_FILE)):
-            if os.path.exists(os.path.join(path, name)):
-                return role
-        return None
-    if path.endswith(".keras"):
-        return "discriminator" if os.path.basename(path) == DISCRIMINATOR_FILE else "generator"
-    return None
-
-
 def parts_of(path: str) -> list[Part]:
-    """What `path` exports to: a model directory (or its .keras file) -> its one part; a
-    SavedModel (or a folder holding one) -> the colorize_lab and score_lab it has."""
+    """What `path` (any --model form: colordisc_tf.serve.model_ref) exports to: a model directory
+    (or its .keras file) -> its one part, traced from the Keras model; a SavedModel -> the
+    colorize_lab and score_lab it has."""
     from colordisc_tf.serve import inference
     from colordisc_tf.serve.export import _discriminator_scores
+    from colordisc_tf.serve.model_ref import ModelRefused, resolve_model
     from colordisc_tf.serve.saving import load_discriminator, load_generator
 
-    role = _keras_role(path)
-    if role is None:
-        return _saved_model_parts(path)
     try:
-        model, config = (load_generator if role == "generator" else load_discriminator)(path)
+        ref = resolve_model(path)
+    except ModelRefused as e:
+        raise ExportRefused(str(e)) from None
+    if ref.keras is None:
+        return _saved_model_parts(ref)
+    try:
+        model, config = (load_generator if ref.kind == "generator" else load_discriminator)(ref.keras)
     except (TypeError, ValueError) as e:  # a layer class Keras does not know, a damaged file
-        raise ExportRefused(f"{path}: the {role} does not load: {_first_line(e)}") from None
-    if role == "generator":
+        raise ExportRefused(f"{path}: the {ref.kind} does not load: {_first_line(e)}") from None
+    if ref.kind == "generator":
         decode = config.decoding
         return [_generator_part(lambda L: {"ab": inference.predict_ab(model, L, decode)}, _tracking(model))]  # noqa: N803
     return [_discriminator_part(lambda lab: _discriminator_scores(model, lab), _tracking(model), config.serving_size)]
 
 
-def _saved_model_parts(path: str) -> list[Part]:
-    from colordisc_tf.serve.colorize_files import find_serving_dir
-
-    loaded = tf.saved_model.load(find_serving_dir(path))
+def _saved_model_parts(ref) -> list[Part]:
+    loaded = tf.saved_model.load(ref.saved_model)
     signatures = loaded.signatures
     parts = []
     if "colorize_lab" in signatures:
@@ -151,7 +141,7 @@ def _saved_model_parts(path: str) -> list[Part]:
         parts.append(_discriminator_part(lambda lab: {k: score(lab=lab)[k] for k in ("realness", "realness_map")},
                                          loaded, size))
     if not parts:
-        raise ExportRefused(f"{path}: its SavedModel has neither colorize_lab nor score_lab (it has "
+        raise ExportRefused(f"{ref.describe()} with neither colorize_lab nor score_lab (it has "
                             f"{', '.join(sorted(signatures)) or 'no signatures'}; a colorizer with realness exported "
                             "before 2026-12-01 lacks both): export the generator's and the discriminator's own instead")
     return parts
@@ -262,6 +252,21 @@ def _target(output: str, fmt: str, role: str | None) -> str:
     return f"{stem}.{role}{ext}" if role else stem + ext
 
 
+def _write_whole(target: str, data: bytes) -> None:
+    """target appears whole (written aside, then renamed), with the mode any file the user writes
+    gets: 0o666 less the umask (tempfile's files are 0o600 whatever the umask)."""
+    folder = os.path.dirname(os.path.abspath(target))
+    os.makedirs(folder, exist_ok=True)
+    temp = os.path.join(folder, f".colordisc-export-{secrets.token_hex(8)}")
+    with os.fdopen(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb") as f:
+        try:
+            f.write(data)
+        except BaseException:
+            os.unlink(temp)
+            raise
+    os.replace(temp, target)
+
+
 def export_portable(model: str, output: str, fmt: str, overwrite: bool = False) -> list[tuple[str, str, float]]:
     """Writes `model`'s ONNX or LiteRT file(s) (two for a colorizer with realness: output's stem +
     .generator / .discriminator) and returns (path, role, largest difference on the probes) each.
@@ -278,13 +283,5 @@ def export_portable(model: str, output: str, fmt: str, overwrite: bool = False) 
     except ExportRefused as e:
         raise ExportRefused(f"{model}: {e}") from None
     for target, (data, _) in zip(targets, converted):
-        folder = os.path.dirname(os.path.abspath(target))
-        os.makedirs(folder, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".colordisc-export-", delete=False) as f:
-            try:
-                f.write(data)
-            except BaseException:
-                os.unlink(f.name)
-                raise
-        os.replace(f.name, target)
+        _write_whole(target, data)
     return [(target, part.role, worst) for target, part, (_, worst) in zip(targets, parts, converted)]
