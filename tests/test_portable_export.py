@@ -346,6 +346,55 @@ def test_cli_export_writes_and_refuses_in_one_line(models, tmp_path, capsys):
     assert err.startswith("colordisc: error:") and "\n" not in err and not (tmp_path / "x.tflite").exists()
 
 
+def test_exported_files_get_the_umask(models, tmp_path):
+    """As the README promises: 0o666 less the umask (tempfile made them 0o600 whatever it was)."""
+    old = os.umask(0o027)
+    try:
+        [(path, _, _)] = export_portable(str(models / "discriminator"), str(tmp_path / "d.onnx"), "onnx")
+    finally:
+        os.umask(old)
+    assert oct(os.stat(path).st_mode & 0o777) == oct(0o640)
+    assert os.listdir(tmp_path) == ["d.onnx"]  # nothing written aside is left
+
+
+def _bare(fmt, path, **inputs):
+    """The file run as a user runs it, without portable_runtime's checks."""
+    if fmt == "onnx":
+        import onnxruntime as ort
+
+        session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+        return dict(zip([o.name for o in session.get_outputs()], session.run(None, inputs)))
+    from ai_edge_litert.interpreter import Interpreter
+
+    return Interpreter(model_path=path).get_signature_runner()(**inputs)
+
+
+@pytest.mark.parametrize("fmt", ["onnx", "litert"])
+def test_the_runners_refuse_inputs_under_8_pixels_and_the_bare_files_do_what_the_docs_say(exported, fmt):
+    from colordisc_tf.serve.portable_runtime import MIN_SIDE, InputRefused
+
+    assert MIN_SIDE == 8
+    for role, name, channels in (("generator", "L", 1), ("discriminator", "lab", 3)):
+        path = exported[role, fmt]
+        run = runner(fmt, path)
+        for height, width in ((1, 1), (7, 40), (40, 7)):
+            with pytest.raises(InputRefused) as refused:
+                run(**{name: np.full((1, height, width, channels), 50, np.float32)})
+            message = str(refused.value)
+            assert message.startswith(f"{path}: input {name} is {height}x{width} pixels") and "at least 8x8" in message
+            assert "\n" not in message
+        with pytest.raises(InputRefused, match=r"shape \[8, 8, %d\]; the file takes \[N, H, W, C\]" % channels):
+            run(**{name: np.full((8, 8, channels), 50, np.float32)})
+        assert all(np.isfinite(value).all() for value in run(**{name: np.full((1, 8, 8, channels), 50, np.float32)}).values())
+    # docs/deploy.md's contract: the bare generator fails in its mirror pad below 4 px; the bare
+    # discriminator answers at 1x1, a realness that judges nothing
+    with pytest.raises(Exception, match="(?i)pad"):
+        _bare(fmt, exported["generator", fmt], L=np.full((1, 1, 1, 1), 50, np.float32))
+    assert _bare(fmt, exported["generator", fmt], L=np.full((1, 4, 4, 1), 50, np.float32))["ab"].shape == (1, 4, 4, 2)
+    scores = _bare(fmt, exported["discriminator", fmt], lab=np.full((1, 1, 1, 3), 50, np.float32))
+    assert scores["realness"].shape == (1,) and 0 <= scores["realness"][0] <= 1
+
+
 def test_pad_to_multiple_is_numpys_symmetric_pad():
     from colordisc_tf.models.generator import PadToMultiple
 
