@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 
+import cv2
 import numpy as np
 import pytest
 from scipy.spatial.distance import jensenshannon
@@ -95,6 +96,64 @@ def test_a_flickering_colorizer_scores_worse_and_stable_decoding_steadies_it(cat
     assert stabilized["colorfulness_mean"] > 0.85 * flickering["colorfulness_mean"]
 
 
+def test_warp_reads_the_history_where_the_flow_points():
+    """_warp(history, flow)(x) = history(x + flow(x)): a whole-cell shift is np.roll's."""
+    from colordisc_tf.video.temporal import _warp
+
+    history = np.random.default_rng(0).random((12, 16, 5)).astype(np.float32)
+    flow = np.broadcast_to(np.float32([3, -2]), (12, 16, 2))  # (dx, dy)
+    warped = _warp(history, flow)
+    np.testing.assert_allclose(warped[2:, :-3], history[:-2, 3:], rtol=1e-6)
+
+
+def test_stable_carries_its_history_along_a_pan_onto_the_current_frame():
+    """The flow's direction, end to end: the camera pans 8 px right and 4 down between two frames
+    of a photo. Frame 0's decision is the frame itself (on the 1/4 grid), frame 1's is nothing
+    (zeros), so what `stable` returns for frame 1 is w x frame 0's warped: it must line up with
+    frame 1. Unwarped it is 2 cells off; warped the wrong way, 4."""
+    frames = pan(photo("astronaut"), size=(128, 128), frames=2, step=(4.0, 8.0), start=(100.0, 150.0))
+    gray = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames]
+    grid = [cv2.resize(f, (32, 32), interpolation=cv2.INTER_AREA).astype(np.float32) / 255 for f in frames]
+    state = TemporalState("stable", history_weight=0.9)
+    state.step(grid[0], gray[0])
+    carried = state.step(np.zeros_like(grid[1]), gray[1]) / 0.9
+    inner = (slice(4, -4), slice(4, -4))  # away from the edge the pan uncovers
+    misaligned = np.abs(grid[0] - grid[1])[inner].mean()
+    assert state.resets == []
+    assert np.abs(carried - grid[1])[inner].mean() < min(0.02, 0.2 * misaligned)
+
+
+def _flat_scene(colour, seed, size=(240, 320)) -> np.ndarray:
+    """One colour with a few darker discs: large flat areas, where optical flow finds no motion
+    between two different shots and so cannot tell a cut."""
+    rng = np.random.default_rng(seed)
+    image = np.empty(size + (3,), np.float32)
+    image[:] = colour
+    for _ in range(6):
+        centre = (int(rng.integers(0, size[1])), int(rng.integers(0, size[0])))
+        cv2.circle(image, centre, int(rng.integers(10, 30)), [c * 0.6 for c in colour], -1)
+    return image.astype(np.uint8)
+
+
+def test_after_a_cut_no_colour_of_the_first_shot_remains():
+    """A blue night shot cut to an orange day shot. The cut's first frame comes out exactly as
+    `none` colorizes it, and no pixel of it is blue (b* < 0). Flat shots keep the optical flow
+    consistent across the cut, so only the cut detector can catch it: with it switched off the
+    blue of the first shot covers most of that frame."""
+    from skimage.color import rgb2lab
+
+    night = pan(_flat_scene((40, 70, 160), seed=0), size=SIZE, frames=6, step=(0.5, 0.75))
+    day = pan(_flat_scene((240, 170, 60), seed=1), size=SIZE, frames=6, step=(0.5, -0.75), start=(20.0, 100.0))
+    frames = night + day
+    none, _, _ = _planted(frames, (1.0, 6.0), "none")
+    stable, _, state = _planted(frames, (1.0, 6.0), "stable", history_weight=0.9)
+    assert state.resets == [6]
+    np.testing.assert_array_equal(stable[6], none[6])
+    assert (rgb2lab(stable[6])[..., 2] < 0).mean() == 0
+    bled, _, undetected = _planted(frames, (1.0, 6.0), "stable", history_weight=0.9, cut_threshold=1.0)
+    assert undetected.resets == [] and (rgb2lab(bled[6])[..., 2] < 0).mean() > 0.5
+
+
 def test_stable_drops_its_history_at_a_shot_cut():
     first = pan(photo("chelsea"), size=SIZE, frames=8, step=(0.5, 0.75))
     second = pan(photo("coffee"), size=SIZE, frames=8, step=(0.5, -0.75), start=(40.0, 200.0))
@@ -104,10 +163,6 @@ def test_stable_drops_its_history_at_a_shot_cut():
     assert state.resets == [8]
     np.testing.assert_array_equal(stable[8], none[8])  # nothing of the first shot in the second's first frame
     assert all(np.abs(stable[i].astype(int) - none[i]).max() > 3 for i in (9, 10))  # the history is in use again
-    # the check can fail: without cut detection the first shot's colours reach frame 8
-    bled, _, bled_state = _planted(frames, (1.0, 6.0), "stable", history_weight=0.9, cut_threshold=1.0)
-    if 8 not in bled_state.resets:  # lost tracking may still reset it; then there is nothing to compare
-        assert np.abs(bled[8].astype(int) - none[8]).max() > 3
 
 
 def test_none_colorizes_each_frame_as_serving_colorizes_that_image(tiny_models, cat_pan):
@@ -232,5 +287,5 @@ def test_a_killed_run_leaves_nothing_under_the_final_name(tiny_models, cat_pan, 
 def test_a_model_that_is_not_a_generator_is_one_line(tiny_models, clip, tmp_path, capsys):
     assert _cli(clip, "--model", tiny_models["discriminator"] / "serving", "--output", tmp_path / "out") == 2
     err = capsys.readouterr().err.strip()
-    assert err.count("\n") == 0 and "generator_output" in err and "not a generator" in err
+    assert err.count("\n") == 0 and str(tiny_models["discriminator"] / "serving") in err and "generator" in err
     assert not (tmp_path / "out").exists()

@@ -37,7 +37,7 @@ def pan(image: np.ndarray, size=(48, 64), frames: int = 16, step=(1.0, 2.0), zoo
 
 
 def write_video(path, frames, rate: int = 12, audio: bool = True, audio_codec: str = "aac",
-                container_format: str | None = None, gray: bool = False) -> None:
+                container_format: str | None = None, gray: bool = False, audio_rate: int = 16000) -> None:
     """Frames as near-lossless H.264 (crf 0, yuv444p; gray: the gray pixel format) with a
     sine tone for audio. Frame i has pts i at time base 1/rate."""
     with av.open(str(path), "w", format=container_format) as out:
@@ -47,7 +47,7 @@ def write_video(path, frames, rate: int = 12, audio: bool = True, audio_codec: s
         stream.options = {"crf": "0", "preset": "ultrafast"}
         tone = None
         if audio:
-            tone = out.add_stream(audio_codec, rate=16000)
+            tone = out.add_stream(audio_codec, rate=audio_rate)
             tone.layout = "mono"
         for i, frame in enumerate(frames):
             data = frame[..., 0] if gray else frame
@@ -60,15 +60,19 @@ def write_video(path, frames, rate: int = 12, audio: bool = True, audio_codec: s
 
 
 def _write_tone(out, stream, seconds: float) -> None:
-    samples = int(16000 * seconds)
-    wave = (0.2 * np.sin(2 * np.pi * 440 * np.arange(samples) / 16000)).astype(np.float32)
-    fmt = "fltp" if stream.codec_context.name in ("aac", "libopus", "mp3") else "s16"
-    chunk = stream.codec_context.frame_size or 1024
+    """A 440 Hz tone of `seconds` in whatever sample format and layout the encoder takes."""
+    context = stream.codec_context
+    rate, fmt, channels = context.sample_rate, context.format.name, context.layout.nb_channels
+    samples = int(rate * seconds)
+    wave = 0.2 * np.sin(2 * np.pi * 440 * np.arange(samples) / rate)
+    chunk = context.frame_size or 1024
+    dtype = {"s16": np.int16, "s32": np.int32, "flt": np.float32, "dbl": np.float64}[fmt.rstrip("p")]
+    scale = np.iinfo(dtype).max if np.issubdtype(dtype, np.integer) else 1.0
     for start in range(0, samples, chunk):
-        piece = wave[start:start + chunk]
-        data = piece[None] if fmt == "fltp" else (piece * 32767).astype(np.int16)[None]
-        frame = av.AudioFrame.from_ndarray(data, format=fmt, layout="mono")
-        frame.sample_rate, frame.pts, frame.time_base = 16000, start, Fraction(1, 16000)
+        piece = (wave[start:start + chunk] * scale).astype(dtype)
+        data = np.stack([piece] * channels) if fmt.endswith("p") else np.repeat(piece, channels)[None]
+        frame = av.AudioFrame.from_ndarray(data, format=fmt, layout=context.layout.name)
+        frame.sample_rate, frame.pts, frame.time_base = rate, start, Fraction(1, rate)
         out.mux(stream.encode(frame))
     out.mux(stream.encode(None))
 
@@ -207,24 +211,7 @@ def write_corpus_clip(path, clip: CorpusClip) -> None:
             out.mux(stream.encode(video_frame))
         out.mux(stream.encode(None))
         if tone is not None:
-            _write_corpus_tone(out, tone, float(corpus_times(clip)[-1] + 1 / clip.rate))
-
-
-def _write_corpus_tone(out, stream, seconds: float) -> None:
-    context = stream.codec_context
-    rate, fmt = context.sample_rate, context.format.name
-    samples = int(rate * seconds)
-    wave = 0.2 * np.sin(2 * np.pi * 440 * np.arange(samples) / rate)
-    chunk = context.frame_size or 1024
-    dtype = {"s16": np.int16, "s32": np.int32, "flt": np.float32, "dbl": np.float64}[fmt.rstrip("p")]
-    scale = np.iinfo(dtype).max if np.issubdtype(dtype, np.integer) else 1.0
-    for start in range(0, samples, chunk):
-        piece = (wave[start:start + chunk] * scale).astype(dtype)
-        data = np.stack([piece, piece]) if fmt.endswith("p") else np.repeat(piece, 2)[None]
-        frame = av.AudioFrame.from_ndarray(data, format=fmt, layout="stereo")
-        frame.sample_rate, frame.pts, frame.time_base = rate, start, Fraction(1, rate)
-        out.mux(stream.encode(frame))
-    out.mux(stream.encode(None))
+            _write_tone(out, tone, float(corpus_times(clip)[-1] + 1 / clip.rate))
 
 
 def decoded(path) -> dict:
@@ -243,3 +230,39 @@ def decoded(path) -> dict:
             audio = stream.codec_context.name
             seconds = sum(f.samples for f in container.decode(audio=0)) / stream.codec_context.sample_rate
     return {"frames": frames, "times": times, "audio": audio, "audio_seconds": seconds}
+
+
+def write_cut_short(path, frames, rate: int = 12) -> int:
+    """An MP4 with its index first (faststart), cut in half as a failed download leaves it.
+    Returns the frame count its index still announces."""
+    full = str(path) + ".whole.mp4"
+    with av.open(full, "w", options={"movflags": "faststart"}) as out:
+        stream = out.add_stream("libx264", rate=rate)
+        stream.height, stream.width = frames[0].shape[:2]
+        stream.options = {"preset": "ultrafast"}
+        for i, frame in enumerate(frames):
+            video_frame = av.VideoFrame.from_ndarray(frame, format="rgb24")
+            video_frame.pts, video_frame.time_base = i, Fraction(1, rate)
+            out.mux(stream.encode(video_frame))
+        out.mux(stream.encode(None))
+    data = open(full, "rb").read()
+    open(str(path), "wb").write(data[:len(data) // 2])
+    return len(frames)
+
+
+def write_repeated_times(path, frames, times_ms) -> None:
+    """MJPEG in Matroska whose frames carry `times_ms` as they are, repeats included (Matroska
+    takes a repeated time; MP4 and the encoders do not)."""
+    time_base = Fraction(1, 1000)
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("mjpeg", rate=25)
+        stream.height, stream.width = frames[0].shape[:2]
+        stream.pix_fmt = "yuvj420p"
+        stream.codec_context.time_base = time_base
+        for i, (frame, time) in enumerate(zip(frames, times_ms)):
+            video_frame = av.VideoFrame.from_ndarray(frame, format="rgb24")
+            video_frame.pts, video_frame.time_base = i, time_base
+            for packet in stream.encode(video_frame):
+                packet.pts = packet.dts = time
+                out.mux(packet)
+        out.mux(stream.encode(None))

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import math
 import os
+from contextlib import contextmanager
 from fractions import Fraction
 
 import av
+import av.logging
 import cv2
 import numpy as np
 
@@ -60,7 +62,22 @@ def codec_name(stream) -> str:
 
 
 def _reason(error: Exception) -> str:
-    return getattr(error, "strerror", None) or str(error).splitlines()[0]
+    reason = getattr(error, "strerror", None) or str(error).splitlines()[0]
+    log = getattr(error, "log", None)  # FFmpeg's own line, when _ffmpeg_lines() was on
+    return f"{reason}: {log[2].strip()}" if log else reason
+
+
+@contextmanager
+def _ffmpeg_lines():
+    """FFmpeg's error lines say what "Invalid argument" means ("muxing mp3 at 8000hz is not
+    standard"); PyAV attaches them to its errors only while its logging is on."""
+    level = av.logging.get_level()
+    av.logging.set_level(av.logging.ERROR)
+    try:
+        with av.logging.Capture():
+            yield
+    finally:
+        av.logging.set_level(level)
 
 
 class VideoSource:
@@ -198,7 +215,8 @@ class Mp4Writer:
         self._audio_start = None
         for mode in _audio_modes(source):
             try:
-                self._open(mode)
+                with _ffmpeg_lines():
+                    self._open(mode)
                 return
             except (av.FFmpegError, ValueError) as e:
                 self.abort()
