@@ -309,7 +309,10 @@ def _cmd_colorize_video(args) -> int:
             scorer = load_frame_scorer(discriminator.keras or discriminator.saved_model)
     except ValueError as e:
         raise UserError(str(e)) from None
-    settings = VideoSettings(temporal=args.temporal, max_frames=args.max_frames, history_weight=args.history_weight)
+    if args.max_pixels < 1:
+        raise UserError(f"--max-pixels must be >= 1, got {args.max_pixels}")
+    settings = VideoSettings(temporal=args.temporal, max_frames=args.max_frames, history_weight=args.history_weight,
+                             max_pixels=args.max_pixels)
     os.makedirs(output, exist_ok=True)
     written, failed = colorize_videos(paths, output_names(paths, ".mp4"), output, colorizer, settings, scorer,
                                       overwrite=args.overwrite)
@@ -319,9 +322,12 @@ def _cmd_colorize_video(args) -> int:
         realness = f", realness {summary['realness_mean']:.3f}" if "realness_mean" in summary else ""
         warp = "n/a" if summary["warp_error"] is None else f"{summary['warp_error']:.5f}"
         cdc = "n/a" if summary["cdc"] is None else f"{summary['cdc']:.4f}"
-        print(f"{summary['output']}: {summary['frames']} frames at {summary['frames_per_second']:.1f} frames/s; "
+        ended = f" ({summary['ended_early']})" if summary["ended_early"] else ""
+        print(f"{summary['output']}: {summary['frames']} frames{ended} at {summary['frames_per_second']:.1f} frames/s; "
               f"CDC {cdc}, warp error {warp}, colourfulness {summary['colorfulness_mean']:.1f}{realness}; "
               f"metrics {metrics_paths(summary['output'])[0]}")
+        for warning in summary["warnings"]:
+            print(f"colorize-video: warning: {path}: {warning}", file=sys.stderr)
     print(f"colorize-video: {len(written)} written, {len(skipped) + len(failed)} skipped -> {args.output}")
     return 0 if written else 1
 
@@ -463,6 +469,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help=f"stable: weight of the carried history against the current frame (default {VIDEO_HISTORY_WEIGHT})")
     vid.add_argument("--discriminator", default=None,
                      help="a discriminator's model directory or SavedModel: each frame's realness in the metrics")
+    vid.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS, metavar="N",
+                     help=f"skip videos whose frames have more than N pixels (default {DEFAULT_MAX_PIXELS:,}, as serving)")
     vid.add_argument("--overwrite", action="store_true", help="replace outputs an earlier colorize-video wrote "
                      "(otherwise they are skipped; other files of the same names are never replaced)")
     vid.set_defaults(func=_cmd_colorize_video)
