@@ -314,22 +314,44 @@ class FineTuneConfig:
 
 @dataclasses.dataclass(frozen=True)
 class BlessingConfig:
-    """When BeforeAfterEvaluator blesses the fine-tuned generator (colordisc_tf.evaluate.before_after.bless)."""
+    """When BeforeAfterEvaluator blesses the fine-tuned generator (colordisc_tf.evaluate.blessing):
+    on paired intervals of fine-tuned - base (the same images resampled for both), never on
+    point estimates. Each requirement passes when its whole interval is on the right side of
+    its bound, fails when the whole interval is on the wrong side, and is otherwise unclear:
+    any failure -> "NOT blessed", else any unclear -> "not enough evidence", else "blessed"."""
 
-    min_fool_rate_gain: float = 0.0  # fine-tuned fool rate on eval failures must exceed base by more than this
-    max_auc_drop: float = 1.0  # and raw AuC on the whole eval split may drop at most this many points
-    max_rebalanced_auc_drop: float = 1.0  # and rebalanced AuC (vivid colours) at most this many
-    # and discriminators retrained on each generator's own outputs must tell the fine-tuned colorizations of
-    # the eval failures from the real photos worse than the base ones: detection AUC lower by more than this
+    # non-inferiority: the lower bound of raw AuC's difference on the eval split above -max_auc_drop (points)
+    max_auc_drop: float = 1.0
+    # the same for rebalanced AuC, the one that rewards rare, vivid colours: a generator can please
+    # discriminators by toning colours down (null: not a requirement)
+    max_rebalanced_auc_drop: float | None = 1.0
+    # improvement where the method claims it: the upper bound of the detection-AUC difference of fresh
+    # discriminators (retrained on each generator's own outputs) on the eval failures below -min_retrained_auc_drop
     min_retrained_auc_drop: float = 0.0
-    retrain_discriminator_steps: int = 200  # steps of each retrained discriminator (0: skip them and this check)
-    # retrained discriminators per generator (seeds discriminator seed, +1, ...); their metrics are averaged: on a
+    # optional: the lower bound of the fixed discriminator's fool-rate difference on the eval failures above
+    # this (null: not a requirement; fine-tuning played against that discriminator, so it flatters)
+    min_fool_rate_gain: float | None = None
+    confidence: float = 0.95  # of every interval (two-sided percentile bootstrap)
+    resamples: int = 2000  # bootstrap resamples of the images
+    bootstrap_seed: int = 0
+    retrain_discriminator_steps: int = 200  # steps of each fresh discriminator (0: none; the improvement is
+    # then read on the fixed discriminator's detection AUC, and the verdict says so)
+    # fresh discriminators per generator (seeds discriminator seed, +1, ...); their metrics are averaged: on a
     # handful of failure cases one discriminator's detection AUC moves by ~0.05 with the seed alone
     retrain_discriminator_seeds: int = 1
 
     def __post_init__(self):
         _require(self.max_auc_drop >= 0, "max_auc_drop", ">= 0", self.max_auc_drop)
-        _require(self.max_rebalanced_auc_drop >= 0, "max_rebalanced_auc_drop", ">= 0", self.max_rebalanced_auc_drop)
+        _require(self.max_rebalanced_auc_drop is None or self.max_rebalanced_auc_drop >= 0, "max_rebalanced_auc_drop",
+                 ">= 0 (or null)", self.max_rebalanced_auc_drop)
+        _require(0 <= self.min_retrained_auc_drop < 1, "min_retrained_auc_drop", "in [0, 1)",
+                 self.min_retrained_auc_drop)
+        _require(self.min_fool_rate_gain is None or -1 <= self.min_fool_rate_gain < 1, "min_fool_rate_gain",
+                 "in [-1, 1) (or null)", self.min_fool_rate_gain)
+        _require(0.5 <= self.confidence < 1, "confidence", "in [0.5, 1)", self.confidence)
+        _require(self.resamples >= 100, "resamples", ">= 100 (percentile intervals need a tail to read)",
+                 self.resamples)
+        _require(self.bootstrap_seed >= 0, "bootstrap_seed", ">= 0", self.bootstrap_seed)
         _require(self.retrain_discriminator_steps >= 0, "retrain_discriminator_steps", ">= 0",
                  self.retrain_discriminator_steps)
         _positive(self, "retrain_discriminator_seeds")

@@ -63,15 +63,18 @@ class Executor(base_executor.BaseExecutor):
         report_out.set_string_custom_property("index", index)
         blessed = int(report["blessed"])
         blessing_out.set_int_custom_property("blessed", blessed)
+        blessing_out.set_string_custom_property("outcome", report["outcome"])
+        blessing_out.set_string_custom_property("verdict", report["verdict"])
         blessing_out.set_string_custom_property("current_model", uri["finetuned"])
         with open(os.path.join(blessing_out.uri, "BLESSED" if blessed else "NOT_BLESSED"), "w") as f:
-            f.write("\n".join(report["reasons"]) + "\n")
+            f.write("\n".join([report["verdict"], "", *report["reasons"]]) + "\n")
 
 
 class BeforeAfterEvaluator(base_component.BaseComponent):
-    """Outputs `blessing` (ModelBlessing: blessed 1/0, BLESSED or NOT_BLESSED with the
-    reasons) and `report` (index.html, before_after.json, PNGs), copied to
-    report_copy_dir when given. With fid_weights (pytorch-fid's Inception .pth), the report
+    """Outputs `blessing` (ModelBlessing: blessed 1/0, outcome and verdict, BLESSED or
+    NOT_BLESSED with the verdict and every check; colordisc_tf.evaluate.blessing) and `report`
+    (index.html, before_after.json, PNGs), copied to report_copy_dir when given. Only
+    "blessed" is 1: "NOT blessed" and "not enough evidence" are both 0. With fid_weights (pytorch-fid's Inception .pth), the report
     has each generator's FID on the eval split.
 
     It trains discriminators of its own: `blessing.retrain_discriminator_seeds` fresh discriminators per

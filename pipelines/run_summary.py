@@ -65,6 +65,54 @@ def _with_ci(metrics: dict, key: str, fmt: str) -> str:
     return format(metrics[key], fmt) + (f" [{format(ci[0], fmt)}, {format(ci[1], fmt)}]" if ci else "")
 
 
+#: The differences the closing lines show, per set (the report has every one).
+_HEADLINE = {
+    "eval_failures": ("detection_auc_retrained", "detection_auc_fixed", "fool_rate_fixed", "mean_realness_fixed"),
+    "eval_all": ("auc_raw", "auc_rebalanced", "delta_cf", "colorfulness", "psnr", "detection_auc_retrained", "fid"),
+}
+_SHORT = {"detection_auc_retrained": "detection AUC (fresh discriminators)", "detection_auc_fixed": "detection AUC (fixed)",
+          "fool_rate_fixed": "fool rate (fixed)", "mean_realness_fixed": "mean realness (fixed)", "auc_raw": "raw AuC",
+          "auc_rebalanced": "rebalanced AuC", "delta_cf": "ΔCF", "colorfulness": "CF", "psnr": "PSNR", "fid": "FID"}
+
+
+def _differences(difference: dict, set_name: str) -> str:
+    """"raw AuC −1.44 [−2.90, +0.10]; ...": the headline differences of one set, fine-tuned − base."""
+    from colordisc_tf.evaluate.report import format_difference
+
+    return "; ".join(f"{_SHORT[key]} {format_difference(key, difference[key], difference.get(f'{key}_ci'))}"
+                     for key in _HEADLINE[set_name] if key in difference)
+
+
+def _before_after_lines(before_after: dict) -> list[str]:
+    """fine-tuning (the failure cases), colour (the eval split), each with its paired differences; the verdict."""
+    lines = []
+    sets = before_after["sets"]
+    failures, whole = sets.get("eval_failures", {}), sets.get("eval_all", {})
+    base, finetuned = failures.get("base", {}), failures.get("finetuned", {})
+    if "detection_auc_retrained" in base and "detection_auc_retrained" in finetuned:
+        lines.append(f"fine-tuning:   on {base['images']} eval failure cases, fresh discriminators' detection AUC "
+                     f"{_with_ci(base, 'detection_auc_retrained', '.3f')} (base) -> "
+                     f"{_with_ci(finetuned, 'detection_auc_retrained', '.3f')} (fine-tuned); lower is harder to tell "
+                     f"from real; [95 % intervals]")
+    if failures.get("difference"):
+        lines.append(f"Δ failures:    fine-tuned − base on the {base['images']} eval failure cases, paired 95 % "
+                     f"intervals: {_differences(failures['difference'], 'eval_failures')}")
+    base, finetuned = whole.get("base", {}), whole.get("finetuned", {})
+    if "delta_cf" in base and "delta_cf" in finetuned:
+        fid = (f"; FID {base['fid']:.2f} -> {finetuned['fid']:.2f}" if "fid" in base and "fid" in finetuned
+               else "")
+        lines.append(f"colour:        on {base['images']} eval photos, ΔCF = |mean CF - mean CF of the truth| "
+                     f"{_with_ci(base, 'delta_cf', '.2f')} (base) -> {_with_ci(finetuned, 'delta_cf', '.2f')} "
+                     f"(fine-tuned){fid}")
+    if whole.get("difference"):
+        lines.append(f"Δ eval split:  fine-tuned − base on the {base['images']} eval photos, paired 95 % intervals: "
+                     f"{_differences(whole['difference'], 'eval_all')}")
+    verdict = before_after.get("verdict") or (("blessed: " if before_after["blessed"] else "NOT blessed: ")
+                                              + "; ".join(before_after["reasons"]))
+    lines.append(f"blessing:      {verdict}")
+    return lines
+
+
 def _read_json(path: str) -> dict | None:
     try:
         with open(path) as f:
@@ -81,8 +129,9 @@ def _first(outputs: dict, node: str, key: str):
 def report_run(config: PipelineConfig, demo: bool = False) -> list[str]:
     """Copies the newest run's report to config.report_dir (a run served from the cache
     does not re-run the evaluator that copies it, and report_dir must never show an
-    earlier run's) and returns the few lines a user needs: report, discriminator, fine-tuning,
-    blessing, pushed models."""
+    earlier run's) and returns the few lines a user needs: report, discriminator, fine-tuning and
+    colour (each generator's numbers, then fine-tuned − base with paired intervals), the
+    blessing's verdict with its deciding intervals, pushed models."""
     root = os.path.abspath(config.pipeline_root)
     outputs = latest_run_outputs(config.metadata_path or os.path.join(root, "metadata.sqlite"))
     lines = [f"generator:     {started_from(config)}"]
@@ -100,23 +149,7 @@ def report_run(config: PipelineConfig, demo: bool = False) -> list[str]:
                      f"ROC AUC {_with_ci(discriminator, 'roc_auc', '.3f')}, fool rate {_with_ci(discriminator, 'fool_rate', '.1%')}")
     before_after = _read_json(os.path.join(report.uri, "before_after.json")) if report else None
     if before_after:
-        failures = before_after["sets"]["eval_failures"]
-        base, finetuned = failures.get("base", {}), failures.get("finetuned", {})
-        if "detection_auc_retrained" in base and "detection_auc_retrained" in finetuned:
-            lines.append(f"fine-tuning:   on {base['images']} eval failure cases, retrained discriminators' detection AUC "
-                         f"{_with_ci(base, 'detection_auc_retrained', '.3f')} (base) -> "
-                         f"{_with_ci(finetuned, 'detection_auc_retrained', '.3f')} (fine-tuned); lower is harder to tell "
-                         f"from real; [95 % intervals]")
-        whole = before_after["sets"].get("eval_all", {})
-        base, finetuned = whole.get("base", {}), whole.get("finetuned", {})
-        if "delta_cf" in base and "delta_cf" in finetuned:
-            fid = (f"; FID {base['fid']:.2f} -> {finetuned['fid']:.2f}" if "fid" in base and "fid" in finetuned
-                   else "")
-            lines.append(f"colour:        on {base['images']} eval photos, ΔCF = |mean CF - mean CF of the truth| "
-                         f"{_with_ci(base, 'delta_cf', '.2f')} (base) -> {_with_ci(finetuned, 'delta_cf', '.2f')} "
-                         f"(fine-tuned){fid}")
-        verdict = "blessed" if before_after["blessed"] else "NOT blessed"
-        lines.append(f"blessing:      fine-tuned generator {verdict}: {'; '.join(before_after['reasons'])}")
+        lines += _before_after_lines(before_after)
     pushed = []
     for node in sorted(outputs):
         artifact = _first(outputs, node, "pushed_model") if node.startswith("Push") else None

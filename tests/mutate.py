@@ -49,7 +49,7 @@ TARGETS = {
     "losses": ["colordisc_tf.train.losses.*"],
     "metrics": ["colordisc_tf.metrics.*"],
     "select_failures": ["colordisc_tf.evaluate.failures.*", "colordisc_tf.config.x_failure_selection__mutmut_*"],
-    "bless": ["colordisc_tf.evaluate.before_after.x_bless__mutmut_*"],
+    "bless": ["colordisc_tf.evaluate.blessing.*"],
 }
 
 #: Functions that only run at import time (module set-up): mutmut switches a mutant on

@@ -71,29 +71,3 @@ def test_report_shows_each_sets_count_and_intervals(tmp_path):
     assert "eval_failures (9 images)" in page
     assert "33.3%<br><small>[12.1%, 64.6%]</small>" in page and "55.6%<br><small>[26.7%, 81.1%]</small>" in page
     assert "<td>21.50</td>" in page  # no interval given: none shown
-
-
-def test_blessing_rules():
-    from colordisc_tf.evaluate.before_after import bless
-    from colordisc_tf.config import BlessingConfig
-
-    def report(base_fool, tuned_fool, base_auc, tuned_auc, detection=(0.9, 0.7), rebalanced=69.5):
-        return {"sets": {
-            "eval_failures": {"base": {"images": 5, "fool_rate_fixed": base_fool, "detection_auc_retrained": detection[0]},
-                              "finetuned": {"images": 5, "fool_rate_fixed": tuned_fool, "detection_auc_retrained": detection[1]}},
-            "eval_all": {"base": {"auc_raw": base_auc, "auc_rebalanced": 70.0},
-                         "finetuned": {"auc_raw": tuned_auc, "auc_rebalanced": rebalanced}}}}
-
-    config = BlessingConfig(min_fool_rate_gain=0.05, max_auc_drop=1.0, min_retrained_auc_drop=0.1)
-    assert bless(report(0.1, 0.3, 80, 79.5), config)[0]
-    assert not bless(report(0.1, 0.12, 80, 80), config)[0]  # fool rate gain too small
-    assert not bless(report(0.1, 0.5, 80, 78), config)[0]  # AuC dropped 2 points
-    blessed, reasons = bless(report(0.1, 0.9, 80, 80, detection=(0.9, 0.85)), config)  # only fools the fixed discriminator
-    assert not blessed and "exploits the fixed discriminator" in reasons[0]
-    assert bless(report(0.1, 0.9, 80, 80, detection=(1.0, 0.89)), config)[0]
-    blessed, reasons = bless(report(0.1, 0.9, 80, 80, rebalanced=68.0), config)  # pleased discriminators by dulling
-    assert not blessed and reasons == [
-        "rebalanced AuC on the eval split dropped 2.00 points (> 1.0): the fine-tuned colours are duller"]
-    empty = report(0, 0, 80, 80)
-    empty["sets"]["eval_failures"]["base"]["images"] = 0
-    assert bless(empty, config) == (False, ["no eval-split failure cases to compare on"])

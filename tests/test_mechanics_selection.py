@@ -1,4 +1,4 @@
-"""Failure selection, the failure Examples it writes, and the blessing rule,
+"""Failure selection and the failure Examples it writes (the blessing: test_blessing.py),
 against independent oracles (NumPy argsort, hand-built records, hand-checked
 boundaries). Written to fail on deliberate bugs: one id too many, everything
 selected, splits mixed up, colorized records copied instead of the real ones.
@@ -230,88 +230,7 @@ def test_failure_examples_empty_split_and_custom_splits(real_and_colorized):
     assert not (root / "train_only" / "Split-eval").exists()
 
 
-# --------------------------------------------------------------------------- blessing
-
-
-def _report(base_fool=0.1, tuned_fool=0.5, base_auc=80.0, tuned_auc=80.0, base_rebalanced=70.0,
-            tuned_rebalanced=70.0, detection=(0.9, 0.5), images=5):
-    base_f = {"images": images, "fool_rate_fixed": base_fool}
-    tuned_f = {"images": images, "fool_rate_fixed": tuned_fool}
-    if detection is not None:
-        base_f["detection_auc_retrained"], tuned_f["detection_auc_retrained"] = detection
-    base_all, tuned_all = {"auc_raw": base_auc}, {"auc_raw": tuned_auc}
-    if base_rebalanced is not None:
-        base_all["auc_rebalanced"] = base_rebalanced
-    if tuned_rebalanced is not None:
-        tuned_all["auc_rebalanced"] = tuned_rebalanced
-    return {"sets": {"eval_failures": {"base": base_f, "finetuned": tuned_f},
-                     "eval_all": {"base": base_all, "finetuned": tuned_all}}}
-
-
-def test_blessing_config_defaults():
-    from colordisc_tf.evaluate.before_after import BlessingConfig
-
-    c = BlessingConfig()
-    assert (c.min_fool_rate_gain, c.max_auc_drop, c.max_rebalanced_auc_drop, c.min_retrained_auc_drop) == (
-        0.0, 1.0, 1.0, 0.0)
-    assert (c.retrain_discriminator_steps, c.retrain_discriminator_seeds) == (200, 1)
-
-
-def test_bless_every_rule_at_its_boundary():
-    from colordisc_tf.evaluate.before_after import BlessingConfig, bless
-
-    config = BlessingConfig(min_fool_rate_gain=0.25, max_auc_drop=1.0, max_rebalanced_auc_drop=2.0,
-                            min_retrained_auc_drop=0.25)
-    ok = bless(_report(tuned_auc=80.5), config)
-    assert ok == (True, ["fool rate +0.400 on eval failures, AuC change +0.50 points"])
-    assert bless(_report(), config)[0]
-    # fool rate gain must EXCEED the minimum (0.5 - 0.25 == 0.25 exactly, in binary)
-    blessed, reasons = bless(_report(base_fool=0.25, tuned_fool=0.5), config)
-    assert not blessed and reasons == ["fool rate on eval failures did not rise by more than 0.250 (0.250 -> 0.500)"]
-    assert bless(_report(base_fool=0.25, tuned_fool=0.5 + 1e-9), config)[0]
-    # raw AuC may drop by exactly the maximum, not more
-    assert bless(_report(base_auc=80.0, tuned_auc=79.0), config)[0]
-    blessed, reasons = bless(_report(base_auc=80.0, tuned_auc=78.75), config)
-    assert not blessed and reasons == ["raw AuC on the eval split dropped 1.25 points (> 1.0)"]
-    assert bless(_report(base_auc=80.0, tuned_auc=85.0), config) == (
-        True, ["fool rate +0.400 on eval failures, AuC change +5.00 points"])
-    # rebalanced AuC likewise, with its own maximum
-    assert bless(_report(base_rebalanced=70.0, tuned_rebalanced=68.0), config)[0]
-    blessed, reasons = bless(_report(base_rebalanced=70.0, tuned_rebalanced=67.75), config)
-    assert not blessed and reasons == [
-        "rebalanced AuC on the eval split dropped 2.25 points (> 2.0): the fine-tuned colours are duller"]
-    # a missing rebalanced AuC counts as 0 on that side
-    assert not bless(_report(tuned_rebalanced=None), config)[0]
-    assert bless(_report(base_rebalanced=None), config)[0]
-    assert bless(_report(base_rebalanced=None, tuned_rebalanced=None), config)[0]
-    strict = BlessingConfig(min_fool_rate_gain=0.25, max_rebalanced_auc_drop=0.5, min_retrained_auc_drop=0.25)
-    assert bless(_report(base_rebalanced=None, tuned_rebalanced=None), strict)[0]  # 0 - 0
-    assert not bless(_report(base_rebalanced=1.0, tuned_rebalanced=None), strict)[0]  # 1 - 0 > 0.5
-    assert bless(_report(base_rebalanced=None, tuned_rebalanced=-0.5), strict)[0]  # 0 - (-0.5) = 0.5
-    # retrained discriminators: detection AUC must fall by MORE than the minimum (0.75 - 0.5 == 0.25 exactly)
-    blessed, reasons = bless(_report(detection=(0.75, 0.5)), config)
-    assert not blessed and reasons == [
-        "discriminators retrained on each generator's own outputs tell the eval failures' colorizations from the real "
-        "photos with ROC AUC 0.750 (base) -> 0.500 (fine-tuned), not lower by more than 0.250: the gain exploits "
-        "the fixed discriminator"]
-    assert bless(_report(detection=(0.75, 0.5 - 1e-9)), config)[0]
-    # no retrained discriminators (retrain_discriminator_steps = 0): that check is skipped
-    assert bless(_report(detection=None), config)[0]
-    # every failed rule is reported, in order
-    blessed, reasons = bless(_report(base_fool=0.5, tuned_fool=0.5, tuned_auc=70.0, tuned_rebalanced=60.0,
-                                     detection=(0.5, 0.5)), config)
-    assert not blessed and len(reasons) == 4
-    assert [r.split(" ")[0] for r in reasons] == ["fool", "raw", "rebalanced", "discriminators"]
-
-
-def test_bless_needs_failure_cases():
-    from colordisc_tf.evaluate.before_after import BlessingConfig, bless
-
-    assert bless(_report(images=0), BlessingConfig()) == (False, ["no eval-split failure cases to compare on"])
-    report = _report()
-    del report["sets"]["eval_failures"]["base"]["images"]
-    assert bless(report, BlessingConfig()) == (False, ["no eval-split failure cases to compare on"])
-    assert bless(_report(images=1), BlessingConfig())[0]
+# The blessing (paired intervals, not point estimates): tests/test_blessing.py
 
 
 # --------------------------------------------------------------------------- discriminator metrics (what the scores feed)

@@ -1,29 +1,35 @@
 """The reports: the realness report of a scored split (metrics.json, histogram, the worst
-cases with their realness maps), and the run's static HTML report: before/after table (with each set's image count and 95 %
-intervals under the values: see metrics), realness histogram, colour prior, and
-gray | base | fine-tuned | truth grids of the worst cases."""
+cases with their realness maps), and the run's static HTML report: the blessing's verdict and
+the checks it made, the before/after table (each set's image count; each generator's value
+with its 95 % interval under it, and fine-tuned − base with its paired 95 % interval: see
+before_after), realness histogram, colour prior, and gray | base | fine-tuned | truth grids of
+the worst cases."""
 
 from __future__ import annotations
 
 import html
 import json
 import os
+import re
 import shutil
 
 import numpy as np
 
+from colordisc_tf.evaluate.blessing import signed
 from colordisc_tf.evaluate.scoring import evaluate_scores
 from colordisc_tf.serve.overlay import REALNESS_CMAP
 
-__all__ = ["write_report", "write_html_report"]
+__all__ = ["ROWS", "format_difference", "metric_cell", "write_report", "write_html_report"]
 
-_ROWS = [
+#: (key, label, format) of the before/after table's rows, in order.
+ROWS = [
     ("images", "images", "{:.0f}"),
     ("fool_rate_fixed", "fool rate, fixed discriminator", "{:.1%}"),
-    ("fool_rate_retrained", "fool rate, discriminator retrained on its own outputs", "{:.1%}"),
+    ("fool_rate_retrained", "fool rate, fresh discriminators (retrained on its own outputs)", "{:.1%}"),
     ("mean_realness_fixed", "mean realness, fixed discriminator", "{:.3f}"),
     ("detection_auc_fixed", "real-vs-colorized ROC AUC, fixed discriminator (0.5: can't tell)", "{:.3f}"),
-    ("detection_auc_retrained", "real-vs-colorized ROC AUC, discriminator retrained on its own outputs", "{:.3f}"),
+    ("mean_realness_retrained", "mean realness, fresh discriminators", "{:.3f}"),
+    ("detection_auc_retrained", "real-vs-colorized ROC AUC, fresh discriminators (retrained on its own outputs)", "{:.3f}"),
     ("auc_raw", "AuC raw (%)", "{:.2f}"),
     ("auc_rebalanced", "AuC rebalanced (%)", "{:.2f}"),
     ("colorfulness", "colourfulness", "{:.1f}"),
@@ -44,18 +50,55 @@ def metric_cell(metrics: dict, key: str, fmt: str, separator: str = "<br>") -> s
     return fmt.format(metrics[key]) + interval
 
 
+def format_difference(key: str, value: float, ci=None) -> str:
+    """"−1.44 [−2.90, +0.10]": fine-tuned − base of the row `key` and its interval, with the row's
+    decimals; fool rates in percentage points ("+33.3 pp")."""
+    fmt = next((f for k, _, f in ROWS if k == key), "{:.3f}")
+    digits = int(re.search(r"\.(\d+)", fmt).group(1)) if "." in fmt else 0
+    scale, unit = (100.0, " pp") if fmt.endswith("%}") else (1.0, "")
+    text = signed(value * scale, digits)
+    if ci:
+        text += f" [{signed(ci[0] * scale, digits)}, {signed(ci[1] * scale, digits)}]"
+    return text + unit
+
+
+def _difference_cell(difference: dict, key: str) -> str:
+    if key not in difference:
+        return "–"
+    text = format_difference(key, difference[key], difference.get(f"{key}_ci"))
+    return html.escape(text).replace(" [", "<br><small>[", 1) + ("</small>" if " [" in text else "")
+
+
 def _table(sets: dict) -> str:
     out = []
     for set_name, models in sets.items():
         count = models["base"].get("images", 0)
+        difference = models.get("difference", {})
         out.append(f"<h3>{html.escape(set_name)} ({count:.0f} images)</h3>"
-                   "<table><tr><th></th><th>base</th><th>fine-tuned</th></tr>")
-        for key, label, fmt in _ROWS:
+                   "<table><tr><th></th><th>base</th><th>fine-tuned</th>"
+                   "<th>fine-tuned − base<br><small>paired: the same images</small></th></tr>")
+        for key, label, fmt in ROWS:
             if key not in models["base"] and key not in models["finetuned"]:
                 continue
-            cells = [metric_cell(models[m], key, fmt) for m in ("base", "finetuned")]
-            out.append(f"<tr><td>{html.escape(label)}</td><td>{cells[0]}</td><td>{cells[1]}</td></tr>")
+            cells = [metric_cell(models[m], key, fmt) for m in ("base", "finetuned")] + [_difference_cell(difference, key)]
+            out.append(f"<tr><td>{html.escape(label)}</td>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
         out.append("</table>")
+    return "\n".join(out)
+
+
+def _verdict(report: dict) -> str:
+    """The outcome, its deciding intervals, and every check the blessing made."""
+    outcome = report.get("outcome") or ("blessed" if report["blessed"] else "NOT blessed")
+    text = report.get("verdict") or f"{outcome}: " + "; ".join(report["reasons"])
+    out = [f"<p id='verdict'>The fine-tuned generator: <b>{html.escape(outcome)}</b> "
+           f"({'pushed' if report['blessed'] else 'not pushed'}). {html.escape(text)}.</p>"]
+    checks = report.get("checks") or []
+    if checks:
+        out.append("<table id='checks'><tr><th>requirement (fine-tuned − base, paired 95 % interval)</th><th>result</th></tr>")
+        out += [f"<tr><td>{html.escape(c['text'])}</td><td>{html.escape(c['state'])}</td></tr>" for c in checks]
+        out.append("</table><p><small>A requirement passes when its whole interval is on the right side of its "
+                   "bound, fails when the whole interval is on the wrong side, and is otherwise unclear: any failure "
+                   "is NOT blessed, else any unclear one is not enough evidence.</small></p>")
     return "\n".join(out)
 
 
@@ -99,14 +142,12 @@ def write_html_report(report: dict, images: dict, failures_dir: str, output_dir:
             shutil.copy(src, os.path.join(output_dir, f"{slug}.png"))
             figures.append((name, slug))
     shown = _grid(images, failures_dir, os.path.join(output_dir, "worst_cases.png"), worst)
-    verdict = "blessed" if report["blessed"] else "not blessed"
     body = [
         "<!doctype html><html><head><meta charset='utf-8'><title>colordisc report</title>",
         "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto}table{border-collapse:collapse}"
         "td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}td:first-child{text-align:left}img{max-width:100%}</style>",
         "</head><body><h1>colordisc: before / after fine-tuning</h1>",
-        f"<p id='verdict'>The fine-tuned generator is <b>{verdict}</b>: "
-        + "; ".join(html.escape(r) for r in report["reasons"]) + ".</p>",
+        _verdict(report),
         _table(report["sets"]),
     ]
     for name, slug in figures:
