@@ -154,7 +154,7 @@ def test_colorize_with_realness_scores_ranks_and_overlays(tmp_path, capsys, gene
     line = _one_line_error(capsys, argv + ["--min-realness", "1.5", "--overwrite"])
     assert "--min-realness must be in [0, 1]" in line
     line = _one_line_error(capsys, argv[:-1] + [str(generator_dir), "--realness", "--overwrite"])
-    assert "is not a discriminator's SavedModel" in line
+    assert "holds a generator model directory; --discriminator wants a discriminator" in line
 
 
 def test_colorize_guided_needs_the_colorizer_with_realness(tmp_path, capsys, generator_dir, tiny_models):
@@ -167,7 +167,7 @@ def test_colorize_guided_needs_the_colorizer_with_realness(tmp_path, capsys, gen
     assert min(abs(row["temperature"] - t) for t in (0.2, 0.3, 0.38, 0.5, 0.6)) < 1e-4
     assert Image.open(row["output"]).size == (48, 40)
     line = _one_line_error(capsys, argv + ["--model", str(generator_dir), "--overwrite"])
-    assert "is not a colorizer with realness" in line
+    assert "holds a generator model directory; --model wants a colorizer with realness" in line
 
 
 def test_realness_overlay_is_red_where_unreal_and_green_where_real():
@@ -202,10 +202,10 @@ def test_user_mistakes_are_one_line_errors(tmp_path, capsys, generator_dir):
     save_discriminator(build_discriminator(width=8, depth=2), DiscriminatorConfig(width=8, depth=2), str(discriminator))
     line = _one_line_error(capsys, ["colorize", "--model", str(discriminator), str(tmp_path / "p.png"),
                                     "--output", str(tmp_path / "o")])
-    assert "is not a generator" in line
+    assert "holds a discriminator model directory; --model wants a generator" in line
     line = _one_line_error(capsys, ["colorize", "--model", str(tmp_path / "p.png"), str(tmp_path / "p.png"),
                                     "--output", str(tmp_path / "o")])
-    assert "no SavedModel" in line
+    assert "p.png is a file, not a model" in line
     (tmp_path / "file").write_text("x")
     line = _one_line_error(capsys, ["colorize", "--model", str(generator_dir), str(tmp_path / "p.png"),
                                     "--output", str(tmp_path / "file")])
