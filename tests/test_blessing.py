@@ -339,3 +339,43 @@ def test_blessing_config_takes_null_where_a_requirement_can_be_off_and_ints_for_
     assert isinstance(c.max_auc_drop, float)
     with pytest.raises(ConfigError, match=r"unknown config key\(s\) \['blessing.max_auc_dorp'\]"):
         load_config(overrides={"blessing": {"max_auc_dorp": 1.0}})
+
+
+# ----------------------------------------------------------------------------- where a reader sees it
+
+
+def _compared():
+    report = _report(auc=(-1.44, -2.9, 0.1), fool=(1 / 3, 0.0, 2 / 3))
+    report["sets"]["eval_all"]["base"].update(auc_raw=86.14, auc_raw_ci=[84.0, 88.1])
+    report["sets"]["eval_all"]["finetuned"].update(auc_raw=84.69, auc_raw_ci=[82.2, 86.9])
+    report["sets"]["eval_all"]["difference"].update(delta_cf=-4.4, delta_cf_ci=[-9.13, 0.21])
+    for side in ("base", "finetuned"):
+        report["sets"]["eval_all"][side].update(delta_cf=7.26 if side == "base" else 2.86)
+    report.update(bless(report, BlessingConfig()).as_dict())
+    return report
+
+
+def test_the_report_shows_the_verdict_and_each_difference_with_its_interval(tmp_path):
+    from colordisc_tf.evaluate.report import format_difference, write_html_report
+
+    with open(write_html_report(_compared(), {}, str(tmp_path), str(tmp_path / "out"), {})) as f:
+        page = f.read()
+    assert "<b>not enough evidence</b> (not pushed)" in page
+    assert "raw AuC on the 37 eval photos −1.44 [−2.90, +0.10] could be worse than −1.0" in page
+    assert "<td>−1.44<br><small>[−2.90, +0.10]</small></td>" in page  # the AuC row's difference cell
+    assert "+33.3<br><small>[+0.0, +66.7] pp</small>" in page  # fool rate: percentage points
+    assert "fine-tuned − base" in page and page.count("<td>unclear</td>") == 1
+    assert format_difference("auc_raw", -1.444, [-2.9, 0.1]) == "−1.44 [−2.90, +0.10]"
+    assert format_difference("fool_rate_fixed", 0.25, None) == "+25.0 pp"
+
+
+def test_the_runs_closing_lines_give_the_differences_and_the_verdict():
+    from pipelines.run_summary import _before_after_lines
+
+    lines = {line.split(":", 1)[0]: line.split(":", 1)[1].strip() for line in _before_after_lines(_compared())}
+    assert lines["blessing"] == ("not enough evidence: raw AuC on the 37 eval photos −1.44 [−2.90, +0.10] could be "
+                                 "worse than −1.0")
+    assert "raw AuC −1.44 [−2.90, +0.10]; rebalanced AuC +0.20 [−0.60, +0.90]; ΔCF −4.4 [−9.1, +0.2]" in \
+        lines["Δ eval split"]
+    assert "detection AUC (fresh discriminators) −0.150 [−0.250, −0.060]" in lines["Δ failures"]
+    assert "fool rate (fixed) +33.3 [+0.0, +66.7] pp" in lines["Δ failures"]

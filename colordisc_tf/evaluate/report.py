@@ -78,7 +78,7 @@ def _table(sets: dict) -> str:
                    "<table><tr><th></th><th>base</th><th>fine-tuned</th>"
                    "<th>fine-tuned − base<br><small>paired: the same images</small></th></tr>")
         for key, label, fmt in ROWS:
-            if key not in models["base"] and key not in models["finetuned"]:
+            if key not in models["base"] and key not in models["finetuned"] and key not in difference:
                 continue
             cells = [metric_cell(models[m], key, fmt) for m in ("base", "finetuned")] + [_difference_cell(difference, key)]
             out.append(f"<tr><td>{html.escape(label)}</td>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
