@@ -334,8 +334,9 @@ class BlessingConfig:
     confidence: float = 0.95  # of every interval (two-sided percentile bootstrap)
     resamples: int = 2000  # bootstrap resamples of the images
     bootstrap_seed: int = 0
-    retrain_discriminator_steps: int = 200  # steps of each fresh discriminator (0: none; the improvement is
-    # then read on the fixed discriminator's detection AUC, and the verdict says so)
+    # steps of each fresh discriminator (0: none; the improvement is then read on the fixed discriminator's
+    # detection AUC, and the verdict says so)
+    retrain_discriminator_steps: int = 200
     # fresh discriminators per generator (seeds discriminator seed, +1, ...); their metrics are averaged: on a
     # handful of failure cases one discriminator's detection AUC moves by ~0.05 with the seed alone
     retrain_discriminator_seeds: int = 1

@@ -360,8 +360,8 @@ def test_the_report_shows_the_verdict_and_each_difference_with_its_interval(tmp_
 
     with open(write_html_report(_compared(), {}, str(tmp_path), str(tmp_path / "out"), {})) as f:
         page = f.read()
-    assert "<b>not enough evidence</b> (not pushed)" in page
-    assert "raw AuC on the 37 eval photos −1.44 [−2.90, +0.10] could be worse than −1.0" in page
+    assert ("<p id='verdict'><b>not enough evidence</b>: raw AuC on the 37 eval photos −1.44 [−2.90, +0.10] could be "
+            "worse than −1.0 (the fine-tuned generator is not pushed).</p>") in page
     assert "<td>−1.44<br><small>[−2.90, +0.10]</small></td>" in page  # the AuC row's difference cell
     assert "+33.3<br><small>[+0.0, +66.7] pp</small>" in page  # fool rate: percentage points
     assert "fine-tuned − base" in page and page.count("<td>unclear</td>") == 1
@@ -375,7 +375,7 @@ def test_the_runs_closing_lines_give_the_differences_and_the_verdict():
     lines = {line.split(":", 1)[0]: line.split(":", 1)[1].strip() for line in _before_after_lines(_compared())}
     assert lines["blessing"] == ("not enough evidence: raw AuC on the 37 eval photos −1.44 [−2.90, +0.10] could be "
                                  "worse than −1.0")
-    assert "raw AuC −1.44 [−2.90, +0.10]; rebalanced AuC +0.20 [−0.60, +0.90]; ΔCF −4.4 [−9.1, +0.2]" in \
+    assert "raw AuC −1.44 [−2.90, +0.10]; rebalanced AuC +0.20 [−0.60, +0.90]; ΔCF −4.40 [−9.13, +0.21]" in \
         lines["Δ eval split"]
     assert "detection AUC (fresh discriminators) −0.150 [−0.250, −0.060]" in lines["Δ failures"]
     assert "fool rate (fixed) +33.3 [+0.0, +66.7] pp" in lines["Δ failures"]

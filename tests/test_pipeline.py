@@ -16,6 +16,7 @@ from components.artifact_types import ColorizationReport, RealnessScores
 from colordisc_tf.config import load_config
 from colordisc_tf.data.demo_photos import write_demo_photos
 from colordisc_tf.data.record_format import decode_lab_example
+from colordisc_tf.evaluate.report import format_difference
 from pipelines.colordisc_pipeline import create_pipeline
 from pipelines.progress import component_progress
 from pipelines.run_summary import latest_run_outputs, report_run
@@ -106,8 +107,14 @@ def test_run_report_tells_what_the_run_made(tiny_run):
     assert f"{failures['base']['detection_auc_retrained']:.3f} [{base_lo:.3f}, {base_hi:.3f}] (base) -> " \
            f"{failures['finetuned']['detection_auc_retrained']:.3f} [{tuned_lo:.3f}, {tuned_hi:.3f}] (fine-tuned)" \
         in lines["fine-tuning"]
-    assert lines["blessing"].startswith("fine-tuned generator " + ("blessed" if report["blessed"] else "NOT blessed"))
-    assert report["reasons"][0] in lines["blessing"]
+    # the verdict by paired intervals, named in the closing lines as in before_after.json
+    assert report["outcome"] in ("blessed", "NOT blessed", "not enough evidence")
+    assert report["blessed"] == (report["outcome"] == "blessed")
+    assert lines["blessing"] == report["verdict"] and report["verdict"].startswith(report["outcome"] + ": ")
+    raw = report["sets"]["eval_all"]["difference"]
+    assert len(raw["auc_raw_ci"]) == 2
+    assert f"raw AuC {format_difference('auc_raw', raw['auc_raw'], raw['auc_raw_ci'])}" in lines["Δ eval split"]
+    assert {c["metric"] for c in report["checks"]} >= {"auc_raw", "detection_auc_retrained"}
     pushed = [p.strip() for p in lines["pushed"].split(",")]
     assert len(pushed) == 3 + int(report["blessed"])  # generator, discriminator, colorizer with realness (+ fine-tuned)
     for path in pushed:
@@ -282,7 +289,11 @@ def test_before_after_report_and_blessing(tiny_run):
     blessing = _latest(store, "ModelBlessing")
     blessed = blessing.custom_properties["blessed"].int_value
     assert blessed == int(report["blessed"])
-    assert os.path.exists(os.path.join(blessing.uri, "BLESSED" if blessed else "NOT_BLESSED"))
+    assert blessing.custom_properties["verdict"].string_value == report["verdict"]
+    assert blessing.custom_properties["outcome"].string_value == report["outcome"]
+    with open(os.path.join(blessing.uri, "BLESSED" if blessed else "NOT_BLESSED")) as f:
+        assert f.readline().strip() == report["verdict"]
+    assert "fine-tuned − base" in page and report["verdict"].split(": ", 1)[1].split(" [")[0] in page
     pushed = root / "saved_models" / f"{config.name}_generator_finetuned"
     assert pushed.exists() == bool(blessed)
 

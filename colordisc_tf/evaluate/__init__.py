@@ -2,7 +2,8 @@
 
     scoring        realness of real vs colorized records (a Beam pass), scores.jsonl, their metrics
     failures       the failure-case rule (quantile xor threshold) and the failure Examples
-    before_after   the fine-tuned generator against the base one, and the blessing
+    before_after   the fine-tuned generator against the base one: per-image values, paired differences
+    blessing       the verdict on those differences' intervals (blessed / NOT blessed / not enough evidence)
     report         the realness report (histogram, worst cases) and the before/after HTML page
     standard       `colordisc evaluate`: a generator under the frozen protocol, resumable; its parts:
       protocol       which images, the centre crop and the resize (val5k.txt: the shipped list)

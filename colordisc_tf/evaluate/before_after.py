@@ -48,8 +48,8 @@ from colordisc_tf.evaluate.frechet import fid_from_features
 from colordisc_tf.evaluate.per_image import AUC_MAX_THRESHOLD, PSNR_CAP, auc_area
 from colordisc_tf.evaluate.summary import fold_interval
 
-__all__ = ["Measured", "bless", "compare_generators", "measure_generator", "paired_differences", "score_generator",
-           "statistics", "summarize_generator", "train_fresh_discriminators"]
+__all__ = ["Measured", "bless", "compare_generators", "detection_auc", "measure_generator", "paired_differences",
+           "score_generator", "statistics", "summarize_generator", "train_fresh_discriminators"]
 
 _log = logging.getLogger(__name__)
 

@@ -52,10 +52,12 @@ def metric_cell(metrics: dict, key: str, fmt: str, separator: str = "<br>") -> s
 
 def format_difference(key: str, value: float, ci=None) -> str:
     """"−1.44 [−2.90, +0.10]": fine-tuned − base of the row `key` and its interval, with the row's
-    decimals; fool rates in percentage points ("+33.3 pp")."""
+    decimals (at least 2: differences are smaller than values); fool rates in percentage points
+    ("+33.3 pp")."""
     fmt = next((f for k, _, f in ROWS if k == key), "{:.3f}")
     digits = int(re.search(r"\.(\d+)", fmt).group(1)) if "." in fmt else 0
     scale, unit = (100.0, " pp") if fmt.endswith("%}") else (1.0, "")
+    digits = digits if unit else max(digits, 2)
     text = signed(value * scale, digits)
     if ci:
         text += f" [{signed(ci[0] * scale, digits)}, {signed(ci[1] * scale, digits)}]"
@@ -90,8 +92,9 @@ def _verdict(report: dict) -> str:
     """The outcome, its deciding intervals, and every check the blessing made."""
     outcome = report.get("outcome") or ("blessed" if report["blessed"] else "NOT blessed")
     text = report.get("verdict") or f"{outcome}: " + "; ".join(report["reasons"])
-    out = [f"<p id='verdict'>The fine-tuned generator: <b>{html.escape(outcome)}</b> "
-           f"({'pushed' if report['blessed'] else 'not pushed'}). {html.escape(text)}.</p>"]
+    rest = text[len(outcome):] if text.startswith(outcome) else f": {text}"
+    out = [f"<p id='verdict'><b>{html.escape(outcome)}</b>{html.escape(rest)} (the fine-tuned generator is "
+           f"{'pushed' if report['blessed'] else 'not pushed'}).</p>"]
     checks = report.get("checks") or []
     if checks:
         out.append("<table id='checks'><tr><th>requirement (fine-tuned − base, paired 95 % interval)</th><th>result</th></tr>")
