@@ -55,8 +55,8 @@ def test_an_image_named_like_a_video_is_refused_with_a_pointer_to_colorize(tiny_
     for name, kind in (("clip.mp4", ".png"), ("photo.avi", ".jpg")):
         (tmp_path / name).write_bytes(cv2.imencode(kind, frames[0][..., ::-1])[1].tobytes())
     (tmp_path / "small.mp4").write_bytes(small_clip.read_bytes())
-    assert _cli(tmp_path / "clip.mp4", tmp_path / "photo.avi", tmp_path / "small.mp4", "--model", tiny_models["generator"],
-                "--output", tmp_path / "out") == 0
+    assert _cli(tmp_path / "clip.mp4", tmp_path / "photo.avi", tmp_path / "small.mp4",
+                "--model", tiny_models["generator"], "--output", tmp_path / "out") == 0
     err = capsys.readouterr().err
     for name in ("clip.mp4", "photo.avi"):
         line = next(line for line in err.splitlines() if name in line)
@@ -68,8 +68,8 @@ def test_frames_over_max_pixels_are_refused_and_the_rest_go_on(tiny_models, smal
     big = [cv2.resize(f, (96, 64)) for f in frames[:3]]
     write_video(tmp_path / "big.mp4", big, audio=False)
     (tmp_path / "small.mp4").write_bytes(small_clip.read_bytes())
-    assert _cli(tmp_path / "big.mp4", tmp_path / "small.mp4", "--model", tiny_models["generator"], "--output", tmp_path / "out",
-                "--max-pixels", 48 * 32) == 0
+    assert _cli(tmp_path / "big.mp4", tmp_path / "small.mp4", "--model", tiny_models["generator"],
+                "--output", tmp_path / "out", "--max-pixels", 48 * 32) == 0
     err = capsys.readouterr().err
     assert "big.mp4: frames of 96x64 (0.0 MP) are over the 0.001536 MP bound (--max-pixels)" in err
     assert probe(tmp_path / "out" / "small.mp4")["frames"] == 6
@@ -126,24 +126,27 @@ def test_repeated_frame_times_are_moved_on_one_tick_and_counted(tiny_models, fra
 def test_audio_mp4_will_not_copy_is_re_encoded_and_audio_it_cannot_write_is_dropped(tiny_models, frames, tmp_path,
                                                                                    monkeypatch, capsys):
     """MP3 at 8 kHz: MP4 refuses to copy it (FFmpeg: "not standard"), so it becomes AAC. And
-    when nothing works (here: PCM forced to copy, no re-encoding), the video goes without its
-    audio, with a warning in the metrics and on the terminal; never a traceback."""
+    when nothing works (here: the same file with re-encoding taken away), the video goes without
+    its audio, with a warning in the metrics and on the terminal; never a traceback."""
     from colordisc_tf.video import video_io
 
     write_video(tmp_path / "mp3.mkv", frames[:6], audio_codec="libmp3lame", audio_rate=8000)
-    write_video(tmp_path / "pcm.mkv", frames[:6], audio_codec="pcm_s16le")
     assert _cli(tmp_path / "mp3.mkv", "--model", tiny_models["generator"], "--output", tmp_path / "out") == 0
     metrics = _metrics(tmp_path / "out" / "mp3.mp4")
     assert (metrics["audio"]["source"], metrics["audio"]["written"]) == ("mp3", "aac")
     assert metrics["audio"]["notes"][0].startswith("audio copy refused by MP4")
     assert probe(tmp_path / "out" / "mp3.mp4")["audio"] == "aac"
 
+    capsys.readouterr()
     monkeypatch.setattr(video_io, "_audio_modes", lambda source: ["copy", "none"])
-    assert _cli(tmp_path / "pcm.mkv", "--model", tiny_models["generator"], "--output", tmp_path / "out") == 0
-    metrics = _metrics(tmp_path / "out" / "pcm.mp4")
-    assert metrics["audio"]["written"] is None and "audio dropped" in metrics["warnings"]
-    assert probe(tmp_path / "out" / "pcm.mp4")["audio"] is None and probe(tmp_path / "out" / "pcm.mp4")["frames"] == 6
-    assert "pcm.mkv: audio dropped" in capsys.readouterr().err
+    assert _cli(tmp_path / "mp3.mkv", "--model", tiny_models["generator"], "--output", tmp_path / "silent") == 0
+    metrics = _metrics(tmp_path / "silent" / "mp3.mp4")
+    assert metrics["audio"]["written"] is None
+    [warning] = metrics["warnings"]
+    assert warning.startswith("audio dropped (audio copy refused by MP4") and "8000hz is not standard" in warning
+    assert probe(tmp_path / "silent" / "mp3.mp4")["audio"] is None
+    assert probe(tmp_path / "silent" / "mp3.mp4")["frames"] == 6
+    assert "mp3.mkv: audio dropped" in capsys.readouterr().err
 
 
 def test_an_ffmpeg_error_part_way_skips_that_video_and_the_next_goes_on(tiny_models, small_clip, tmp_path,

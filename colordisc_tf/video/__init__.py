@@ -1,6 +1,7 @@
 """Video: colorizing frame sequences without flicker, and measuring the flicker.
 
-    video_io          PyAV: frames in; H.264 MP4 out at the source's rate, size and audio
+    video_io          PyAV: frames in (turned as shown, with their times); H.264 MP4 out with the source's frame
+                      times and audio (copied, re-encoded to AAC, or dropped with a note)
     temporal          the stable decode: the colour decision carried along the optical flow, reset at cuts
     frame_colorizer   frames -> colorized frames with a generator (and realness with a discriminator)
     flicker           CDC, warp error, colourfulness and realness over time

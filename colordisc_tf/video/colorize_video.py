@@ -165,7 +165,9 @@ def _ended_early(done: int, source: VideoSource, limit: int | None) -> str | Non
 
 def _warnings(done: int, source: VideoSource, limit: int | None, writer: Mp4Writer) -> list[str]:
     warnings = [w for w in [_ended_early(done, source, limit)] if w]
-    warnings += [note for note in writer.audio_notes if "re-encoded" not in note]
+    # a refused copy that AAC made up for is a note; audio lost is a warning
+    warnings += [note for note in writer.audio_notes if note.startswith(("audio dropped", "audio cut short"))
+                 or "left out" in note]
     if writer.nudged:
         warnings.append(f"{writer.nudged} frame times did not move forward: each moved on one tick "
                         f"({writer.time_base} s)")

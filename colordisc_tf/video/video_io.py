@@ -243,7 +243,9 @@ class Mp4Writer:
         elif mode == "aac":
             self._open_aac(source.audio)
         if source.audio is not None and mode != "copy":
-            self.audio_notes.append("audio re-encoded to AAC" if mode == "aac" else "audio dropped")
+            refused = "; ".join(self.audio_notes)  # why the better modes failed
+            self.audio_notes.append("audio re-encoded to AAC" if mode == "aac" else
+                                    f"audio dropped ({refused or 'no decoder for ' + codec_name(source.audio)})")
         self.container.start_encoding()
 
     def _open_aac(self, source_audio) -> None:
