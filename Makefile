@@ -74,7 +74,8 @@ starter: editable
 	$(VENV)/bin/colordisc run --config pipelines/configs/starter.json --data $(STARTER_DIR)/photos/train \
 	  --pipeline-root $(STARTER_DIR)/pipeline_root
 	$(VENV)/bin/colordisc ship-starter --pipeline-root $(STARTER_DIR)/pipeline_root \
-	  --photos $(STARTER_DIR)/photos --output colordisc_tf/models/starter
+	  --photos $(STARTER_DIR)/photos --output colordisc_tf/models/starter \
+	  --sheet benchmarks/results/starter-contact.jpg $(STARTER_COMPARE:%=--compare %)
 
 # Two pytest workers (pytest-xdist), one test file each at a time, so a file's module fixtures
 # (the tiny pipeline run) are built once: 1.6x on 2 cores. TEST_WORKERS=0 runs in one process.

@@ -18,8 +18,8 @@ from colordisc_tf.config import PipelineConfig
 
 __all__ = ["latest_run_outputs", "report_run"]
 
-EXPECTATIONS = ("the starter colorizer learned from a few dozen photos on a CPU: it beats leaving a photo grey, "
-                "not a real colorizer. For a real one, import the released ECCV16 weights or train "
+EXPECTATIONS = ("the starter colorizer learned from a few dozen photos on a CPU: on held-out photos it is about as "
+                "good as leaving them grey (colordisc_tf/models/starter/MODEL_CARD.md), not a real colorizer. For a real one, import the released ECCV16 weights or train "
                 "pipelines/configs/full.json on your photos on a GPU (README: \"Getting a real colorizer\").")
 
 

@@ -119,7 +119,7 @@ def test_run_report_tells_what_the_run_made(tiny_run):
     assert len(pushed) == 3 + int(report["blessed"])  # generator, discriminator, colorizer with realness (+ fine-tuned)
     for path in pushed:
         assert os.path.exists(os.path.join(path, "saved_model.pb")), path
-    assert "smoke test, not a colorizer" in lines["note"]
+    assert "not a real colorizer" in lines["note"] and lines["generator"].startswith("trained from scratch")
 
 
 def test_colorized_records_keep_the_real_l(tiny_run):

@@ -114,8 +114,7 @@ def test_the_finetune_defaults_are_the_documented_batch():
     presets = _preset_sections("finetune")
     assert {path: p["mix_ordinary"] for path, p in presets.items()} == dict.fromkeys(PRESETS, MIX_ORDINARY)
     assert {path: p["lambda_adv"] for path, p in presets.items()} == {
-        "pipelines/configs/demo.json": LAMBDA_ADV, "pipelines/configs/full.json": LAMBDA_ADV / 10,
-        "pipelines/configs/starter.json": LAMBDA_ADV}
+        "pipelines/configs/demo.json": LAMBDA_ADV, "pipelines/configs/full.json": LAMBDA_ADV / 10}
     for path, p in presets.items():  # two time-scale updates: the discriminator learns 4x faster
         assert p["discriminator_learning_rate"] == pytest.approx(4 * p["learning_rate"]), path
 

@@ -31,15 +31,24 @@ def _grey(rgb: np.ndarray) -> np.ndarray:
     return lab_to_srgb8(lab)
 
 
-def colorize_all(model_dir: str | None, photos: list[np.ndarray]) -> list[np.ndarray]:
-    """Each (256, 256, 3) uint8 cut colorized as serving colorizes it (model_dir None: grey)."""
-    if model_dir is None:
+def colorize_all(model: str | None, photos: list[np.ndarray]) -> list[np.ndarray]:
+    """Each (256, 256, 3) uint8 cut colorized as serving colorizes it. `model`: any form --model
+    takes (colordisc_tf.serve.model_ref); None: grey."""
+    if model is None:
         return [_grey(p) for p in photos]
-    from colordisc_tf.serve.inference import colorize_rgb
-    from colordisc_tf.serve.saving import load_generator
+    from colordisc_tf import color
+    from colordisc_tf.serve.inference import lab_to_uint8_rgb, served_ab
+    from colordisc_tf.serve.model_ref import ModelRefused, load_generator_network, resolve_model
 
-    model, config = load_generator(model_dir)
-    return [np.asarray(colorize_rgb(model, p, config.serving_size, config.decoding)) for p in photos]
+    network = load_generator_network(resolve_model(model, "generator"))
+    if network is None:
+        raise ModelRefused(f"{model}: a SavedModel without generator_output + settings; give its model directory")
+    out = []
+    for rgb in photos:
+        l_full = color.rgb_to_lab(rgb.astype(np.float32) / 255.0)[None, ..., :1]
+        ab = served_ab(network.raw, l_full, network.model_size, network.decoding)
+        out.append(np.asarray(lab_to_uint8_rgb(np.concatenate([np.asarray(l_full), np.asarray(ab)], -1)))[0])
+    return out
 
 
 def _scores(preds: list[np.ndarray], truths: list[np.ndarray], prior) -> dict:
@@ -63,7 +72,7 @@ def load_cuts(paths: list[str]) -> list[np.ndarray]:
 
 
 def compare(models: dict[str, str | None], paths: list[str], prior) -> tuple[dict, dict]:
-    """({name: scores}, {name: colorized cuts}) for each named model directory (None: grey)."""
+    """({name: scores}, {name: colorized cuts}) for each named model (any --model form; None: grey)."""
     truths = load_cuts(paths)
     colorized = {name: colorize_all(model_dir, truths) for name, model_dir in models.items()}
     return {name: _scores(preds, truths, prior) for name, preds in colorized.items()}, {**colorized, "truth": truths}

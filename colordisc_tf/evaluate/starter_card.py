@@ -74,7 +74,8 @@ def ship_starter(pipeline_root: str, photos_dir: str, output: str, compare_with:
         "holdout_bundled": [e for e in held if e["source"] in BUNDLED_SOURCES],
     }
     models = {GREY: None, **(compare_with or {}), "starter": output}
-    prior = load_prior(prior_dir).prior
+    color_prior = load_prior(prior_dir)
+    prior = color_prior.prior
     results, sheets = {}, {}
     for set_name, entries in sets.items():
         if not entries:
@@ -86,7 +87,8 @@ def ship_starter(pipeline_root: str, photos_dir: str, output: str, compare_with:
     if sheet:
         merged = {name: [img for s in sheets.values() for img in s[name]] for name in [*models, "truth"]}
         contact_sheet(merged, [n for s in results.values() for n in s["photos"]], sheet)
-    metrics = {"sets": results, "prior": os.path.abspath(prior_dir), "counts": manifest["counts"],
+    metrics = {"sets": results, "prior": os.path.abspath(prior_dir), "prior_lam": color_prior.lam,
+               "prior_sigma": color_prior.sigma, "counts": manifest["counts"],
                "training_seconds": training_seconds,
                "versions": {p: _version(p) for p in VERSIONS}}
     with open(os.path.join(output, "metrics.json"), "w") as f:
@@ -134,7 +136,7 @@ def _write_card(output: str, manifest: dict, metrics: dict, sheet: str | None) -
         f"{config['steps']} steps of batch {config['batch_size']}, random {config['crop_size']}-px crops with "
         f"{'random flips' if config['random_flip'] else 'no flips'}, Adam {config['learning_rate']} "
         f"{'with cosine decay to 10 %' if config['lr_decay'] else ''}, rebalancing prior from the training tiles "
-        f"(λ = 0.5, σ = 5). Served at {config['serving_size']} px.",
+        f"(λ = {metrics.get('prior_lam', '?')}, σ = {metrics.get('prior_sigma', '?')}). Served at {config['serving_size']} px.",
     ]
     if metrics.get("training_seconds"):
         lines.append(f"Training took {metrics['training_seconds'] / 60:.0f} min (GeneratorTrainer, 2 cores).")
@@ -148,7 +150,14 @@ def _write_card(output: str, manifest: dict, metrics: dict, sheet: str | None) -
                   *_table({k: v for k, v in scores.items() if isinstance(v, dict)}), ""]
     if sheet:
         lines += [f"Contact sheet: `{os.path.relpath(sheet)}`.", ""]
-    lines += ["## What it cannot do", "",
+    lines += ["## Against the goal", "",
+              "The goal (issue 33) on photos it never saw: raw AuC at least grey's, rebalanced AuC 5 points above",
+              "grey's, ΔCF at most 8. Read the tables above: on the hold-out this run is near grey and does not meet",
+              "all three; it is kept because it beats the previous demo generator (trained on the bundled photos",
+              "alone) on raw AuC, ΔCF and PSNR. At λ = 0.5 (the paper's) the same model fell 6 raw-AuC points below",
+              "grey on the eval tiles after 500 steps; λ = 1 (no rebalancing) stayed at grey's raw AuC but also at",
+              "its rebalanced AuC; λ = 0.8 was the compromise (400-step probes, 96-px crops).", "",
+              "## What it cannot do", "",
               "- It has seen a few dozen photos: it knows that vegetation is green, sky blue and skin warm, and little",
               "  else. Objects whose colour is not told by texture (cars, clothes, painted walls) come out grey-brown.",
               "- It is at width 0.125 (about 0.5 M parameters): small enough to ship, too small to be good.",

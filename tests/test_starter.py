@@ -1,0 +1,181 @@
+"""The starter colorizer: its photo set (sources, groups, hold-out, tiles), the held-out
+comparison against grey, and the shipped model that the demo starts from."""
+
+import json
+import os
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from colordisc_tf.data import starter_photos
+from colordisc_tf.models.starter import STARTER_DIR, resolve_init
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _photo(seed: int, size=(300, 200)) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
+
+
+def _make_deb(folder, package: str, images: dict[str, np.ndarray], copyright_text: str) -> str:
+    """A real .deb (dpkg-deb --build) holding images under usr/share/backgrounds and a copyright file."""
+    root = folder / f"{package}_root"
+    (root / "DEBIAN").mkdir(parents=True)
+    (root / "DEBIAN" / "control").write_text(
+        f"Package: {package}\nVersion: 1.0\nArchitecture: all\nMaintainer: t <t@t>\nDescription: test\n")
+    backgrounds = root / "usr" / "share" / "backgrounds"
+    backgrounds.mkdir(parents=True)
+    for name, rgb in images.items():
+        Image.fromarray(rgb).save(backgrounds / name)
+    doc = root / "usr" / "share" / "doc" / package
+    doc.mkdir(parents=True)
+    (doc / "copyright").write_text(copyright_text)
+    deb = folder / f"{package}_1.0_all.deb"
+    subprocess.run(["dpkg-deb", "--build", "--root-owner-group", str(root), str(deb)], check=True, capture_output=True)
+    shutil.rmtree(root)
+    return str(deb)
+
+
+@pytest.mark.skipif(shutil.which("dpkg-deb") is None, reason="needs dpkg-deb (Debian)")
+def test_debian_photos_keeps_the_photographs_lists_the_art_and_reads_each_licence(tmp_path):
+    copyright_text = ("Format: x\n\nFiles: 16.04/Bridge_by_Sander_Klootwijk.jpg\nCopyright: 2018 Sander\n"
+                      "License: CC-BY-SA-4.0\n\nFiles: abstract.png\nCopyright: 2020 Someone\nLicense: GPL-3\n")
+    _make_deb(tmp_path, "lomiri-wallpapers-16.04",
+              {"Bridge_by_Sander_Klootwijk.jpg": _photo(0), "abstract.png": _photo(1)}, copyright_text)
+    for package in set(starter_photos.DEBIAN_PACKAGES) - {"lomiri-wallpapers-16.04"}:
+        _make_deb(tmp_path, package, {}, "")
+    excluded = []
+    photos = list(starter_photos._debian_photos(str(tmp_path), excluded))
+    assert [p.name for p in photos] == ["Bridge_by_Sander_Klootwijk"]
+    assert photos[0].licence.startswith("CC-BY-SA-4.0") and photos[0].source == "lomiri-wallpapers-16.04"
+    assert photos[0].rgb.shape == (200, 300, 3)
+    assert excluded == [{"source": "lomiri-wallpapers-16.04", "file": "abstract.png",
+                         "reason": "not a photograph (abstract art, pattern or logo)"}]
+
+
+def test_a_missing_package_is_named_with_the_command_that_fetches_it(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"apt-get download .*gnome-backgrounds"):
+        list(starter_photos._debian_photos(str(tmp_path), []))
+
+
+def test_shots_split_at_cuts_and_only_there():
+    a, b = np.zeros((8, 8, 3), np.uint8), np.full((8, 8, 3), 200, np.uint8)
+    frames = [a, a + 1, a + 2, b, b - 1, a]
+    assert starter_photos._shots(frames) == [[0, 1, 2], [3, 4], [5]]
+
+
+def test_tiles_cover_each_scale_and_never_upscale():
+    rgb = _photo(2, size=(400, 200))  # short side 200
+    tiles = list(starter_photos._tiles(rgb, 100, scales=(100, 200, 800)))
+    shorts = sorted({t[0] for t in tiles})
+    assert shorts == [100, 200]  # 800 is taken at the photo's own 200
+    assert sum(t[0] == 100 for t in tiles) == 2 and sum(t[0] == 200 for t in tiles) == 8
+    assert all(t[3].shape == (100, 100, 3) for t in tiles)
+    # at the photo's own size, a tile is the photo's pixels (no resampling)
+    _, y, x, tile = next(t for t in tiles if t[0] == 200)
+    np.testing.assert_array_equal(tile, rgb[y:y + 100, x:x + 100])
+
+
+def test_holdout_is_a_fifth_of_the_groups_and_stable():
+    groups = [f"g{i}" for i in range(28)]
+    held = starter_photos._holdout_groups(groups + groups[:5])  # duplicates: one group, counted once
+    assert len(held) == round(0.2 * 28) and held <= set(groups)
+    assert held == starter_photos._holdout_groups(list(reversed(groups)))
+
+
+def test_grey_scores_against_an_independent_recomputation(tmp_path):
+    """holdout.compare's grey row: AuC of ab = 0 against the truth's ab (skimage's Lab), CF of
+    the grey image 0, PSNR as NumPy computes it."""
+    from skimage.color import rgb2lab
+
+    from colordisc_tf import metrics
+    from colordisc_tf.evaluate.holdout import GREY, compare
+
+    paths = []
+    for i in range(2):
+        path = tmp_path / f"{i}.png"
+        Image.fromarray(_photo(10 + i, size=(300, 260))).save(path)
+        paths.append(str(path))
+    prior = np.full(313, 1 / 313)
+    scores, colorized = compare({GREY: None}, paths, prior)
+    truths = colorized["truth"]
+    assert truths[0].shape == (256, 256, 3)
+    ab_true = np.concatenate([rgb2lab(t / 255.0)[..., 1:].reshape(-1, 2) for t in truths])
+    expected = metrics.auc_raw_accuracy(np.zeros_like(ab_true), ab_true)
+    assert scores[GREY]["auc_raw"] == pytest.approx(expected, abs=0.5)
+    assert scores[GREY]["cf"] < 1.0  # grey has (almost) no colourfulness
+    grey = colorized[GREY][0].astype(np.float64)
+    mse = np.mean((grey - truths[0]) ** 2)
+    psnrs = [10 * np.log10(255.0 ** 2 / np.mean((g.astype(np.float64) - t) ** 2))
+             for g, t in zip(colorized[GREY], truths)]
+    assert mse > 0 and scores[GREY]["psnr"] == pytest.approx(np.mean(psnrs), abs=1e-6)
+
+
+def test_init_starter_names_the_shipped_model():
+    assert resolve_init("starter") == STARTER_DIR
+    assert resolve_init("/some/dir") == "/some/dir" and resolve_init(None) is None
+    from colordisc_tf.serve.saving import load_generator
+
+    model, config = load_generator(STARTER_DIR)
+    assert config.width <= 0.25 and model.count_params() < 2_000_000
+    size = sum(os.path.getsize(os.path.join(STARTER_DIR, f)) for f in ("generator.keras", "config.json"))
+    assert size < 8 * 2**20  # "a few MB": it ships in the package
+
+
+def test_the_starter_ships_with_its_card_and_the_card_tells_what_metrics_json_holds():
+    """The card's held-out table is metrics.json's numbers, with grey beside the starter on each set."""
+    card = open(os.path.join(STARTER_DIR, "MODEL_CARD.md")).read()
+    with open(os.path.join(STARTER_DIR, "metrics.json")) as f:
+        metrics = json.load(f)
+    assert set(metrics["sets"]) == {"holdout_unseen", "holdout_bundled"}
+    for scores in metrics["sets"].values():
+        assert {"grey", "starter"} <= set(scores)
+        for name in ("grey", "starter"):
+            assert f"| {name} | {scores[name]['auc_raw']:.2f} | {scores[name]['auc_rebalanced']:.2f} |" in card
+    assert "licence" in card.lower() and metrics["counts"]["photos"] >= 40
+
+
+def test_the_demo_starts_from_the_starter_and_the_closing_lines_say_so():
+    from colordisc_tf.config import load_config
+    from pipelines.local_runner import smoke_steps
+    from pipelines.run_summary import started_from
+
+    config = load_config(os.path.join(REPO, "pipelines", "configs", "demo.json"))
+    assert config.generator.init == "starter" and config.generator.steps == 0
+    assert smoke_steps(config).generator.steps == 0  # the smoke run does not retrain it either
+    assert "starter colorizer" in started_from(config) and "used as is" in started_from(config)
+    scratch = load_config(os.path.join(REPO, "pipelines", "configs", "full.json"))
+    assert started_from(scratch).startswith("trained from scratch")
+
+
+def test_an_init_that_is_not_there_is_one_config_error(tmp_path, monkeypatch):
+    from colordisc_tf.config import ConfigError, load_config
+    from colordisc_tf.models import starter
+
+    monkeypatch.setattr(starter, "STARTER_DIR", str(tmp_path / "none"))
+    with pytest.raises(ConfigError, match=r"generator.init: the starter colorizer is not in this install"):
+        load_config(None, {"generator": {"init": "starter", "steps": 0}})
+
+
+def test_a_changed_init_model_is_a_new_cache_key(tmp_path):
+    """The config says only `init: "starter"`; the GeneratorTrainer's cache key carries the
+    content hash of what it names, so new starter weights are not served from the cache."""
+    from pipelines.colordisc_pipeline import create_pipeline, model_fingerprint
+    from colordisc_tf.config import GeneratorConfig, PipelineConfig
+
+    model = tmp_path / "init"
+    model.mkdir()
+    (model / "generator.keras").write_bytes(b"one")
+    (model / "config.json").write_text("{}")
+    first = model_fingerprint(str(model))
+    (model / "generator.keras").write_bytes(b"two")
+    assert model_fingerprint(str(model)) != first and model_fingerprint(None) is None
+    config = PipelineConfig(data=(str(tmp_path),), pipeline_root=str(tmp_path / "root"), push=False,
+                            generator=GeneratorConfig(init=str(model), steps=0))
+    trainer = {c.id: c for c in create_pipeline(config, input_fingerprint="-", local_metadata=False).components}[
+        "GeneratorTrainer"]
+    assert trainer.exec_properties["init_fingerprint"] == model_fingerprint(str(model))
