@@ -61,8 +61,8 @@ def ship_starter(pipeline_root: str, photos_dir: str, output: str, compare_with:
     with open(os.path.join(photos_dir, "manifest.json")) as f:
         manifest = json.load(f)
     os.makedirs(output, exist_ok=True)
-    for name in ("generator.keras", "config.json"):
-        shutil.copy2(os.path.join(model_dir, name), os.path.join(output, name))
+    shutil.copy2(os.path.join(model_dir, "config.json"), os.path.join(output, "config.json"))
+    _save_without_optimizer(os.path.join(model_dir, "generator.keras"), os.path.join(output, "generator.keras"))
     if os.path.exists(os.path.join(run_dir, "history.json")):
         shutil.copy2(os.path.join(run_dir, "history.json"), os.path.join(output, "history.json"))
     shutil.rmtree(os.path.join(output, "logs"), ignore_errors=True)
@@ -95,6 +95,14 @@ def ship_starter(pipeline_root: str, photos_dir: str, output: str, compare_with:
         json.dump(metrics, f, indent=1)
     _write_card(output, manifest, metrics, sheet)
     return metrics
+
+
+def _save_without_optimizer(source: str, target: str) -> None:
+    """The trainer's file holds Adam's two moments beside the weights (3x the size); the package
+    ships only what inference and a fine-tune's init read."""
+    from colordisc_tf.serve.saving import load_generator
+
+    load_generator(source)[0].save(target)  # loaded with compile=False: no optimizer to save
 
 
 def _version(package: str) -> str | None:
