@@ -57,7 +57,7 @@ def _cmd_ship_starter(args) -> int:
 def _cmd_starter_photos(args) -> int:
     from colordisc_tf.data.starter_photos import write_starter_set
 
-    if os.path.exists(os.path.join(args.output, "manifest.json")) or (os.path.isdir(args.output) and os.listdir(args.output)):
+    if os.path.isdir(args.output) and os.listdir(args.output):
         raise UserError(f"{args.output} is not empty: choose a new --output")
     try:
         manifest = write_starter_set(args.sources, args.output, tile=args.tile)
