@@ -69,3 +69,29 @@ def test_rooms_import_each_other_one_way():
 def test_few_loose_modules_at_the_top():
     loose = sorted(p.name for p in LIBRARY.glob("*.py") if p.name != "__init__.py")
     assert len(loose) <= 8, loose
+
+
+COMMANDS = LIBRARY.parent / "pipelines" / "commands"
+#: a command module holds one group's arguments and handlers; past this it is doing library work
+COMMAND_MODULE_MAX_LINES = 150
+
+
+def test_every_command_module_is_registered_and_small():
+    from pipelines.commands.app import GROUPS
+
+    modules = {p.stem for p in COMMANDS.glob("*.py")} - {"__init__", "app", "common"}
+    assert {name.rsplit(".", 1)[1] for name in GROUPS} == modules
+    sizes = {p.name: len(p.read_text().splitlines()) for p in COMMANDS.glob("*.py")}
+    assert max(sizes.values()) <= COMMAND_MODULE_MAX_LINES, sizes
+    assert len((LIBRARY.parent / "pipelines" / "cli.py").read_text().splitlines()) <= 20, "pipelines/cli.py only re-exports"
+
+
+def test_the_parser_builds_without_the_heavy_stack():
+    """`colordisc --help` lists every command without TensorFlow, Beam or TFX: handlers import them."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from pipelines.cli import build_parser; build_parser(); "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'tensorflow', 'apache_beam', 'tfx', 'keras'}))")
+    heavy = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert heavy == "[]", heavy
