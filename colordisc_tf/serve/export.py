@@ -20,6 +20,8 @@ The colorizer with its discriminator (export_colorizer_with_realness) has both a
     colorize_guided(images: tf.string [B]) -> {"colorized_bytes": PNG, "temperature": float32 [B],
         "realness": float32 [B]}: realness-guided decoding (classification head only)
     colorize_lab, score_lab: the generator's and the discriminator's own, on Lab
+    generator_output, settings (+ "discriminator_size"): as the generator's, so a page can keep the
+        raw output and decode it again at another temperature (colordisc_tf.serve.page)
 """
 
 from __future__ import annotations
@@ -52,10 +54,10 @@ def discriminator_lab(rgb_uint8, model_size: int):
 
 
 def _discriminator_scores(discriminator, lab):
-    from colordisc_tf.models.discriminator import realness
+    from colordisc_tf.models.discriminator import realness, realness_map
 
     logits = discriminator(lab, training=False)
-    return {"realness": realness(logits), "realness_map": tf.sigmoid(logits)[..., 0]}
+    return {"realness": realness(logits), "realness_map": realness_map(logits)}
 
 
 def export_generator(
@@ -185,6 +187,13 @@ def export_colorizer_with_realness(
                          input_signature=[tf.TensorSpec([None, None, None, 1], tf.float32, name="L")])
     archive.add_endpoint("score_lab", lambda lab: _discriminator_scores(discriminator, lab),
                          input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32, name="lab")])
+    archive.add_endpoint("generator_output", lambda L: {"output": generator(L, training=False)},  # noqa: N803
+                         input_signature=[tf.TensorSpec([None, None, None, 1], tf.float32, name="L")])
+    archive.add_endpoint("settings", lambda: {"temperature": tf.constant(decoding.temperature, tf.float64),
+                                              "head": tf.constant(decoding.head),
+                                              "model_size": tf.constant(model_size, tf.int32),
+                                              "discriminator_size": tf.constant(discriminator_size, tf.int32)},
+                         input_signature=[])
     if decoding.anneals:  # the l2 head predicts ab directly: nothing to anneal
         archive.add_endpoint("colorize_guided", serve_guided, input_signature=spec)
     archive.write_out(export_dir, verbose=False)
