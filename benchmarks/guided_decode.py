@@ -73,7 +73,7 @@ def main(argv=None):
     from colordisc_tf import metrics
     from colordisc_tf.serve import inference
     from colordisc_tf.models.discriminator import realness
-    from colordisc_tf.data.prior import load_prior
+    from colordisc_tf.data.color_prior import load_prior
     from colordisc_tf.data.record_format import single_shard_path, split_file_pattern
     from colordisc_tf.serve.saving import load_discriminator, load_generator
     from colordisc_tf.train.discriminator import train_discriminator

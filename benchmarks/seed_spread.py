@@ -85,7 +85,7 @@ def run_method(config, data: dict, work: str) -> dict:
     dropped), the fixed discriminator's eval metrics, the failure counts and the stage times."""
     import keras
 
-    from colordisc_tf.data.prior import load_prior
+    from colordisc_tf.data.color_prior import load_prior
     from colordisc_tf.data.record_format import split_file_pattern
     from colordisc_tf.evaluate.before_after import compare_generators
     from colordisc_tf.evaluate.failures import select_failures, write_failure_examples

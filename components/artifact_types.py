@@ -2,7 +2,7 @@
 
 Each type's name is the path its class is imported by, `components.<Class>`: Kubeflow Pipelines v2 /
 Vertex carry a custom type as a schema title that must read `namespace.Name`, and TFX's container
-entrypoint imports the artifact class from that title. (colordisc_tf.data.prior.ColorPrior is the same
+entrypoint imports the artifact class from that title. (colordisc_tf.data.color_prior.ColorPrior is the same
 concept in memory; this one is the artifact on disk.)"""
 
 from tfx.types.artifact import Artifact

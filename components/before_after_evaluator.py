@@ -9,7 +9,7 @@ from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionP
 
 from colordisc_tf.evaluate.before_after import compare_generators
 from colordisc_tf.config import BlessingConfig, from_dict, to_dict
-from colordisc_tf.data.prior import load_prior
+from colordisc_tf.data.color_prior import load_prior
 from colordisc_tf.evaluate.report import write_html_report
 from colordisc_tf.serve.saving import load_discriminator, load_generator
 from components.artifact_types import ColorizationReport, ColorPrior, RealnessScores

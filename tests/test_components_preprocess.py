@@ -11,7 +11,7 @@ from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 
 from colordisc_tf.config import PreprocessConfig
 from colordisc_tf.data.demo_photos import write_demo_photos
-from colordisc_tf.data.prior import load_prior
+from colordisc_tf.data.color_prior import load_prior
 from components import ColorPrior, ColorPriorGen, LabExampleGen
 
 BEAM_ARGS = ["--direct_running_mode=in_memory", "--direct_num_workers=1", "--job_name=colordisc-component-test"]

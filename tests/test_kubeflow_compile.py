@@ -124,7 +124,7 @@ def test_the_first_steps_run_in_kubeflows_container_entrypoint(tmp_path):
     """LabExampleGen and ColorPriorGen through TFX's KFP v2 entrypoint, chained as the backend chains
     them: the spec's commands, parameters and artifact types work, custom types included."""
     from colordisc_tf.data.demo_photos import write_demo_photos
-    from colordisc_tf.data.prior import load_prior
+    from colordisc_tf.data.color_prior import load_prior
 
     write_demo_photos(tmp_path / "photos", tile=64, names=("astronaut", "coffee"))
     out = tmp_path / "spec.json"

@@ -10,7 +10,8 @@ from colordisc_tf import color
 from colordisc_tf.data.preprocess import expand_inputs, run_preprocess
 from colordisc_tf.config import PreprocessConfig
 from colordisc_tf.data.image_io import decode_image, resize_and_center_crop
-from colordisc_tf.data.prior import load_prior, run_prior
+from colordisc_tf.data.color_prior import load_prior
+from colordisc_tf.data.prior import run_prior
 from colordisc_tf.data.records import lab_dataset, parse_lab_example, split_file_pattern
 from planted import make_planted_folder
 

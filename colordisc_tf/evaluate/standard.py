@@ -185,7 +185,7 @@ def evaluate_images(model: str, images_dir: str, output_dir: str, list_file: str
     import tensorflow as tf
     from tqdm import tqdm
 
-    from colordisc_tf.data.prior import load_prior
+    from colordisc_tf.data.color_prior import load_prior
     from colordisc_tf.evaluate.page import write_page
     from colordisc_tf.models.fid_inception import FID_FEATURES
     from colordisc_tf.serve.model_ref import load_realness, resolve_model

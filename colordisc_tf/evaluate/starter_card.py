@@ -53,7 +53,7 @@ def ship_starter(pipeline_root: str, photos_dir: str, output: str, compare_with:
     """Copies the newest GeneratorTrainer model of `pipeline_root` into `output` and measures it on
     the hold-out of `photos_dir` against grey (and `compare_with`: name -> generator model dir).
     Returns the metrics written to output/metrics.json."""
-    from colordisc_tf.data.prior import load_prior
+    from colordisc_tf.data.color_prior import load_prior
 
     model_dir = _newest(os.path.join(pipeline_root, "GeneratorTrainer", "model", "*"))
     run_dir = os.path.join(pipeline_root, "GeneratorTrainer", "model_run", os.path.basename(model_dir))

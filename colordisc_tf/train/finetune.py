@@ -239,7 +239,7 @@ def train_and_save(config: dict, inputs: dict, output: dict, export: bool = Fals
     processes when data-parallel), fine-tunes on this process's shard; the chief saves the
     generator, and with `export` its serving SavedModel."""
     from colordisc_tf.config import from_dict
-    from colordisc_tf.data.prior import load_prior
+    from colordisc_tf.data.color_prior import load_prior
     from colordisc_tf.serve.saving import load_discriminator, load_generator, save_generator
 
     config, output = from_dict(FineTuneConfig, config), TrainerOutput(**output)

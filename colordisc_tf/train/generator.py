@@ -10,7 +10,7 @@ import keras
 from colordisc_tf.train import data_parallel
 from colordisc_tf.train.callbacks import ColorEvalCallback
 from colordisc_tf.config import GeneratorConfig, describe, from_dict
-from colordisc_tf.data.prior import load_prior
+from colordisc_tf.data.color_prior import load_prior
 from colordisc_tf.train.fit import fit_for_steps
 from colordisc_tf.train.losses import colorizer_loss
 from colordisc_tf.models import build_generator
