@@ -166,7 +166,7 @@ async function start() {
   } catch (e) { showError(e.message); return; }
   const info = state.info;
   $("model").textContent = `colorizer: ${info.model}` + (info.discriminator ? `; realness: ${info.discriminator}` : "; no realness (no discriminator)");
-  $("bounds").textContent = `photos up to ${(info.max_bytes / 1e6).toFixed(0)} MB and ${info.max_pixels.toLocaleString("en")} pixels; clips: the first ${info.max_frames} frames`;
+  $("bounds").textContent = `photos up to ${+(info.max_bytes / 1e6).toPrecision(3)} MB and ${info.max_pixels.toLocaleString("en")} pixels; clips: the first ${info.max_frames} frames`;
   const slider = $("temperature");
   slider.value = info.temperature;
   slider.disabled = !info.anneals;
