@@ -18,8 +18,8 @@ seeds, same budget, each from scratch on real photos vs that generator's coloriz
 (Scoring the base generator with a discriminator trained on the fine-tuned outputs would
 flatter the base: that discriminator never saw its mistakes.)
 
-Every metric is a statistic of per-image values (`measure_generator`): AuC of the pooled
-pixels as per-image AuC-area sums over pixel counts (colordisc_tf.evaluate.per_image), a
+Every metric is a statistic of per-image values (`measure_generator`, through
+colordisc_tf.evaluate.measures): AuC of the pooled pixels as per-image AuC-area sums over pixel counts, a
 detection AUC from each image's realness as real photo and as colorization. So each set has,
 besides each generator's value and interval, `difference`: fine-tuned − base with a paired
 percentile-bootstrap interval (the same images resampled for both generators; their shared
@@ -36,17 +36,15 @@ import tempfile
 
 import numpy as np
 
-from colordisc_tf import metrics
 from colordisc_tf.serve import inference
 from colordisc_tf.config import BlessingConfig
-from colordisc_tf.color.bins import nearest_bin
 from colordisc_tf.color.decoding import Decoding
 from colordisc_tf.models.discriminator import realness
 from colordisc_tf.data.record_format import single_shard_path, split_file_pattern
 from colordisc_tf.evaluate.blessing import bless
 from colordisc_tf.evaluate.frechet import fid_from_features
-from colordisc_tf.evaluate.per_image import AUC_MAX_THRESHOLD, PSNR_CAP, auc_area
-from colordisc_tf.evaluate.summary import fold_interval
+from colordisc_tf.evaluate import measures
+from colordisc_tf.evaluate.measures import Images, detection_auc, measure_images, statistics
 
 __all__ = ["Measured", "bless", "compare_generators", "detection_auc", "measure_generator", "paired_differences",
            "score_generator", "statistics", "summarize_generator", "train_fresh_discriminators"]
@@ -62,10 +60,9 @@ _SAME_FOR_BOTH = ("colorfulness_truth", "colorfulness_difference")
 class Measured:
     """One generator on one set of records, image by image (every array in `ids`' order).
 
-    values: colorfulness, colorfulness_truth, psnr, auc_area / auc_pixels (per image: summed AuC
-    area and pixel count), rebalanced_area / rebalanced_pixels (the same weighted by 1 / prior
-    of each pixel's true bin; with a prior), and per discriminator <d>: realness_<d> (of the
-    colorization) and realness_truth_<d> (of the real photo)."""
+    values: the per-image columns of colordisc_tf.evaluate.measures (colourfulness, PSNR, AuC
+    areas, SSIM, ...) and per discriminator <d>: realness_<d> (of the colorization) and
+    realness_truth_<d> (of the real photo)."""
 
     ids: list
     values: dict
@@ -76,15 +73,12 @@ class Measured:
 def measure_generator(generator, pattern: str, discriminators: dict, decoding: Decoding, prior=None,
                       batch_size: int = 32, fid_model=None) -> Measured:
     """Decodes the generator per its `decoding` on the records under pattern and keeps each
-    image's numbers. With fid_model (colordisc_tf.models.fid_inception): the set's FID."""
+    image's numbers (colordisc_tf.evaluate.measures). With fid_model
+    (colordisc_tf.models.fid_inception): the set's FID."""
     from colordisc_tf.data.records import record_batches
 
-    inverse_prior = None
-    if prior is not None:  # bins absent from the prior carry no information on rarity: weight 0
-        prior = np.asarray(prior, np.float64)
-        inverse_prior = np.divide(1.0, prior, out=np.zeros_like(prior), where=prior > 0)
     ids, preds, trues, ls = [], [], [], []
-    columns = {key: [] for key in ("auc_area", "auc_pixels", "rebalanced_area", "rebalanced_pixels")}
+    columns = {}
     for name in discriminators:
         columns[f"realness_{name}"], columns[f"realness_truth_{name}"] = [], []
     for batch in record_batches(pattern, batch_size):
@@ -93,15 +87,6 @@ def measure_generator(generator, pattern: str, discriminators: dict, decoding: D
         for name, discriminator in discriminators.items():
             for key, ab in ((f"realness_{name}", ab_pred), (f"realness_truth_{name}", ab_true)):
                 columns[key].append(np.asarray(realness(discriminator(np.concatenate([l_chan, ab], -1), training=False))))
-        # ab_true, ab_pred: N x H x W x 2
-        errors = np.sqrt(np.sum((ab_pred.astype(np.float64) - ab_true.astype(np.float64)) ** 2, axis=-1))
-        area = auc_area(errors)  # N x H x W
-        columns["auc_area"].append(area.sum(axis=(1, 2)))
-        columns["auc_pixels"].append(np.full(len(area), float(area[0].size)))
-        if inverse_prior is not None:
-            weights = inverse_prior[nearest_bin(ab_true.astype(np.float32))]
-            columns["rebalanced_area"].append((weights * area).sum(axis=(1, 2)))
-            columns["rebalanced_pixels"].append(weights.sum(axis=(1, 2)))
         ids += [i.decode() for i in batch["id"].numpy()]
         preds.append(ab_pred)
         trues.append(ab_true)
@@ -111,9 +96,8 @@ def measure_generator(generator, pattern: str, discriminators: dict, decoding: D
     ab_pred, ab_true, l_chan = np.concatenate(preds), np.concatenate(trues), np.concatenate(ls)
     rgb_pred = inference.decode_to_rgb(l_chan, ab_pred).numpy()
     rgb_true = inference.decode_to_rgb(l_chan, ab_true).numpy()
-    values = {key: np.concatenate(parts).astype(np.float64) for key, parts in columns.items() if parts}
-    values["colorfulness"], values["colorfulness_truth"] = metrics.colorfulness(rgb_pred), metrics.colorfulness(rgb_true)
-    values["psnr"] = np.minimum(metrics.psnr(rgb_pred, rgb_true), PSNR_CAP)
+    values = measure_images(Images(rgb_pred, rgb_true, ab_pred, ab_true, prior))
+    values.update({key: np.concatenate(parts).astype(np.float64) for key, parts in columns.items() if parts})
     fid = None
     if fid_model is not None and len(ids) >= 2:
         features = [fid_model.predict(rgb.astype(np.float32) / 255.0, batch_size=batch_size, verbose=0)
@@ -128,85 +112,14 @@ def measure_generator(generator, pattern: str, discriminators: dict, decoding: D
 # ----------------------------------------------------------------------------- the set statistics
 
 
-def _mean(x):
-    return np.mean(x, axis=-1)
-
-
-def _auc_ratio(area, pixels):
-    return 100.0 / AUC_MAX_THRESHOLD * np.sum(area, axis=-1) / np.sum(pixels, axis=-1)
-
-
-def detection_auc(real, colorized):
-    """ROC AUC of real (positive) vs colorized realness, along the last axis (one per row of a
-    (resamples, n) batch): metrics.roc_auc, ties counting half, from average ranks."""
-    from scipy.stats import rankdata
-
-    real, colorized = np.asarray(real, np.float64), np.asarray(colorized, np.float64)
-    n_real, n_colorized = real.shape[-1], colorized.shape[-1]
-    ranks = rankdata(np.concatenate([real, colorized], axis=-1), axis=-1)
-    return (ranks[..., :n_real].sum(axis=-1) - n_real * (n_real + 1) / 2.0) / (n_real * n_colorized)
-
-
-def _discriminator_statistics(names: list[str]) -> dict:
-    """fool rate, mean realness and detection AUC averaged over the discriminators `names`."""
-    colorized = tuple(f"realness_{n}" for n in names)
-    pairs = tuple(k for n in names for k in (f"realness_truth_{n}", f"realness_{n}"))
-    return {
-        "fool_rate": (colorized, lambda *s: np.mean([_mean(x >= 0.5) for x in s], axis=0)),
-        "mean_realness": (colorized, lambda *s: np.mean([_mean(x) for x in s], axis=0)),
-        "detection_auc": (pairs, lambda *a: np.mean([detection_auc(a[i], a[i + 1]) for i in range(0, len(a), 2)],
-                                                    axis=0)),
-    }
-
-
-def statistics(values: dict) -> dict:
-    """{metric: (the per-image arrays it reads, statistic(*arrays))} of what `values` holds.
-    Each statistic reduces along the last axis, so it takes one set (n,) or a batch of
-    resamples (resamples, n) alike. `<metric>_retrained`: the mean over the fresh
-    discriminators retrained_0, retrained_1, ..."""
-    table = {
-        "colorfulness": (("colorfulness",), _mean),
-        "colorfulness_truth": (("colorfulness_truth",), _mean),
-        "colorfulness_difference": (("colorfulness", "colorfulness_truth"), lambda cf, truth: _mean(cf - truth)),
-        "delta_cf": (("colorfulness", "colorfulness_truth"), lambda cf, truth: np.abs(_mean(cf - truth))),
-        "per_image_delta_cf": (("colorfulness", "colorfulness_truth"), lambda cf, truth: _mean(np.abs(cf - truth))),
-        "psnr": (("psnr",), _mean),
-        "auc_raw": (("auc_area", "auc_pixels"), _auc_ratio),
-    }
-    if "rebalanced_area" in values:
-        table["auc_rebalanced"] = (("rebalanced_area", "rebalanced_pixels"), _auc_ratio)
-    names = [key.removeprefix("realness_") for key in values if key.startswith("realness_")
-             and not key.startswith("realness_truth_")]
-    groups = {name: [name] for name in names}
-    retrained = [name for name in names if name.startswith("retrained_")]
-    if retrained:
-        groups["retrained"] = retrained
-    for group, members in groups.items():
-        for metric, entry in _discriminator_statistics(members).items():
-            table[f"{metric}_{group}"] = entry
-    return table
-
-
 def _resampling(config: BlessingConfig) -> dict:
-    return {"confidence": config.confidence, "resamples": config.resamples, "seed": config.bootstrap_seed,
-            "vectorized": True}
+    return {"confidence": config.confidence, "resamples": config.resamples, "seed": config.bootstrap_seed}
 
 
 def summarize_generator(values: dict, config: BlessingConfig = BlessingConfig()) -> dict:
     """One generator's metrics on one set, each with its percentile-bootstrap interval (`_ci`);
     a single discriminator's fool rate has its Wilson interval, ΔCF the signed difference's folded."""
-    if not values:
-        return {"images": 0}
-    result = {"images": len(values["auc_area"])}
-    for metric, (keys, statistic) in statistics(values).items():
-        arrays = [values[k] for k in keys]
-        result[metric] = float(statistic(*arrays))
-        result[f"{metric}_ci"] = metrics.paired_bootstrap_ci(statistic, *arrays, **_resampling(config))
-    result["delta_cf_ci"] = fold_interval(result["colorfulness_difference_ci"])
-    for key in values:
-        if key.startswith("realness_") and not key.startswith("realness_truth_"):
-            result[f"fool_rate_{key.removeprefix('realness_')}_ci"] = metrics.fool_rate_ci(values[key])
-    return result
+    return measures.summarize(values, **_resampling(config))
 
 
 def paired_differences(base: Measured, finetuned: Measured, config: BlessingConfig = BlessingConfig()) -> dict:
@@ -219,18 +132,8 @@ def paired_differences(base: Measured, finetuned: Measured, config: BlessingConf
                          f"{len(finetuned.ids)})")
     order = {i: n for n, i in enumerate(finetuned.ids)}
     aligned = [order[i] for i in base.ids]
-    result = {}
-    for metric, (keys, statistic) in statistics(base.values).items():
-        if metric in _SAME_FOR_BOTH or any(k not in finetuned.values for k in keys):
-            continue
-        before = [base.values[k] for k in keys]
-        after = [finetuned.values[k][aligned] for k in keys]
-
-        def difference(*arrays, statistic=statistic, half=len(keys)):
-            return statistic(*arrays[half:]) - statistic(*arrays[:half])
-
-        result[metric] = float(difference(*before, *after))
-        result[f"{metric}_ci"] = metrics.paired_bootstrap_ci(difference, *before, *after, **_resampling(config))
+    result = measures.paired_differences(base.values, {k: v[aligned] for k, v in finetuned.values.items()},
+                                         _SAME_FOR_BOTH, **_resampling(config))
     if base.fid is not None and finetuned.fid is not None:
         result["fid"] = finetuned.fid - base.fid  # no interval: a biased set statistic (see summary)
     return result

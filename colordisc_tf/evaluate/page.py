@@ -6,13 +6,14 @@ from __future__ import annotations
 import html
 import os
 
+from colordisc_tf.evaluate.measures import report_rows
 from colordisc_tf.evaluate.published import PUBLISHED
 from colordisc_tf.evaluate.report import metric_cell
 from colordisc_tf.evaluate.run_store import write_whole
 
 __all__ = ["ROWS", "write_page"]
 
-#: (metrics.json key, label, format)
+#: (metrics.json key, label, format); a registered metric with a label (evaluate.measures) joins at the end
 ROWS = (
     ("fid", "FID (Inception pool 2048-d, colorized vs truth) ↓", "{:.2f}"),
     ("colorfulness", "CF: mean colourfulness of the colorized images", "{:.2f}"),
@@ -27,6 +28,7 @@ ROWS = (
     ("mean_realness_truth", "mean realness of the truth", "{:.3f}"),
     ("detection_auc", "discriminator's ROC AUC, truth vs colorized (0.5: can't tell) ↓", "{:.3f}"),
 )
+ROWS += tuple(report_rows(key for key, _, _ in ROWS))  # the registered metrics these do not name
 
 
 def _published_table(metrics: dict) -> str:

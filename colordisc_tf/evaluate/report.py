@@ -16,12 +16,14 @@ import shutil
 import numpy as np
 
 from colordisc_tf.evaluate.blessing import signed
+from colordisc_tf.evaluate.measures import report_rows
 from colordisc_tf.evaluate.scoring import evaluate_scores
 from colordisc_tf.serve.overlay import REALNESS_CMAP
 
 __all__ = ["ROWS", "format_difference", "metric_cell", "write_report", "write_html_report"]
 
-#: (key, label, format) of the before/after table's rows, in order.
+#: (key, label, format) of the before/after table's rows, in order (a registered metric with a
+#: label, colordisc_tf.evaluate.measures, gets its row before FID).
 ROWS = [
     ("images", "images", "{:.0f}"),
     ("fool_rate_fixed", "fool rate, fixed discriminator", "{:.1%}"),
@@ -37,8 +39,9 @@ ROWS = [
     ("delta_cf", "ΔCF = |mean CF − mean CF of the truth| (the field's)", "{:.1f}"),
     ("per_image_delta_cf", "per-image |CF − CF of the truth|, mean", "{:.1f}"),
     ("psnr", "PSNR (dB)", "{:.2f}"),
-    ("fid", "FID vs the truth (pytorch-fid's Inception; fewer than 2048 images: compare only like with like)", "{:.2f}"),
 ]
+ROWS += [*report_rows(key for key, _, _ in ROWS), (
+    "fid", "FID vs the truth (pytorch-fid's Inception; fewer than 2048 images: compare only like with like)", "{:.2f}")]
 
 
 def metric_cell(metrics: dict, key: str, fmt: str, separator: str = "<br>") -> str:

@@ -36,8 +36,9 @@ class _ScoreBatch(beam.DoFn):
         self._model, _ = load_discriminator(self._model_path)
 
     def process(self, batch):
-        from colordisc_tf import color, metrics
-        from colordisc_tf.models.discriminator import realness
+        from colordisc_tf import color
+        from colordisc_tf.evaluate.measures import Images, measure_images, per_image_auc
+        from colordisc_tf.models.discriminator import realness, realness_map
 
         pairs = [(key, g["real"][0], g["colorized"][0]) for key, g in batch if g["real"] and g["colorized"]]
         if not pairs:
@@ -48,9 +49,10 @@ class _ScoreBatch(beam.DoFn):
         real_logits = np.asarray(self._model(real, training=False))
         colorized_logits = np.asarray(self._model(colorized, training=False))
         real_scores, colorized_scores = np.asarray(realness(real_logits)), np.asarray(realness(colorized_logits))
-        colorized_maps = 1.0 / (1.0 + np.exp(-colorized_logits[..., 0]))
-        rgb_real, rgb_colorized = color.lab_to_rgb(real), color.lab_to_rgb(colorized)
-        cf_real, cf_colorized = metrics.colorfulness(rgb_real), metrics.colorfulness(rgb_colorized)
+        colorized_maps = np.asarray(realness_map(colorized_logits))
+        measured = measure_images(Images(color.lab_to_rgb(colorized), color.lab_to_rgb(real), colorized[..., 1:],
+                                         real[..., 1:]), only=("colorfulness", "auc"))
+        cf_real, cf_colorized, auc = measured["colorfulness_truth"], measured["colorfulness"], per_image_auc(measured)
         for i, (key, _, _) in enumerate(pairs):
             yield {
                 "id": key, "source": colorized_recs[i]["source"], "split": self._split,
@@ -60,7 +62,7 @@ class _ScoreBatch(beam.DoFn):
                 "delta_cf": float(abs(cf_colorized[i] - cf_real[i])),
                 "chroma_real": float(np.hypot(real[i, ..., 1], real[i, ..., 2]).mean()),
                 "chroma_colorized": float(np.hypot(colorized[i, ..., 1], colorized[i, ..., 2]).mean()),
-                "auc": metrics.auc_raw_accuracy(colorized[i, ..., 1:], real[i, ..., 1:]),
+                "auc": float(auc[i]),
             }
 
 

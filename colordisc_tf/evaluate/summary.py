@@ -1,4 +1,5 @@
-"""The set metrics of `colordisc evaluate`, from its per-image rows (colordisc_tf.evaluate.per_image).
+"""The set metrics of `colordisc evaluate`, from its per-image rows (colordisc_tf.evaluate.per_image),
+computed as every set metric is (colordisc_tf.evaluate.measures: the definitions live there).
 
     colorfulness            CF: mean over images of CF(colorized)
     colorfulness_truth      the same of the truth
@@ -7,7 +8,7 @@
                             MultiColor); its interval is the signed difference's, folded by |.|
     per_image_delta_cf      mean over images of |CF(colorized) - CF(truth)|: how far each image's
                             colourfulness is from its own truth's (not the field's ΔCF)
-    psnr                    mean over images of the per-image PSNR (dB)
+    psnr, ssim              mean over images of the per-image PSNR (dB) and SSIM
     auc_raw, auc_rebalanced AuC of pooled pixels (%); rebalanced: each pixel weighted by 1 / prior of
                             its true bin, the prior given (a training prior) or the set's own
     fid                     Fréchet distance of the Inception pool features, colorized vs truth
@@ -15,21 +16,24 @@
                             (and of the truth) images, and the ROC AUC it tells them apart with
 
 95 % intervals (`<key>_ci`): percentile bootstrap over images (2,000 resamples, paired where a
-metric pairs colorized and truth; colordisc_tf.metrics.bootstrap_ci), the prior held fixed. FID
-has none: it is a biased set statistic (it falls as the set grows), and resampling 2048-d
-covariances says little about that; compare FIDs only at the same N.
+metric pairs colorized and truth; colordisc_tf.metrics.paired_bootstrap_ci), the prior held
+fixed. FID has none: it is a biased set statistic (it falls as the set grows), and resampling
+2048-d covariances says little about that; compare FIDs only at the same N.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from colordisc_tf import metrics
 from colordisc_tf.color.bins import NUM_BINS
+from colordisc_tf.evaluate import measures
 from colordisc_tf.evaluate.frechet import fid_from_features
-from colordisc_tf.evaluate.per_image import AUC_MAX_THRESHOLD
+from colordisc_tf.evaluate.measures import fold_interval
 
-__all__ = ["summarize", "set_prior", "fold_interval"]
+__all__ = ["columns", "summarize", "set_prior", "fold_interval"]
+
+#: row keys that are not per-image columns
+_NOT_COLUMNS = ("image", "auc_raw", "bins", "bin_pixels", "bin_area")
 
 
 def set_prior(rows: list[dict]) -> np.ndarray:
@@ -40,32 +44,17 @@ def set_prior(rows: list[dict]) -> np.ndarray:
     return counts / counts.sum()
 
 
-def fold_interval(interval):
-    """The interval of |x| given x's interval."""
-    if interval is None:
-        return None
-    low, high = interval
-    if low <= 0 <= high:
-        return [0.0, float(max(-low, high))]
-    return sorted([float(abs(low)), float(abs(high))])
-
-
-def _ratio(numerators, denominators) -> float:
-    return float(np.sum(numerators) / np.sum(denominators))
-
-
-def _rebalanced_parts(rows: list[dict], prior: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per image: (sum of w x area, sum of w x pixels), w = 1 / prior (0 for bins it lacks)."""
-    prior = np.asarray(prior, np.float64)
-    weights = np.divide(1.0, prior, out=np.zeros_like(prior), where=prior > 0)
-    area = np.array([np.dot(weights[r["bins"]], r["bin_area"]) for r in rows])
-    pixels = np.array([np.dot(weights[r["bins"]], r["bin_pixels"]) for r in rows])
-    return area, pixels
-
-
-def _mean_with_ci(result: dict, key: str, values) -> None:
-    values = np.asarray(values, np.float64)
-    result[key], result[f"{key}_ci"] = float(values.mean()), metrics.bootstrap_ci(np.mean, values)
+def columns(rows: list[dict], prior=None) -> dict:
+    """The rows as measures' columns: each number every row has, and the AuC areas, rebalanced
+    by prior (None: the set's own)."""
+    keys = [k for k in rows[0] if k not in _NOT_COLUMNS and all(isinstance(r.get(k), (int, float)) for r in rows)]
+    values = {key: np.array([r[key] for r in rows], np.float64) for key in keys}
+    values["auc_area"] = np.array([sum(r["bin_area"]) for r in rows])
+    values["auc_pixels"] = np.array([sum(r["bin_pixels"]) for r in rows])
+    weights = measures.inverse_prior(set_prior(rows) if prior is None else prior)
+    values["rebalanced_area"] = np.array([np.dot(weights[r["bins"]], r["bin_area"]) for r in rows])
+    values["rebalanced_pixels"] = np.array([np.dot(weights[r["bins"]], r["bin_pixels"]) for r in rows])
+    return values
 
 
 def summarize(rows: list[dict], prior=None, features=None, realness=None) -> dict:
@@ -74,37 +63,13 @@ def summarize(rows: list[dict], prior=None, features=None, realness=None) -> dic
     truth) (N,) arrays, or None."""
     if not rows:
         return {"images": 0}
-    result = {"images": len(rows)}
-    cf = np.array([r["colorfulness"] for r in rows])
-    cf_truth = np.array([r["colorfulness_truth"] for r in rows])
-    _mean_with_ci(result, "colorfulness", cf)
-    _mean_with_ci(result, "colorfulness_truth", cf_truth)
-    _mean_with_ci(result, "colorfulness_difference", cf - cf_truth)
-    result["delta_cf"] = abs(result["colorfulness_difference"])
-    result["delta_cf_ci"] = fold_interval(result["colorfulness_difference_ci"])
-    _mean_with_ci(result, "per_image_delta_cf", np.abs(cf - cf_truth))
-    _mean_with_ci(result, "psnr", [r["psnr"] for r in rows])
-
-    raw_area = np.array([sum(r["bin_area"]) for r in rows])
-    raw_pixels = np.array([sum(r["bin_pixels"]) for r in rows])
-    scale = 100.0 / AUC_MAX_THRESHOLD
-    result["auc_raw"] = scale * _ratio(raw_area, raw_pixels)
-    ci = metrics.bootstrap_ci(_ratio, raw_area, raw_pixels)
-    result["auc_raw_ci"] = [scale * c for c in ci] if ci else None
-    area, pixels = _rebalanced_parts(rows, set_prior(rows) if prior is None else prior)
-    result["auc_rebalanced"] = scale * _ratio(area, pixels)
-    ci = metrics.bootstrap_ci(_ratio, area, pixels)
-    result["auc_rebalanced_ci"] = [scale * c for c in ci] if ci else None
-
+    values = columns(rows, prior)
+    if realness is not None:
+        values["realness"], values["realness_truth"] = (np.asarray(r, np.float64) for r in realness)
+    result = measures.summarize(values)
     if features is not None:
         colorized, truth = (np.asarray(f, np.float64) for f in features)
         if len(colorized) != len(rows) or len(truth) != len(rows):
             raise ValueError(f"{len(rows)} images but {len(colorized)} / {len(truth)} feature rows")
         result["fid"] = fid_from_features(colorized, truth) if len(rows) >= 2 else None
-    if realness is not None:
-        colorized, truth = (np.asarray(r, np.float64) for r in realness)
-        _mean_with_ci(result, "mean_realness", colorized)
-        _mean_with_ci(result, "mean_realness_truth", truth)
-        result["detection_auc"] = metrics.roc_auc(truth, colorized)
-        result["detection_auc_ci"] = metrics.bootstrap_ci(metrics.roc_auc, truth, colorized)
     return result

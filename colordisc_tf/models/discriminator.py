@@ -17,7 +17,7 @@ from keras import layers, ops
 from colordisc_tf.constants import AB_NORM, L_CENT
 from colordisc_tf.models.precision import Float32
 
-__all__ = ["build_discriminator", "realness", "receptive_field"]
+__all__ = ["build_discriminator", "realness", "realness_map", "receptive_field"]
 
 
 @keras.saving.register_keras_serializable(package="colordisc")
@@ -58,6 +58,11 @@ def build_discriminator(
 def realness(patch_logits):
     """(B, h, w, 1) logits -> (B,) image realness in [0, 1]: the mean patch probability."""
     return ops.mean(ops.sigmoid(patch_logits), axis=(1, 2, 3))
+
+
+def realness_map(patch_logits):
+    """(B, h, w, 1) logits -> (B, h, w) realness of each patch in [0, 1] (its probability of being real)."""
+    return ops.sigmoid(patch_logits)[..., 0]
 
 
 def receptive_field(depth: int = 3) -> int:
