@@ -13,7 +13,8 @@ import os
 
 from colordisc_tf.serve.model_ref import find_serving_dir  # noqa: F401 (where colordisc_tf.video imports it from)
 
-__all__ = ["OVERLAY_SUFFIX", "png_as_preprocess_decodes", "skip_reason", "output_names", "colorize_into"]
+__all__ = ["OVERLAY_SUFFIX", "MANIFEST", "png_as_preprocess_decodes", "skip_reason", "output_names", "colorize_into",
+           "write_manifest"]
 
 
 def png_as_preprocess_decodes(path: str) -> bytes:
@@ -40,6 +41,8 @@ def skip_reason(error) -> str:
 
 #: What a colorization's realness overlay is named: <the colorization's stem> + this.
 OVERLAY_SUFFIX = ".realness.png"
+#: The output folder's index: which input is which output (JSON lines).
+MANIFEST = "colorized.jsonl"
 
 
 def output_names(paths: list[str], suffix: str = ".png") -> dict[str, str]:
@@ -106,3 +109,15 @@ def colorize_into(out, paths: list[str], names: dict, serve, score=None) -> tupl
             row.update(realness=round(float(scored["realness"].numpy()[0]), 6), overlay=overlay_name)
         written[path] = row
     return written, skipped
+
+
+def write_manifest(folder, written: dict, output: str) -> None:
+    """<folder>/colorized.jsonl from colorize_into's rows: one line per colorization with the input's
+    absolute path, its output and overlay as paths under `output` (the folder's final name: `folder`
+    may be the staging folder it is renamed from), and the row's other fields as they are."""
+    import json
+
+    with open(os.path.join(folder, MANIFEST), "w") as f:
+        for path, row in written.items():
+            paths = {k: os.path.join(output, v) for k, v in row.items() if k in ("output", "overlay")}
+            f.write(json.dumps({"input": os.path.abspath(path), **{**row, **paths}}) + "\n")

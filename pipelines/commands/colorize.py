@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from pipelines.commands.common import MODEL_FORMS, UserError, output_apart_from
 
@@ -37,16 +38,13 @@ def register(sub) -> None:
 def colorize(args) -> int:
     """Each input decoded the way `preprocess` decodes, sent to the serving signature as PNG;
     a bad file is skipped with its reason. With --realness, a discriminator scores each colorization."""
-    import json
-    from pathlib import Path
-
     from colordisc_tf.data.preprocess import expand_inputs
     from colordisc_tf.infra.output_folder import output_folder
-    from colordisc_tf.serve.colorize_files import colorize_into, output_names
+    from colordisc_tf.serve.colorize_files import MANIFEST, colorize_into, output_names, write_manifest
     from colordisc_tf.serve.model_ref import load_signature
 
-    realness = args.realness or args.min_realness is not None
-    if realness and not args.discriminator:
+    realness_wanted = args.realness or args.min_realness is not None
+    if realness_wanted and not args.discriminator:
         raise UserError("colorize --realness / --min-realness need --discriminator (a discriminator's SavedModel)")
     if args.min_realness is not None and not 0.0 <= args.min_realness <= 1.0:
         raise UserError(f"--min-realness must be in [0, 1], got {args.min_realness}")
@@ -55,34 +53,31 @@ def colorize(args) -> int:
     else:
         serve = load_signature(args.model, "serving_default", "colorized", "generator")
     score = load_signature(args.discriminator, "serving_default", "realness_map", "discriminator",
-                           "--discriminator") if realness else None
+                           "--discriminator") if realness_wanted else None
     paths = expand_inputs(args.inputs)
     if not paths:
         raise UserError(f"no files in {' '.join(args.inputs)}")
     output = output_apart_from(paths, args.output)
-    names = output_names(paths)
     with output_folder(args.output, args.overwrite) as staging:
-        written, skipped = colorize_into(Path(staging), paths, names, serve, score)
+        written, skipped = colorize_into(Path(staging), paths, output_names(paths), serve, score)
         if written:
-            with open(Path(staging) / "colorized.jsonl", "w") as f:
-                for path, row in written.items():
-                    f.write(json.dumps({"input": os.path.abspath(path), **{
-                        k: (os.path.join(output, v) if k in ("output", "overlay") else v) for k, v in row.items()}}) + "\n")
+            write_manifest(staging, written, output)
     for path, reason in skipped:
         print(f"colorize: skipped {path}: {reason}", file=sys.stderr)
-    if realness and written:
+    if realness_wanted and written:
         _print_ranking(written, output, args.min_realness)
     print(f"colorize: {len(written)} written, {len(skipped)} skipped -> {args.output}"
-          + (" (which input is which output: colorized.jsonl)" if written else ""))
+          + (f" (which input is which output: {MANIFEST})" if written else ""))
     return 0 if written else 1
 
 
 def _print_ranking(written: dict, output: str, min_realness: float | None) -> None:
-    ranked = sorted(written.items(), key=lambda item: item[1]["realness"])
+    from colordisc_tf.serve.score_files import rank_by_realness
+
+    ranked = rank_by_realness(written, min_realness)
     if min_realness is None:
         print("realness, least real first (overlays: red where the discriminator finds the colours least real):")
     else:
-        ranked = [item for item in ranked if item[1]["realness"] < min_realness]
         print(f"{len(ranked)} of {len(written)} colorizations below realness {min_realness}"
               + (", least real first:" if ranked else ""))
     for path, row in ranked:
@@ -92,25 +87,15 @@ def _print_ranking(written: dict, output: str, min_realness: float | None) -> No
 def realness(args) -> int:
     import json
 
-    import tensorflow as tf
-
-    from colordisc_tf.data.image_io import ImageRejected
     from colordisc_tf.data.preprocess import expand_inputs
-    from colordisc_tf.serve.colorize_files import png_as_preprocess_decodes, skip_reason
     from colordisc_tf.serve.model_ref import load_signature
+    from colordisc_tf.serve.score_files import score_files
 
     score = load_signature(args.discriminator, "serving_default", "realness", "discriminator", "--discriminator")
-    rows = []
-    for path in expand_inputs(args.inputs):
-        try:
-            out = score(images=tf.constant([png_as_preprocess_decodes(path)]))
-            rows.append({"path": path, "realness": float(out["realness"].numpy()[0])})
-        except (ImageRejected, OSError, tf.errors.OpError) as e:
-            rows.append({"path": path, "error": skip_reason(e)})
+    rows = score_files(score, expand_inputs(args.inputs))
     for row in rows:
         print(f"{row['realness']:.4f}  {row['path']}" if "realness" in row else f"  error  {row['path']}: {row['error']}")
     if args.output:
         with open(args.output, "w") as f:
-            for row in rows:
-                f.write(json.dumps(row) + "\n")
+            f.writelines(json.dumps(row) + "\n" for row in rows)
     return 0 if any("realness" in r for r in rows) else 1

@@ -36,26 +36,17 @@ def register(sub) -> None:
 def colorize_video(args) -> int:
     """Each video colorized to <output>/<name>.mp4 with its flicker metrics beside it; a video
     that cannot be read or written is skipped with its reason."""
-    from colordisc_tf.data.preprocess import expand_inputs
     from colordisc_tf.serve.colorize_files import output_names
     from colordisc_tf.serve.model_ref import resolve_model
     from colordisc_tf.video.colorize_video import VideoSettings, colorize_videos, metrics_paths
     from colordisc_tf.video.frame_colorizer import load_frame_colorizer, load_frame_scorer
-    from colordisc_tf.video.video_io import VIDEO_EXTENSIONS
+    from colordisc_tf.video.video_files import list_videos
 
     if args.max_frames is not None and args.max_frames < 1:
         raise UserError(f"--max-frames must be >= 1, got {args.max_frames}")
     if not 0.0 <= args.history_weight < 1.0:
         raise UserError(f"--history-weight must be in [0, 1), got {args.history_weight}")
-    named = [p for p in args.inputs if not os.path.isdir(p)]
-    paths, skipped = [], []
-    for path in expand_inputs(args.inputs):
-        # a folder's other files (images, our own .metrics.json) are listed, not opened: FFmpeg
-        # would take a PNG for a one-frame video
-        if path in map(os.path.abspath, named) or path.lower().endswith(VIDEO_EXTENSIONS):
-            paths.append(path)
-        else:
-            skipped.append((path, "not a video file name (" + ", ".join(VIDEO_EXTENSIONS) + ")"))
+    paths, skipped = list_videos(args.inputs)
     if not paths:
         raise UserError(f"no video files in {' '.join(args.inputs)}")
     output = output_apart_from(paths, args.output)
