@@ -16,6 +16,7 @@ import typing
 
 from colordisc_tf.color.decoding import HEADS, Decoding
 from colordisc_tf.constants import DEFAULT_MAX_IMAGES, DEFAULT_MAX_PIXELS, DEFAULT_MAX_REQUEST_PIXELS, PRECISIONS
+from colordisc_tf.models.architectures import ARCHITECTURES, DEFAULT_ARCH
 
 __all__ = [
     "ConfigError",
@@ -187,6 +188,7 @@ class GeneratorConfig:
     """How the colorizer is built, trained and decoded. Defaults: a CPU-sized demo.
     Saved beside every trained generator: its consumers decode with its `decoding`."""
 
+    arch: str = DEFAULT_ARCH  # the architecture, by its name in colordisc_tf.models.architectures
     width: float = 0.125  # channel multiplier; 1.0 is the published 32.2 M-parameter model
     head: str = Decoding.head  # or "l2", the regression baseline (part of `decoding`)
     crop_size: int = 64  # training crops (multiple of 8); the reference trained on 176
@@ -215,6 +217,7 @@ class GeneratorConfig:
 
     def __post_init__(self):
         _precision(self)
+        _require(self.arch in ARCHITECTURES, "arch", "one of " + ", ".join(map(repr, sorted(ARCHITECTURES))), self.arch)
         _require(self.width > 0, "width", "> 0", self.width)
         _positive(self, "processes")
         _require(self.batch_size % self.processes == 0, "batch_size", f"a multiple of processes ({self.processes})",

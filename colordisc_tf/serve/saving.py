@@ -12,14 +12,14 @@ model instead of being re-typed by each consumer.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 
 import keras
 
-from colordisc_tf.models import precision
 from colordisc_tf.config import ConfigError, DiscriminatorConfig, GeneratorConfig, describe, from_dict
-from colordisc_tf.models import discriminator, generator
+from colordisc_tf.models.architectures import ARCHITECTURES
 from colordisc_tf.models.precision import at_precision
 
 __all__ = ["export_discriminator_serving", "export_generator_serving", "export_saved", "load_generator",
@@ -29,14 +29,16 @@ GENERATOR_FILE = "generator.keras"
 DISCRIMINATOR_FILE = "discriminator.keras"
 
 
-def _layers_of(*modules) -> dict:
-    return {name: obj for module in modules for name, obj in vars(module).items()
-            if isinstance(obj, type) and issubclass(obj, keras.layers.Layer) and obj.__module__ == module.__name__}
+#: Modules whose layers a saved model may name, besides each architecture's own: every custom
+#: layer registers itself (keras.saving.register_keras_serializable, package "colordisc") when its
+#: module is imported, and load_model finds it by that name. A process that never built a model
+#: (a Beam worker on the portable runner) has imported none of them: _load imports them first.
+_LAYER_MODULES = ("colordisc_tf.models.precision", "colordisc_tf.models.discriminator")
 
 
-# The layer classes the saved files name, given to load_model explicitly: a process that
-# never built a model (a Beam worker on the portable runner) has not registered them.
-CUSTOM_LAYERS = _layers_of(precision, generator, discriminator)
+def _register_layers() -> None:
+    for module in {*(spec.split(":")[0] for spec in ARCHITECTURES.values()), *_LAYER_MODULES}:
+        importlib.import_module(module)
 
 
 def _load(path: str, keras_file: str, config_class):
@@ -56,7 +58,8 @@ def _load(path: str, keras_file: str, config_class):
                 config = from_dict(config_class, json.load(f))
             except (ConfigError, ValueError) as e:
                 raise ConfigError(f"{config_path}: {e}") from None
-    return keras.saving.load_model(model_path, custom_objects=CUSTOM_LAYERS, compile=False), config
+    _register_layers()
+    return keras.saving.load_model(model_path, compile=False), config
 
 
 def _save(model: keras.Model, config, model_dir: str, keras_file: str) -> keras.Model:
