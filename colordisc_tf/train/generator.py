@@ -13,7 +13,7 @@ from colordisc_tf.config import GeneratorConfig, describe, from_dict
 from colordisc_tf.data.color_prior import load_prior
 from colordisc_tf.train.fit import fit_for_steps
 from colordisc_tf.train.losses import colorizer_loss
-from colordisc_tf.models import build_generator
+from colordisc_tf.models import build_architecture
 from colordisc_tf.models.starter import resolve_init
 from colordisc_tf.models.precision import at_precision
 from colordisc_tf.data.records import count_records, lab_dataset
@@ -67,7 +67,7 @@ def train_generator(
     if config.init:
         model = load_generator(resolve_init(config.init))[0]
     else:
-        model = build_generator(config.width, head=config.head)
+        model = build_architecture(config.arch, config.width, head=config.head)
     model = at_precision(model, config.precision)
     loss = colorizer_loss(config.head, config.k, config.sigma, weights)
     lr = config.learning_rate
