@@ -24,6 +24,13 @@ not a multiple of 8, and must match the TensorFlow function: ab within 1e-3, rea
 map within 1e-4 -- or within twice TensorFlow's own float32 spread, where that is larger (the
 same images run one at a time instead of in a batch: ~1.5e-3 in ab at width 1.0). What cannot
 be converted, or converts wrong, is refused in one line.
+
+int8 (export_quantized, `colordisc export --quantize int8`): per-value equality cannot hold, so the
+int8 file is held to bounds on what it costs against the checked float file, measured on photos
+(colordisc_tf.serve.portable_quality), and refused with the measured cost when over them.
+
+The formats are a registry (colordisc_tf.serve.portable_formats): each names its converter
+(portable_onnx, portable_litert), its runner (portable_runtime) and its quantizer.
 """
 
 from __future__ import annotations
@@ -35,23 +42,15 @@ import secrets
 import numpy as np
 import tensorflow as tf
 
-from colordisc_tf.serve.portable_runtime import runner
+from colordisc_tf.serve.portable_formats import FORMATS, format_named
 
-__all__ = ["FORMATS", "ExportRefused", "Part", "parts_of", "convert", "export_portable"]
+__all__ = ["FORMATS", "ExportRefused", "Part", "parts_of", "convert", "quantize", "export_portable",
+           "export_quantized"]
 
-#: format -> file extension
-FORMATS = {"onnx": ".onnx", "litert": ".tflite"}
-#: ONNX Runtime runs opset 17 from 1.13 (2022) on, in every language it binds.
-ONNX_OPSET = 17
 AB_TOLERANCE = 1e-3
 REALNESS_TOLERANCE = 1e-4
-_RUNTIMES = {"onnx": "ONNX Runtime", "litert": "the LiteRT interpreter"}
-_NEEDS = {"onnx": "tf2onnx, onnx and onnxruntime", "litert": "ai-edge-litert"}
 _L_SPEC = tf.TensorSpec([None, None, None, 1], tf.float32, name="L")
 _LAB_SPEC = tf.TensorSpec([None, None, None, 3], tf.float32, name="lab")
-#: symbolic dimension names the ONNX files carry (their runtimes show them to users)
-_DIMS = {"L": ("N", "H", "W"), "ab": ("N", "H", "W"), "lab": ("N", "H", "W"), "realness": ("N",),
-         "realness_map": ("N", "h", "w")}
 
 
 class ExportRefused(ValueError):
@@ -68,13 +67,14 @@ class Part:
     owner: object  # a trackable: the loaded SavedModel, or _tracking(a Keras model)
     probes: tuple
     tolerance: float
+    size: int = 256  # the model's serving size: where int8's colour cost is measured
 
     @property
     def input_name(self) -> str:
         return self.function.input_signature[0].name
 
 
-def _generator_part(fn, owner) -> Part:
+def _generator_part(fn, owner, size: int) -> Part:
     rng = np.random.default_rng(0)
 
     def photo_like(n, h, w):  # smooth structure plus noise, so every bin and the upsampling matter
@@ -83,7 +83,7 @@ def _generator_part(fn, owner) -> Part:
         return np.clip(smooth + rng.normal(0, 6, (n, h, w)), 0, 100)[..., None].astype(np.float32)
 
     return Part("generator", tf.function(fn, input_signature=[_L_SPEC]), owner,
-                (photo_like(2, 45, 70), photo_like(1, 32, 24)), AB_TOLERANCE)
+                (photo_like(2, 45, 70), photo_like(1, 32, 24)), AB_TOLERANCE, size)
 
 
 def _discriminator_part(fn, owner, size: int) -> Part:
@@ -92,7 +92,7 @@ def _discriminator_part(fn, owner, size: int) -> Part:
     rng = np.random.default_rng(0)
     probes = tuple(srgb8_to_lab(rng.integers(0, 256, (n, h, w, 3), dtype=np.uint8))
                    for n, h, w in ((2, size, size), (1, size + 8, size)))
-    return Part("discriminator", tf.function(fn, input_signature=[_LAB_SPEC]), owner, probes, REALNESS_TOLERANCE)
+    return Part("discriminator", tf.function(fn, input_signature=[_LAB_SPEC]), owner, probes, REALNESS_TOLERANCE, size)
 
 
 def _tracking(model) -> tf.Module:
@@ -124,7 +124,8 @@ def parts_of(path: str) -> list[Part]:
         raise ExportRefused(f"{path}: the {ref.kind} does not load: {_first_line(e)}") from None
     if ref.kind == "generator":
         decode = config.decoding
-        return [_generator_part(lambda L: {"ab": inference.predict_ab(model, L, decode)}, _tracking(model))]  # noqa: N803
+        return [_generator_part(lambda L: {"ab": inference.predict_ab(model, L, decode)}, _tracking(model),  # noqa: N803
+                                config.serving_size)]
     return [_discriminator_part(lambda lab: _discriminator_scores(model, lab), _tracking(model), config.serving_size)]
 
 
@@ -132,12 +133,16 @@ def _saved_model_parts(ref) -> list[Part]:
     loaded = tf.saved_model.load(ref.saved_model)
     signatures = loaded.signatures
     parts = []
+    settings = signatures["settings"]() if "settings" in signatures else {}
     if "colorize_lab" in signatures:
         colorize = signatures["colorize_lab"]
-        parts.append(_generator_part(lambda L: {"ab": colorize(L=L)["ab"]}, loaded))  # noqa: N803
+        size = int(settings["model_size"]) if "model_size" in settings else 256
+        parts.append(_generator_part(lambda L: {"ab": colorize(L=L)["ab"]}, loaded, size))  # noqa: N803
     if "score_lab" in signatures:
         score = signatures["score_lab"]
-        size = int(signatures["settings"]()["model_size"]) if "settings" in signatures and not parts else 32
+        # a colorizer with realness' settings say the generator's size (and discriminator_size since 2026-12-03)
+        key = "model_size" if not parts else "discriminator_size"
+        size = int(settings[key]) if key in settings else 32
         parts.append(_discriminator_part(lambda lab: {k: score(lab=lab)[k] for k in ("realness", "realness_map")},
                                          loaded, size))
     if not parts:
@@ -155,40 +160,6 @@ def _bfloat16_ops(part: Part) -> list[str]:
             if any(value.type == bf16 or bf16 in value.list.type for value in node.attr.values())]
 
 
-def _onnx_bytes(part: Part) -> bytes:
-    import onnx
-    import tf2onnx
-
-    tf2onnx.logging.set_level(tf2onnx.logging.ERROR)
-    model, _ = tf2onnx.convert.from_function(part.function, part.function.input_signature, opset=ONNX_OPSET)
-    # tf2onnx writes a TensorFlow op it has no rule for into the graph as is (and logs it).
-    unknown = sorted({node.op_type for node in model.graph.node if not onnx.defs.has(node.op_type, node.domain)})
-    if unknown:
-        raise ExportRefused(f"tf2onnx has no ONNX form of the {part.role}'s TensorFlow op(s) {', '.join(unknown)}")
-    graph_input = model.graph.input[0]
-    if graph_input.name != part.input_name:  # tf.function lower-cases argument names ("L" -> "l")
-        for node in model.graph.node:
-            node.input[:] = [part.input_name if name == graph_input.name else name for name in node.input]
-        graph_input.name = part.input_name
-    for value in [*model.graph.input, *model.graph.output]:
-        for dim, label in zip(value.type.tensor_type.shape.dim, _DIMS.get(value.name, ())):
-            dim.dim_param = label
-    model.doc_string = f"colordisc {part.role} ({__name__}; contract: docs/deploy.md)"
-    return model.SerializeToString()
-
-
-def _litert_bytes(part: Part) -> bytes:
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([part.function.get_concrete_function()], part.owner)
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
-    try:
-        return converter.convert()
-    except Exception as e:  # noqa: BLE001 (ConverterError: pages of MLIR; one line of it names the ops)
-        lines = [line.strip() for line in str(e).splitlines() if line.strip()]
-        summary = next((line for line in lines if line.startswith(("TF Select ops", "Flex ops", "Custom ops"))),
-                       lines[-1][:200] if lines else type(e).__name__)
-        raise ExportRefused(f"LiteRT's converter cannot build the {part.role} from its built-in ops ({summary})") from None
-
-
 def convert(part: Part, fmt: str) -> tuple[bytes, float]:
     """The file's bytes and the largest difference from the TensorFlow function on the probes;
     ExportRefused when it cannot be converted or does not match (the module docstring)."""
@@ -196,11 +167,12 @@ def convert(part: Part, fmt: str) -> tuple[bytes, float]:
     if bf16:
         raise ExportRefused(f"the {part.role} computes in bfloat16 ({len(bf16)} ops, e.g. {bf16[0]}); ONNX and LiteRT "
                             "exports take float32 models (colordisc_tf.serve.saving saves them so)")
+    spec = format_named(fmt)
     try:
-        data = (_onnx_bytes if fmt == "onnx" else _litert_bytes)(part)
-        run = runner(fmt, data)
+        data = spec.convert(part)
+        run = spec.runner(data, None)
     except ImportError as e:
-        raise ExportRefused(f"--format {fmt} needs {_NEEDS[fmt]} installed ({e})") from None
+        raise ExportRefused(f"--format {fmt} needs {spec.needs} installed ({e})") from None
     except ExportRefused:
         raise
     except Exception as e:  # noqa: BLE001 (a converter's or runtime's own failure, said in one line)
@@ -215,7 +187,7 @@ def convert(part: Part, fmt: str) -> tuple[bytes, float]:
         try:
             got = run(**{part.input_name: probe})
         except Exception as e:  # noqa: BLE001
-            raise ExportRefused(f"{_RUNTIMES[fmt]} fails on the converted {part.role} at input shape {probe.shape} "
+            raise ExportRefused(f"{spec.runtime} fails on the converted {part.role} at input shape {probe.shape} "
                                 f"({_first_line(e)}): a converter bug, nothing written") from None
         for name, value in want.items():
             if name not in got or got[name].shape != value.shape:
@@ -248,7 +220,7 @@ def _first_line(error: Exception) -> str:
 def _target(output: str, fmt: str, role: str | None) -> str:
     stem, ext = os.path.splitext(output)
     if not ext:
-        stem, ext = output, FORMATS[fmt]
+        stem, ext = output, FORMATS[fmt].extension
     return f"{stem}.{role}{ext}" if role else stem + ext
 
 
@@ -267,17 +239,24 @@ def _write_whole(target: str, data: bytes) -> None:
     os.replace(temp, target)
 
 
-def export_portable(model: str, output: str, fmt: str, overwrite: bool = False) -> list[tuple[str, str, float]]:
-    """Writes `model`'s ONNX or LiteRT file(s) (two for a colorizer with realness: output's stem +
-    .generator / .discriminator) and returns (path, role, largest difference on the probes) each.
-    All are converted and checked before any is written; each appears whole (written aside, then renamed)."""
-    if fmt not in FORMATS:
-        raise ExportRefused(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+def _parts_and_targets(model: str, output: str, fmt: str, overwrite: bool):
+    try:
+        format_named(fmt)
+    except ValueError as e:
+        raise ExportRefused(str(e)) from None
     parts = parts_of(model)
     targets = [_target(output, fmt, part.role if len(parts) > 1 else None) for part in parts]
     existing = [t for t in targets if os.path.exists(t)]
     if existing and not overwrite:
         raise ExportRefused(f"{existing[0]} exists; add --overwrite to replace it")
+    return parts, targets
+
+
+def export_portable(model: str, output: str, fmt: str, overwrite: bool = False) -> list[tuple[str, str, float]]:
+    """Writes `model`'s ONNX or LiteRT file(s) (two for a colorizer with realness: output's stem +
+    .generator / .discriminator) and returns (path, role, largest difference on the probes) each.
+    All are converted and checked before any is written; each appears whole (written aside, then renamed)."""
+    parts, targets = _parts_and_targets(model, output, fmt, overwrite)
     try:
         converted = [convert(part, fmt) for part in parts]
     except ExportRefused as e:
@@ -285,3 +264,54 @@ def export_portable(model: str, output: str, fmt: str, overwrite: bool = False) 
     for target, (data, _) in zip(targets, converted):
         _write_whole(target, data)
     return [(target, part.role, worst) for target, part, (_, worst) in zip(targets, parts, converted)]
+
+
+def quantize(part: Part, fmt: str, data: bytes, held_out=None, bounds=None) -> tuple[bytes, dict]:
+    """The int8 file of `part` from its checked float file `data`, and its cost against that file:
+    {"bundled photos" (and "held-out photos" when given): {measure: {"float", "int8", "cost"}}}
+    (colordisc_tf.serve.portable_quality). ExportRefused, with the measured cost, over `bounds`."""
+    from colordisc_tf.serve import portable_quality as quality
+
+    bounds = bounds or quality.QuantizationBounds()
+    spec = format_named(fmt)
+    if spec.quantize is None:
+        raise ExportRefused(f"--quantize int8 has no {fmt} form; formats with one: "
+                            f"{', '.join(name for name, f in FORMATS.items() if f.quantize)}")
+    calibration = quality.model_inputs(part.role, quality.calibration_photos(), part.size)
+    try:
+        small = spec.quantize(data, part, calibration)
+        float_run, int8_run = spec.runner(data, None), spec.runner(small, None)
+        where = {"bundled photos": quality.measured_photos(), **({"held-out photos": held_out} if held_out else {})}
+        cost = {name: quality.quantization_cost(part.role, float_run, int8_run, photos, part.size)
+                for name, photos in where.items()}
+    except ImportError as e:
+        raise ExportRefused(f"--quantize int8 --format {fmt} needs {spec.needs} installed ({e})") from None
+    except Exception as e:  # noqa: BLE001 (the quantizer's or runtime's own failure, said in one line)
+        raise ExportRefused(f"int8 quantization of the {fmt} {part.role} failed: {_first_line(e)}") from None
+    over = [f"{name}: {words}" for name, measures in cost.items() for words in quality.over_bounds(measures, bounds)]
+    if over:
+        raise ExportRefused(f"the int8 {fmt} {part.role} costs more than allowed against float32 ({'; '.join(over)}): "
+                            "nothing written")
+    return small, cost
+
+
+def export_quantized(model: str, output: str, fmt: str, overwrite: bool = False, held_out: str | None = None,
+                     bounds=None) -> list[tuple[str, str, dict]]:
+    """export_portable's int8 twin: each float file is converted and checked as there, then
+    quantized (ONNX Runtime's static QDQ, LiteRT's dynamic range) and its cost measured on photos
+    -- the bundled ones, and the images in the folder `held_out` when given -- within `bounds`
+    (portable_quality.QuantizationBounds) instead of per-value equality. Returns (path, role, cost)."""
+    from colordisc_tf.serve.portable_quality import folder_photos
+
+    try:
+        photos = folder_photos(held_out) if held_out else None
+    except ValueError as e:
+        raise ExportRefused(str(e)) from None
+    parts, targets = _parts_and_targets(model, output, fmt, overwrite)
+    try:
+        done = [quantize(part, fmt, convert(part, fmt)[0], photos, bounds) for part in parts]
+    except ExportRefused as e:
+        raise ExportRefused(f"{model}: {e}") from None
+    for target, (data, _) in zip(targets, done):
+        _write_whole(target, data)
+    return [(target, part.role, cost) for target, part, (_, cost) in zip(targets, parts, done)]

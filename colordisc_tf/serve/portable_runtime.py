@@ -70,5 +70,7 @@ def litert_runner(model, threads: int | None = None):
 
 
 def runner(fmt: str, model, threads: int | None = None):
-    """onnx_runner or litert_runner by format name ("onnx" or "litert")."""
-    return {"onnx": onnx_runner, "litert": litert_runner}[fmt](model, threads)
+    """The runner of a registered format (colordisc_tf.serve.portable_formats: "onnx", "litert")."""
+    from colordisc_tf.serve.portable_formats import format_named
+
+    return format_named(fmt).runner(model, threads)
