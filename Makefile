@@ -13,7 +13,7 @@ FID_ORACLE := $(VENV)/fid-oracle
 FID_ORACLE_STAMP := $(VENV)/.colordisc-fid-oracle-installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-all mutate venv editable kubeflow lock clean starter
+.PHONY: demo test test-all mutate venv editable kubeflow lock clean starter chromium
 
 venv: editable
 
@@ -77,15 +77,22 @@ starter: editable
 	  --photos $(STARTER_DIR)/photos --output colordisc_tf/models/starter \
 	  --sheet benchmarks/results/starter-contact.jpg $(STARTER_COMPARE:%=--compare %)
 
+# The web page's browser test drives Debian's chromium (Playwright, from the extras, never downloads a
+# browser). Installed here when apt can (as root); without it the test says why it skipped (CI fails).
+CHROMIUM := /usr/bin/chromium
+chromium:
+	@test -x $(CHROMIUM) || { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium \
+	  || echo "make: no $(CHROMIUM) and apt-get could not install it: tests/test_serve_page.py will skip"; }
+
 # Two pytest workers (pytest-xdist), one test file each at a time, so a file's module fixtures
 # (the tiny pipeline run) are built once: 1.6x on 2 cores. TEST_WORKERS=0 runs in one process.
 TEST_WORKERS ?= 2
 XDIST := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
-test: editable $(EXTRAS_STAMP) $(KUBEFLOW_STAMP) $(FID_ORACLE_STAMP)
+test: editable chromium $(EXTRAS_STAMP) $(KUBEFLOW_STAMP) $(FID_ORACLE_STAMP)
 	COLORDISC_FID_ORACLE=$(abspath $(FID_ORACLE)) $(PY) -m pytest -q $(XDIST) $(PYTEST_ARGS)
 
-test-all: editable $(EXTRAS_STAMP) $(KUBEFLOW_STAMP) $(FID_ORACLE_STAMP)
+test-all: editable chromium $(EXTRAS_STAMP) $(KUBEFLOW_STAMP) $(FID_ORACLE_STAMP)
 	COLORDISC_FID_ORACLE=$(abspath $(FID_ORACLE)) $(PY) -m pytest -q --run-slow $(XDIST) $(PYTEST_ARGS)
 
 # Mutation testing of the colour / loss / selection core (tests/mutate.py; ~10 min on 2 cores).

@@ -9,7 +9,8 @@ setup(
     "adversarial fine-tuning on failure cases, as a TFX pipeline.",
     python_requires=">=3.10,<3.13",
     packages=find_packages(include=["colordisc_tf", "colordisc_tf.*", "components", "pipelines"]),
-    package_data={"colordisc_tf": ["data/*.csv", "evaluate/*.txt", "models/starter/*", "models/starter/logs/*/*"]},
+    package_data={"colordisc_tf": ["data/*.csv", "evaluate/*.txt", "web/static/*", "models/starter/*",
+                                   "models/starter/logs/*/*"]},
     # The full, pinned stack lives in requirements.lock (see README: TFX 1.21's own pins
     # cannot be resolved on glibc 2.36, so the lock is installed with --no-deps).
     install_requires=[

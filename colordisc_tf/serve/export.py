@@ -21,7 +21,7 @@ The colorizer with its discriminator (export_colorizer_with_realness) has both a
         "realness": float32 [B]}: realness-guided decoding (classification head only)
     colorize_lab, score_lab: the generator's and the discriminator's own, on Lab
     generator_output, settings (+ "discriminator_size"): as the generator's, so a page can keep the
-        raw output and decode it again at another temperature (colordisc_tf.serve.page)
+        raw output and decode it again at another temperature (colordisc_tf.web)
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ GROUPS = (
     "pipelines.commands.video",
     "pipelines.commands.export",
     "pipelines.commands.evaluate",
+    "pipelines.commands.serve",
 )
 
 

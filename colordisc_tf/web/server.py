@@ -14,7 +14,7 @@ def serve_page(models, settings, host: str = DEFAULT_HOST, port: int = DEFAULT_P
     """Serves until interrupted. on_ready(url) is called once the socket listens (port 0: any free)."""
     import uvicorn
 
-    from colordisc_tf.serve.page.app import create_app
+    from colordisc_tf.web.app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     config = uvicorn.Config(create_app(models, settings), host=host, port=port, log_level="warning",

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import dataclasses
 import importlib.resources
 import logging
 import math
@@ -30,13 +29,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from colordisc_tf.color.decoding import Decoding
-from colordisc_tf.constants import ANNEAL_T, DEFAULT_MAX_PIXELS
-from colordisc_tf.serve.page import photo
-from colordisc_tf.serve.page.gate import Busy, Gate
-from colordisc_tf.serve.page.store import KeptStore
-from colordisc_tf.serve.page.video import VideoJobs, run_video
+from colordisc_tf.constants import ANNEAL_T
+from colordisc_tf.web import photo
+from colordisc_tf.web.gate import Busy, Gate
+from colordisc_tf.web.settings import PageSettings
+from colordisc_tf.web.store import KeptStore
+from colordisc_tf.web.video import VideoJobs, run_video
 
-__all__ = ["PageSettings", "create_app"]
+__all__ = ["create_app"]
 
 log = logging.getLogger("colordisc.serve")
 
@@ -44,15 +44,6 @@ _STATIC = {"page.js": "text/javascript", "page.css": "text/css"}
 # Everything from this server; images are data: URLs, the clip a blob: URL.
 _CSP = ("default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; "
         "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
-
-
-@dataclasses.dataclass(frozen=True)
-class PageSettings:
-    max_bytes: int = 50_000_000  # an upload, photo or clip
-    max_pixels: int = DEFAULT_MAX_PIXELS  # a photo or a video frame, read from the header (serving's bound)
-    max_waiting: int = 32  # requests waiting behind the one running; more are told "busy"
-    max_frames: int = 120  # a clip's frames colorized (a preview)
-    keep_bytes: int = 1_000_000_000  # kept photos (the slider's raw outputs), least recently used dropped
 
 
 def _refusal(sentence: str, status: int) -> JSONResponse:
@@ -94,7 +85,7 @@ def _temperature(value, default: float) -> float:
 
 
 def create_app(models, settings: PageSettings = PageSettings()) -> Starlette:
-    """models: colordisc_tf.serve.page.models.PageModels."""
+    """models: colordisc_tf.web.models.PageModels."""
     gate, kept, jobs = Gate(settings.max_waiting), KeptStore(settings.keep_bytes), VideoJobs()
     decoding = models.colorizer.decoding
 
