@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import fcntl
 import glob
 import os
 import shutil
@@ -26,6 +25,8 @@ import time
 
 from ml_metadata import metadata_store
 from ml_metadata.proto import metadata_store_pb2
+
+from colordisc_tf.infra.file_lock import exclusive_lock
 
 __all__ = ["PipelineBusy", "Recovered", "pipeline_root_lock", "recover"]
 
@@ -47,11 +48,7 @@ def pipeline_root_lock(pipeline_root: str):
     """Held for a whole run: a second run on the same root is refused at once."""
     os.makedirs(pipeline_root, exist_ok=True)
     path = os.path.join(pipeline_root, ".colordisc-run.lock")
-    with open(path, "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise PipelineBusy(f"another run is using pipeline root {pipeline_root} right now ({path})") from None
+    with exclusive_lock(path, f"another run is using pipeline root {pipeline_root} right now ({path})", PipelineBusy):
         yield
 
 

@@ -447,7 +447,7 @@ def test_bad_fid_weights_are_one_line_without_the_unsafe_hint(tmp_path, tiny_mod
 
 
 def test_the_lock_holds_while_a_run_writes_and_is_gone_after(tmp_path, monkeypatch):
-    from colordisc_tf.evaluate import run_store
+    from colordisc_tf.infra import file_lock
 
     folder = tmp_path / "out"
     with open_store(str(folder), {"s": 1}, None):
@@ -458,18 +458,18 @@ def test_the_lock_holds_while_a_run_writes_and_is_gone_after(tmp_path, monkeypat
     assert not (folder / LOCK).exists()
     # A finishing run removes the lock file between this run's open and its flock: the lock this
     # run then takes is on a file nobody else can see, so it must open the path again.
-    real_flock, removed = run_store.fcntl.flock, []
+    real_flock, removed = file_lock.fcntl.flock, []
 
     def flock_after_removal(handle, operation):
-        if not removed and operation != run_store.fcntl.LOCK_UN:
+        if not removed and operation != file_lock.fcntl.LOCK_UN:
             removed.append(handle.name)
             os.unlink(handle.name)
         return real_flock(handle, operation)
 
-    monkeypatch.setattr(run_store.fcntl, "flock", flock_after_removal)
+    monkeypatch.setattr(file_lock.fcntl, "flock", flock_after_removal)
     with open_store(str(folder), {"s": 1}, None):
         assert removed and (folder / LOCK).exists()
-        monkeypatch.setattr(run_store.fcntl, "flock", real_flock)
+        monkeypatch.setattr(file_lock.fcntl, "flock", real_flock)
         with pytest.raises(FileExistsError, match="another run is writing"):
             with open_store(str(folder), {"s": 1}, None):
                 pass

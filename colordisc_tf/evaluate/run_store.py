@@ -11,19 +11,19 @@ A run killed at any instant leaves at worst a half-written last line and feature
 their rows: reopening drops both, and the run goes on from the first image not in
 per_image.jsonl. The folder is colordisc's (the `.colordisc-output` marker), so --overwrite may
 replace it; a folder without the marker is never touched, nor one another run holds (a lock,
-.evaluate.lock, there only while a run holds it).
+.evaluate.lock, there only while a run holds it: colordisc_tf.infra.file_lock).
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import shutil
 
 import numpy as np
 
+from colordisc_tf.infra.file_lock import exclusive_lock
 from colordisc_tf.infra.output_folder import MARKER
 
 __all__ = ["RunStore", "open_store", "write_whole"]
@@ -140,35 +140,6 @@ def _prepare_folder(folder: str, settings: dict, overwrite: bool) -> None:
 
 
 @contextlib.contextmanager
-def _locked(folder: str):
-    """Holds folder's LOCK (flock) while the block runs and removes the file after it. A run that
-    opened the file just before a finishing run removed it holds a lock nobody else sees: it checks
-    that its file is still the one at the path, and opens the path again when not."""
-    path = os.path.join(folder, LOCK)
-    while True:
-        lock = open(path, "a")
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            lock.close()
-            raise FileExistsError(f"another run is writing to {folder} right now") from None
-        try:
-            current = os.stat(path)
-        except FileNotFoundError:
-            current = None
-        if current is not None and os.path.samestat(current, os.fstat(lock.fileno())):
-            break
-        lock.close()
-    try:
-        yield
-    finally:
-        # removed while still held: a run that opens the path now makes a new file and its own lock
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
-        lock.close()
-
-
-@contextlib.contextmanager
 def open_store(folder: str, settings: dict, feature_size: int | None, overwrite: bool = False):
     """Yields the RunStore of `folder` (new, resumed, or replaced with overwrite), held under a lock
     (LOCK, gone again when the block ends)."""
@@ -177,7 +148,7 @@ def open_store(folder: str, settings: dict, feature_size: int | None, overwrite:
         raise NotADirectoryError(f"output {folder} exists and is not a folder")
     _entries(folder)  # before the lock file: a folder that is not ours gets nothing written into it
     os.makedirs(folder, exist_ok=True)
-    with _locked(folder):
+    with exclusive_lock(os.path.join(folder, LOCK), f"another run is writing to {folder} right now"):
         _prepare_folder(folder, settings, overwrite)
         store = RunStore(folder, feature_size)
         try:

@@ -4,14 +4,12 @@ beside it, renamed into place once the body succeeds (preprocess, colorize)."""
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
 import shutil
 import tempfile
 
-from apache_beam.io.filesystems import FileSystems
-
+from colordisc_tf.infra.file_lock import exclusive_lock
 from colordisc_tf.infra.uris import is_remote
 
 __all__ = ["output_folder"]
@@ -44,6 +42,8 @@ def output_folder(output_dir: str, overwrite: bool = False):
     `overwrite`, and only when this program wrote it (its MARKER file): a user's own folder
     is never deleted. New folders get the user's umask, not mkdtemp's 0700."""
     if is_remote(output_dir):
+        from apache_beam.io.filesystems import FileSystems  # remote folders only: colorize need not load Beam
+
         if FileSystems.match([output_dir.rstrip("/") + "/*"])[0].metadata_list and not overwrite:
             raise FileExistsError(f"output {output_dir} is not empty (pass --overwrite to replace it)")
         yield output_dir
@@ -54,38 +54,30 @@ def output_folder(output_dir: str, overwrite: bool = False):
     parent, name = os.path.split(output_dir)
     os.makedirs(parent, exist_ok=True)
     lock_path = os.path.join(parent, f".{name}.colordisc.lock")
-    with open(lock_path, "a") as lock:
+    with exclusive_lock(lock_path, f"another run is writing to {output_dir} right now ({lock_path})"):
+        _remove_orphans(output_dir)
+        if os.path.isdir(output_dir) and os.listdir(output_dir):
+            if not overwrite:
+                raise FileExistsError(f"output {output_dir} is not empty (pass --overwrite to replace it)")
+            if not _ours(output_dir):
+                raise FileExistsError(f"output {output_dir} was not written by colordisc (it has no {MARKER}): "
+                                      "not replacing it; choose another folder or empty it yourself")
+        staging = tempfile.mkdtemp(prefix=name + ".partial-", dir=parent)
+        os.chmod(staging, 0o777 & ~_umask())
+        with open(os.path.join(staging, MARKER), "w") as f:
+            f.write("written by colordisc; --overwrite may replace this folder\n")
         try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise FileExistsError(f"another run is writing to {output_dir} right now ({lock_path})") from None
-        try:
-            _remove_orphans(output_dir)
-            if os.path.isdir(output_dir) and os.listdir(output_dir):
-                if not overwrite:
-                    raise FileExistsError(f"output {output_dir} is not empty (pass --overwrite to replace it)")
-                if not _ours(output_dir):
-                    raise FileExistsError(f"output {output_dir} was not written by colordisc (it has no {MARKER}): "
-                                          "not replacing it; choose another folder or empty it yourself")
-            staging = tempfile.mkdtemp(prefix=name + ".partial-", dir=parent)
-            os.chmod(staging, 0o777 & ~_umask())
-            with open(os.path.join(staging, MARKER), "w") as f:
-                f.write("written by colordisc; --overwrite may replace this folder\n")
-            try:
-                yield staging
-            except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
-                raise
-            old = None
-            if os.path.isdir(output_dir):  # swap: the old output leaves only once the new one is complete
-                old = tempfile.mkdtemp(prefix=name + ".old-", dir=parent)
-                os.rename(output_dir, os.path.join(old, "output"))
-            os.rename(staging, output_dir)
-            if old:
-                shutil.rmtree(old, ignore_errors=True)
-        finally:
-            os.unlink(lock_path)
-
+            yield staging
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        old = None
+        if os.path.isdir(output_dir):  # swap: the old output leaves only once the new one is complete
+            old = tempfile.mkdtemp(prefix=name + ".old-", dir=parent)
+            os.rename(output_dir, os.path.join(old, "output"))
+        os.rename(staging, output_dir)
+        if old:
+            shutil.rmtree(old, ignore_errors=True)
 
 def _remove_orphans(output_dir: str) -> None:
     """Staging and swap folders of an earlier run that was killed (a finished or failed run
