@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from colordisc_tf.serve.portable_formats import FORMATS
 from pipelines.commands.common import MODEL_FORMS, UserError
 
 __all__ = ["register"]
@@ -16,11 +17,17 @@ def register(sub) -> None:
         "Discriminator: lab float32 [N,H,W,3] -> realness [N], realness_map [N,h,w]. A colorizer with realness "
         "gives two files, OUTPUT's stem + .generator / .discriminator. Each file is run in its runtime and compared "
         "with the model before it is written; what cannot be converted exactly is refused.")
-    exp.add_argument("--format", required=True, choices=("onnx", "litert"), help="onnx (ONNX Runtime) or litert (.tflite)")
+    exp.add_argument("--format", required=True, choices=tuple(FORMATS),
+                     help=", ".join(f"{name} ({f.runtime}, {f.extension})" for name, f in FORMATS.items()))
     exp.add_argument("--model", required=True, help=f"a generator, discriminator or colorizer with realness: {MODEL_FORMS}, "
                      "or a bare .keras file")
     exp.add_argument("--output", required=True, help="the file to write (.onnx / .tflite added when it has no extension)")
     exp.add_argument("--overwrite", action="store_true", help="replace an existing output file")
+    exp.add_argument("--quantize", choices=("int8",), default=None,
+                     help="int8 (ONNX Runtime static QDQ; LiteRT dynamic range), written only when its colour cost "
+                     "against float32 is within bounds (docs/deploy.md, int8)")
+    exp.add_argument("--held-out", default=None, metavar="FOLDER",
+                     help="with --quantize: images to measure the cost on besides the bundled photos")
     exp.set_defaults(func=export)
 
     imp = sub.add_parser("import-eccv16", help="Zhang et al.'s released PyTorch weights -> our Keras generator (needs torch)")
@@ -32,15 +39,28 @@ def register(sub) -> None:
 
 def export(args) -> int:
     """A saved generator / discriminator as an ONNX or LiteRT file, checked in its runtime first."""
-    from colordisc_tf.serve.portable_export import ExportRefused, export_portable
+    from colordisc_tf.serve.portable_export import ExportRefused, export_portable, export_quantized
 
+    if args.held_out and not args.quantize:
+        raise UserError("export: --held-out measures int8's cost; add --quantize int8")
     try:
+        if args.quantize:
+            return _print_quantized(export_quantized(args.model, args.output, args.format, args.overwrite,
+                                                     args.held_out))
         written = export_portable(args.model, args.output, args.format, overwrite=args.overwrite)
     except ExportRefused as e:
         raise UserError(f"export: {e}") from None
     for path, role, worst in written:
         print(f"export: {role} -> {path} ({os.path.getsize(path) / 1e6:.1f} MB; in its runtime it matches the model "
               f"within {worst:.1g} on the probe inputs)")
+    return 0
+
+
+def _print_quantized(written) -> int:
+    for path, role, cost in written:
+        measured = "; ".join(f"{photos}: " + ", ".join(f"{k} {v['float']:.2f} -> {v['int8']:.2f}" for k, v in m.items())
+                             for photos, m in cost.items())
+        print(f"export: int8 {role} -> {path} ({os.path.getsize(path) / 1e6:.1f} MB; float32 -> int8 {measured})")
     return 0
 
 
