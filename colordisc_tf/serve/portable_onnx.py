@@ -170,7 +170,14 @@ def decode_as_one_conv(model) -> bool:
         if log_softmax is None or log_softmax.op_type != "LogSoftmax" or axis(log_softmax) != 1:
             continue
         inverse_t = _initializer(model, scale.input[1])
-        to_nhwc = only_consumer(softmax.output[0], "Transpose")
+        readers = consumers.get(softmax.output[0], [])
+        to_nhwc = next((n for n in readers if n.op_type == "Transpose"), None)
+        # tf2onnx's Tensordot also reads the probabilities' shape: the logits have the same one
+        shape_readers = [n for n in readers if to_nhwc is None or n.name != to_nhwc.name]
+        if to_nhwc is None or any(n.op_type != "Shape" for n in shape_readers):
+            continue
+        if only_consumer(log_softmax.output[0], "Mul") is None or only_consumer(scale.output[0], "Softmax") is None:
+            continue
         flat = to_nhwc and only_consumer(to_nhwc.output[0], "Reshape")
         matmul = flat and only_consumer(flat.output[0], "MatMul")
         unflat = matmul and only_consumer(matmul.output[0], "Reshape")
@@ -206,12 +213,22 @@ def decode_as_one_conv(model) -> bool:
         removed = {n.name for n in (log_softmax, scale, softmax, to_nhwc, flat, matmul, unflat, to_nchw)}
         if len(removed) != 8 or len(set(names)) != len(names):
             return False
-        kept = [n for n in graph.node if n.name not in removed]
+        for reader in shape_readers:
+            reader.input[0] = logits
+        kept = [_copy(n) for n in graph.node if n.name not in removed]
         del graph.node[:]
         graph.node.extend(kept[:position] + new + kept[position:])
         _prune(model)
         return True
     return False
+
+
+def _copy(node):
+    import onnx
+
+    copy = onnx.NodeProto()
+    copy.CopyFrom(node)
+    return copy
 
 
 def _prune(model) -> None:
@@ -223,9 +240,11 @@ def _prune(model) -> None:
         if any(name in needed for name in node.output):
             kept.append(node)
             needed.update(name for name in node.input if name)
+    kept = [_copy(node) for node in reversed(kept)]
     del graph.node[:]
-    graph.node.extend(reversed(kept))
+    graph.node.extend(kept)
     initializers = [init for init in graph.initializer if init.name in needed]
+    initializers = [type(init).FromString(init.SerializeToString()) for init in initializers]
     del graph.initializer[:]
     graph.initializer.extend(initializers)
 
