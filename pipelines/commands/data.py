@@ -71,7 +71,7 @@ def preprocess(args) -> int:
 
 def prior(args) -> int:
     from colordisc_tf.data.prior import run_prior
-    from colordisc_tf.data.records import split_file_pattern
+    from colordisc_tf.data.record_format import split_file_pattern
 
     pattern = split_file_pattern(args.examples, args.split)
     value = run_prior(pattern, args.output, lam=args.lam, sigma=args.sigma, beam_args=args.beam_args)
