@@ -26,6 +26,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ARTIFACTS = os.environ.get("COLORDISC_TEST_ARTIFACTS", os.path.join(REPO, "reports", "test-artifacts"))
 MAX_PIXELS = 20_000  # the server's bound: a 128 x 96 photo passes, 160 x 160 does not
 MAX_BYTES = 400_000
+MAX_FRAMES = 6  # a clip's preview
 
 pytestmark = pytest.mark.skipif(
     not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
@@ -87,9 +88,11 @@ def server(tiny_models, generator_dir, tmp_path_factory):
     port = _free_port()
     log = tmp_path_factory.mktemp("serve_log") / "serve.log"
     env = {**os.environ, "TMPDIR": str(tmp), "PYTHONUNBUFFERED": "1"}
-    command = [sys.executable, "-m", "pipelines.commands.serve", "--model", str(generator_dir),
+    command = [sys.executable, "-c", "import sys; from pipelines.cli import main; sys.exit(main(sys.argv[1:]))", "serve",
+               "--model", str(generator_dir),
                "--discriminator", str(tiny_models["discriminator"]), "--base", str(tiny_models["generator"]), "--finetuned", str(tiny_models["colorizer_with_realness"]),
-               "--port", str(port), "--max-pixels", str(MAX_PIXELS), "--max-bytes", str(MAX_BYTES)]
+               "--port", str(port), "--max-pixels", str(MAX_PIXELS), "--max-bytes", str(MAX_BYTES),
+               "--max-frames", str(MAX_FRAMES)]
     with open(log, "w") as out:
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
@@ -137,6 +140,11 @@ def photos(tmp_path_factory):
 def _png_of(data_url: str) -> np.ndarray:
     assert data_url.startswith("data:image/png;base64,")
     return np.asarray(Image.open(io.BytesIO(base64.b64decode(data_url.split(",", 1)[1]))).convert("RGB")).astype(int)
+
+
+def _left_in(folder) -> list[str]:
+    """What the server left in its TMPDIR, less TensorFlow's own autograph sources (tf.function's)."""
+    return [name for name in os.listdir(folder) if not name.startswith("__autograph_generated_file")]
 
 
 def _cli(*argv) -> None:
@@ -196,7 +204,7 @@ def test_photo_through_the_page(server, browser, photos, tiny_models, generator_
     assert requests and all(url.startswith(server["url"]) or url.startswith(("data:", "blob:")) for url in requests), \
         [url for url in requests if not url.startswith(server["url"])]
     assert _listening(server["process"].pid) == ["127.0.0.1"]
-    assert os.listdir(server["tmp"]) == []  # the photo never touched the disk
+    assert _left_in(server["tmp"]) == []  # the photo never touched the disk
     page.close()
 
 
@@ -218,4 +226,26 @@ def test_bad_inputs_get_their_sentence(server, browser, photos):
         urllib.request.urlopen(request, timeout=60)
     assert refused.value.code == 413
     assert json.load(refused.value) == {"error": f"huge.jpg is over {MAX_BYTES / 1e6:g} MB, the most this page takes."}
-    assert os.listdir(server["tmp"]) == []
+    assert _left_in(server["tmp"]) == []
+
+
+def test_a_clip_comes_back_as_a_playable_mp4_with_its_plot(server, browser, tmp_path):
+    from video_clips import pan, photo, probe, write_video
+
+    clip = tmp_path / "pan.mp4"
+    write_video(clip, pan(photo("astronaut"), frames=12), audio=False)
+    page = browser.new_page()
+    page.goto(server["url"])
+    page.wait_for_selector("body[data-ready='1']")
+    page.set_input_files("#files", str(clip))
+    page.wait_for_selector(".card.video progress")
+    video = page.wait_for_selector("video.colorized-video", timeout=180_000)
+    page.wait_for_function("document.querySelector('video.colorized-video').readyState >= 1", timeout=30_000)
+    assert page.wait_for_selector(".card img.plot").evaluate("img => img.complete && img.naturalWidth > 0")
+    with page.expect_download() as download:
+        page.click("text=Download the MP4")
+    download.value.save_as(tmp_path / "back.mp4")
+    assert probe(tmp_path / "back.mp4")["frames"] == MAX_FRAMES  # --max-frames bounds the clip
+    assert video.evaluate("v => v.duration") > 0
+    assert _left_in(server["tmp"]) == []  # the upload's folder went with the answer
+    page.close()
