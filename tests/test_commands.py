@@ -253,11 +253,12 @@ def test_colorize_video_defaults(monkeypatch, tmp_path):
 
 
 def test_export_defaults(monkeypatch):
-    export = Call([])
+    export, quantized = Call([]), Call([])
     stand_in(monkeypatch, "colordisc_tf.serve.portable_export", ExportRefused=type("ExportRefused", (Exception,), {}),
-             export_portable=export)
+             export_portable=export, export_quantized=quantized)
     assert main(["export", "--format", "onnx", "--model", "m", "--output", "g.onnx"]) == 0
     assert export.only == (("m", "g.onnx", "onnx"), {"overwrite": False})
+    assert quantized.calls == []  # float32 unless --quantize
 
 
 def test_import_eccv16_defaults(monkeypatch, tmp_path):
