@@ -1,4 +1,5 @@
-"""Beam: image files -> Lab TFRecords per split, rejects.jsonl, summary.json.
+"""Beam: image files -> Lab TFRecords per split, rejects.jsonl, summary.json. (Which files the
+inputs name is colordisc_tf.data.input_files, without Beam.)
 
 Every input ends up in exactly one place: a split's records, or rejects.jsonl
 with a reason from `colordisc_tf.data.image_io.REASONS`. The driver checks
@@ -28,9 +29,9 @@ from apache_beam.io.filesystems import FileSystems
 from colordisc_tf.infra.beam_options import default_beam_args, pipeline_options
 from colordisc_tf.config import PreprocessConfig
 from colordisc_tf.data.image_io import REASONS
+from colordisc_tf.data.input_files import expand_inputs, fingerprint_inputs, unnameable  # noqa: F401 (their old home)
 from colordisc_tf.data.record_format import shard_prefix
 from colordisc_tf.infra.output_folder import output_folder
-from colordisc_tf.infra.uris import absolute
 
 __all__ = [
     "SPLITS",
@@ -44,67 +45,6 @@ __all__ = [
 
 SPLITS = ("train", "eval")
 _log = logging.getLogger(__name__)
-
-
-def expand_inputs(inputs) -> list[str]:
-    """Folders (recursively), files and glob patterns (any Beam filesystem) ->
-    sorted unique file paths, local ones absolute (workers may run in another folder, as
-    the portable runner's do). Folders are walked through symlinked sub-folders too (each real
-    folder once, so a link back up does not loop). Raises if an input matches nothing."""
-    paths = set()
-    for item in [inputs] if isinstance(inputs, str) else inputs:
-        item = absolute(os.fspath(item))
-        if os.path.isdir(item):
-            paths.update(_walk_files(item))
-            continue
-        matched = [m.path for r in FileSystems.match([item]) for m in r.metadata_list]
-        if not matched:
-            raise FileNotFoundError(f"input {item!r} matches no files")
-        paths.update(matched)
-    return sorted(paths)
-
-
-def _walk_files(folder: str):
-    seen = set()
-    for root, dirs, files in os.walk(folder, followlinks=True):
-        real = os.path.realpath(root)
-        if real in seen:  # a link to a folder already walked (or to an ancestor)
-            dirs[:] = []
-            continue
-        seen.add(real)
-        yield from (os.path.join(root, f) for f in files)
-
-
-def unnameable(paths: list[str]) -> tuple[list[str], list[dict]]:
-    """(paths Beam can carry, rejects of the rest): a file name that is not valid UTF-8 (a
-    byte Linux allows, which Python keeps as a lone surrogate) cannot be encoded in Beam's
-    string coder, and one such name would stop the whole run."""
-    usable, rejects = [], []
-    for path in paths:
-        try:
-            path.encode("utf-8")
-            usable.append(path)
-        except UnicodeEncodeError:
-            rejects.append({"path": path, "reason": "unreadable",
-                            "detail": "the file name is not valid UTF-8 (rename it to use it)"})
-    return usable, rejects
-
-
-def fingerprint_inputs(inputs) -> str:
-    """A digest of the input files' paths, sizes and modification times: it
-    changes when the data does (TFX uses it as the cache key of LabExampleGen)."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    for path in expand_inputs(inputs):
-        if os.path.exists(path):
-            stat = os.stat(path)
-            size, mtime = stat.st_size, stat.st_mtime
-        else:  # a remote filesystem (gs://, s3://, hdfs://)
-            meta = FileSystems.match([path])[0].metadata_list[0]
-            size, mtime = meta.size_in_bytes, meta.last_updated_in_seconds
-        digest.update(f"{path}\0{size}\0{mtime}\n".encode("utf-8", "surrogateescape"))
-    return digest.hexdigest()
 
 
 def _split_of(image_id: str, eval_percent: int) -> str:

@@ -93,7 +93,7 @@ def list_images(images_dir: str, list_file: str | None = None) -> list[str]:
             raise FileNotFoundError(f"{len(missing)} of the {len(names)} images in {list_file} are not in {images_dir} "
                                     f"(first: {', '.join(missing[:3])}): the protocol needs every one")
         return names
-    from colordisc_tf.data.preprocess import expand_inputs
+    from colordisc_tf.data.input_files import expand_inputs
 
     root = os.path.abspath(images_dir)
     names = [os.path.relpath(p, root).replace(os.sep, "/") for p in expand_inputs([root])]
