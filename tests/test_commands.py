@@ -355,3 +355,21 @@ def test_demo_photos_command_writes_tiles_of_the_asked_size(tmp_path):
     files = sorted((tmp_path / "p").glob("*.png"))
     assert files and result.stdout.strip() == f"wrote {len(files)} demo photos to {tmp_path / 'p'}"
     assert {Image.open(f).size for f in files} == {(32, 32)}
+
+
+def test_colorize_imports_neither_beam_nor_tfx(tiny_models, tmp_path):
+    """`colordisc colorize` in a fresh process: a PNG written, and Apache Beam / TFX never loaded
+    (listing the inputs needs neither; test_layout checks the same from the source)."""
+    import numpy as np
+    from PIL import Image
+
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (40, 48, 3), dtype=np.uint8)).save(tmp_path / "a.png")
+    code = ("import sys; from pipelines.cli import main; rc = main(sys.argv[1:]); "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'apache_beam', 'tfx', 'ml_metadata', 'kfp'})); "
+            "sys.exit(rc)")
+    result = subprocess.run([sys.executable, "-c", code, "colorize", "--model", str(tiny_models["generator"]),
+                             str(tmp_path / "a.png"), "--output", str(tmp_path / "out")],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert Image.open(tmp_path / "out" / "a.png").size == (48, 40)
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout

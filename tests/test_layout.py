@@ -95,3 +95,46 @@ def test_the_parser_builds_without_the_heavy_stack():
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'tensorflow', 'apache_beam', 'tfx', 'keras'}))")
     heavy = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert heavy == "[]", heavy
+
+
+HEAVY_FOR_COLORIZE = ("apache_beam", "tfx", "ml_metadata", "kfp")
+
+
+def _module_file(module: str) -> pathlib.Path | None:
+    base = LIBRARY.parent.joinpath(*module.split("."))
+    return next((p for p in (base.with_suffix(".py"), base / "__init__.py") if p.exists()), None)
+
+
+def _top_level_imports(path: pathlib.Path) -> set[str]:
+    """What importing the file runs: module-level imports only (a function's own imports wait for its call)."""
+    found = set()
+    for node in ast.parse(path.read_text(), str(path)).body:
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def _pulls_in(module: str, seen: set[str]) -> set[str]:
+    """The heavy packages importing `module` loads, through our own modules' module-level imports."""
+    if module in seen:
+        return set()
+    seen.add(module)
+    heavy = {module.split(".")[0]} & set(HEAVY_FOR_COLORIZE)
+    parts = module.split(".")
+    for i in range(1, len(parts) + 1):  # the packages above it run their __init__ first
+        path = _module_file(".".join(parts[:i]))
+        if path is not None:
+            for imported in _top_level_imports(path):
+                heavy |= _pulls_in(imported, seen)
+    return heavy
+
+
+def test_colorize_and_realness_name_no_beam_or_tfx_module():
+    """The colorize command module imports (at any depth, its handlers' imports included) nothing
+    whose loading brings Apache Beam or TFX; the run-time check is test_commands' colorize run."""
+    colorize = LIBRARY.parent / "pipelines" / "commands" / "colorize.py"
+    offenders = {m: sorted(heavy) for m in _imports(colorize) if (heavy := _pulls_in(m, set()))}
+    assert not offenders, offenders

@@ -17,7 +17,7 @@ NOT_A_VIDEO = "not a video file name (" + ", ".join(VIDEO_EXTENSIONS) + ")"
 def list_videos(inputs: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
     """Files, folders (recursive) and patterns -> (video paths, [(path, reason skipped)]), both
     sorted, paths absolute. Raises FileNotFoundError if an input matches nothing."""
-    from colordisc_tf.data.preprocess import expand_inputs
+    from colordisc_tf.data.input_files import expand_inputs
 
     named = {os.path.abspath(p) for p in inputs if not os.path.isdir(p)}
     videos, skipped = [], []

@@ -38,7 +38,7 @@ def register(sub) -> None:
 def colorize(args) -> int:
     """Each input decoded the way `preprocess` decodes, sent to the serving signature as PNG;
     a bad file is skipped with its reason. With --realness, a discriminator scores each colorization."""
-    from colordisc_tf.data.preprocess import expand_inputs
+    from colordisc_tf.data.input_files import expand_inputs
     from colordisc_tf.infra.output_folder import output_folder
     from colordisc_tf.serve.colorize_files import MANIFEST, colorize_into, output_names, write_manifest
     from colordisc_tf.serve.model_ref import load_signature
@@ -87,7 +87,7 @@ def _print_ranking(written: dict, output: str, min_realness: float | None) -> No
 def realness(args) -> int:
     import json
 
-    from colordisc_tf.data.preprocess import expand_inputs
+    from colordisc_tf.data.input_files import expand_inputs
     from colordisc_tf.serve.model_ref import load_signature
     from colordisc_tf.serve.score_files import score_files
 
