@@ -404,3 +404,123 @@ def test_pad_to_multiple_is_numpys_symmetric_pad():
         traced = tf.function(PadToMultiple(8), input_signature=[tf.TensorSpec([None, None, None, shape[3]])])
         assert traced.get_concrete_function().structured_outputs.shape[-1] == shape[3]  # what LiteRT needs
         np.testing.assert_array_equal(traced(x).numpy(), want)
+
+
+def test_the_onnx_generator_is_the_graph_a_deployment_engineer_would_write(exported):
+    """portable_onnx's two rewrites took hold: TensorFlow's dilated convs (SpaceToBatchND -> Conv2D ->
+    BatchToSpaceND with run-time paddings; tf2onnx alone made Transpose / SpaceToDepth chains of them)
+    are six dilated Convs, and the decode is exp + one Conv with the bins, not LogSoftmax / Softmax
+    across NCHW channels. That the numbers stay the model's is test_generator_file_equals_..."""
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load(exported["generator", "onnx"]).graph
+    ops = [node.op_type for node in graph.node]
+    dilated = [node for node in graph.node if node.op_type == "Conv"
+               and [a.ints for a in node.attribute if a.name == "dilations"] == [[2, 2]]]
+    assert len(dilated) == 6  # conv5_1..3, conv6_1..3
+    assert not {"SpaceToDepth", "DepthToSpace", "Softmax", "LogSoftmax", "MatMul"} & set(ops)
+    assert ops.count("Transpose") <= 4
+    [decode] = [node for node in graph.node if node.name == "decode_as_one_conv/sums"]
+    filters = {init.name: numpy_helper.to_array(init) for init in graph.initializer}[decode.input[1]]
+    np.testing.assert_array_equal(filters[:, :, 0, 0], np.concatenate([AB_BINS.T, np.ones((1, 313))]))
+
+
+def _auc_oracle(pred, truth, weights=None):
+    """Raw accuracy AuC written out: share of pixels within t for t = 0..150, trapezoids, in %."""
+    error = np.sqrt(((pred.astype(np.float64) - truth) ** 2).sum(-1)).ravel()
+    weights = np.ones_like(error) if weights is None else np.asarray(weights, np.float64).ravel()
+    within = np.array([weights[error <= t].sum() for t in range(151)]) / weights.sum()
+    return 100 * float(((within[1:] + within[:-1]) / 2).sum() / 150)
+
+
+@pytest.mark.parametrize("fmt", ["onnx", "litert"])
+def test_int8_is_measured_on_photos_and_refused_with_its_cost_over_the_bounds(models, tmp_path, fmt):
+    """export_quantized: the int8 file is written with its cost against the float file, and each
+    number is what the two files give on the photos (recomputed here); bounds it cannot meet refuse
+    it in one line with the measured numbers, and nothing is written."""
+    from colordisc_tf.color.srgb8 import srgb8_to_lab
+    from colordisc_tf.data.image_io import resize_and_center_crop
+    from colordisc_tf.serve.portable_export import export_quantized
+    from colordisc_tf.serve.portable_quality import QuantizationBounds, measured_photos
+
+    unbounded = QuantizationBounds(np.inf, np.inf, np.inf)
+    held_out = tmp_path / "held_out"
+    held_out.mkdir()
+    from PIL import Image
+    from skimage import data
+
+    Image.fromarray(data.rocket()).save(held_out / "rocket.png")
+    [(path, role, cost)] = export_quantized(str(models / "generator"), str(tmp_path / "g"), fmt, held_out=str(held_out),
+                                            bounds=unbounded)
+    assert role == "generator" and path.endswith(".onnx" if fmt == "onnx" else ".tflite")
+    assert set(cost) == {"bundled photos", "held-out photos"}
+    int8, full = runner(fmt, path), runner(fmt, export_portable(str(models / "generator"), str(tmp_path / "f"), fmt)[0][0])
+    labs = np.concatenate([srgb8_to_lab(resize_and_center_crop(p, 32))[None] for p in measured_photos()])
+    for name, run in (("int8", int8), ("float", full)):
+        pred = np.concatenate([run(L=lab[None, ..., :1])["ab"] for lab in labs])
+        assert cost["bundled photos"]["auc_raw"][name] == pytest.approx(_auc_oracle(pred, labs[..., 1:]), abs=1e-6)
+    measures = cost["bundled photos"]
+    assert measures["auc_raw"]["cost"] == pytest.approx(measures["auc_raw"]["float"] - measures["auc_raw"]["int8"])
+    assert set(measures) == {"auc_raw", "auc_rebalanced", "per_image_delta_cf"}
+
+    with pytest.raises(ExportRefused, match="costs more than allowed") as refused:
+        export_quantized(str(models / "generator"), str(tmp_path / "refused"), fmt,
+                         bounds=QuantizationBounds(auc_points=-1.0))
+    message = str(refused.value)
+    assert "\n" not in message and "raw AuC" in message and "allowed -1" in message
+    assert f"{measures['auc_raw']['float']:.2f} -> {measures['auc_raw']['int8']:.2f}" in message
+    assert not list(tmp_path.glob("refused*"))
+
+
+def test_int8_discriminator_cost_is_its_realness_difference(models, tmp_path):
+    from colordisc_tf.serve.portable_export import export_quantized
+    from colordisc_tf.serve.portable_quality import QuantizationBounds
+
+    [(path, role, cost)] = export_quantized(str(models / "discriminator"), str(tmp_path / "d.onnx"), "onnx",
+                                            bounds=QuantizationBounds(np.inf, np.inf, np.inf))
+    assert role == "discriminator" and set(cost["bundled photos"]) == {"realness"}
+    realness = cost["bundled photos"]["realness"]
+    assert 0 <= realness["cost"] and 0 < realness["float"] < 1 and 0 < realness["int8"] < 1
+
+
+def test_a_format_is_one_registration(models, tmp_path, capsys):
+    """The registry is the one place: a format registered there is exported, checked in its runner
+    and offered by the command line (here ONNX under another name and extension)."""
+    from colordisc_tf.serve.portable_formats import FORMATS, Format, register_format
+    from pipelines.cli import main
+
+    onnx = FORMATS["onnx"]
+    register_format(Format("onnx-copy", ".onnxcopy", "ONNX Runtime", onnx.needs, onnx.convert, onnx.runner))
+    try:
+        assert main(["export", "--format", "onnx-copy", "--model", str(models / "discriminator"),
+                     "--output", str(tmp_path / "d")]) == 0
+        assert (tmp_path / "d.onnxcopy").exists()
+        with pytest.raises(ExportRefused, match="--quantize int8 has no onnx-copy form"):
+            from colordisc_tf.serve.portable_export import export_quantized
+
+            export_quantized(str(models / "discriminator"), str(tmp_path / "q"), "onnx-copy")
+    finally:
+        FORMATS.pop("onnx-copy")
+    with pytest.raises(SystemExit):  # argparse's own refusal of a choice it does not offer
+        main(["export", "--format", "onnx-copy", "--model", str(models / "discriminator"), "--output", str(tmp_path / "e")])
+    assert "invalid choice: 'onnx-copy'" in capsys.readouterr().err
+
+
+def test_cli_quantize_writes_int8_within_bounds_and_held_out_needs_it(models, tmp_path, capsys, monkeypatch):
+    import colordisc_tf.serve.portable_quality as quality
+    from pipelines.cli import main
+
+    # the tiny test model is not trained: its int8 cost says nothing, so the bounds are opened here
+    monkeypatch.setattr(quality.QuantizationBounds.__init__, "__defaults__", (np.inf, np.inf, np.inf))
+    assert main(["export", "--format", "onnx", "--quantize", "int8", "--model", str(models / "generator"),
+                 "--output", str(tmp_path / "g")]) == 0
+    out = capsys.readouterr().out
+    assert "export: int8 generator ->" in out and "bundled photos: auc_raw" in out and (tmp_path / "g.onnx").exists()
+    assert main(["export", "--format", "onnx", "--held-out", str(tmp_path), "--model", str(models / "generator"),
+                 "--output", str(tmp_path / "h")]) == 2
+    assert "add --quantize int8" in capsys.readouterr().err
+    assert main(["export", "--format", "onnx", "--quantize", "int8", "--held-out", str(tmp_path / "none"),
+                 "--model", str(models / "generator"), "--output", str(tmp_path / "h")]) == 2
+    err = capsys.readouterr().err
+    assert "none: not a folder" in err and "\n" not in err.strip()
