@@ -2,9 +2,11 @@
 
 Same process, same input sizes, same width; inference (forward, eval mode) and
 one training step (forward + cross entropy on the 313 logits + backward + Adam).
-Printed as ratios Keras / PyTorch (> 1: Keras faster).
+Interleaved (benchmarks.harness.interleaved: Keras, PyTorch, Keras, PyTorch, ... each warm):
+printed as the median of the per-round ratios Keras / PyTorch (> 1: Keras faster), with IQR,
+range and the load average (one timing of each read 0.47x and 1.53x an hour apart).
 
-    .venv/bin/python -m benchmarks.generator [--width 1.0] [--repeats 3] [--jit]
+    .venv/bin/python -m benchmarks.generator [--width 1.0] [--rounds 5] [--jit] [--json FILE]
 needs: pip install -r requirements-extras.txt
 """
 
@@ -13,7 +15,7 @@ import os
 
 import numpy as np
 
-from benchmarks.harness import best_seconds, load_twin, print_ratios
+from benchmarks.harness import interleaved, load_twin, print_interleaved, ratio, write_json
 
 
 def keras_fns(width, batch, size, jit):
@@ -63,21 +65,26 @@ def torch_fns(width, batch, size):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--width", type=float, default=1.0)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--jit", action="store_true", help="XLA-compile the Keras functions")
     parser.add_argument("--cases", default="64x32,256x8", help="SIZExBATCH,...")
+    parser.add_argument("--json", default=None, help="also write the results here")
     args = parser.parse_args()
     import torch
 
     print(f"width {args.width}, cores {os.cpu_count()}, torch threads {torch.get_num_threads()}, XLA {args.jit}")
+    results = {"width": args.width, "jit": args.jit, "rounds": args.rounds, "keras_vs_pytorch": {}}
     for case in args.cases.split(","):
         size, batch = map(int, case.split("x"))
         k_inf, k_train = keras_fns(args.width, batch, size, args.jit)
         t_inf, t_train = torch_fns(args.width, batch, size)
-        print_ratios([(f"{size}^2 batch {batch} {name}", batch / best_seconds(k, args.repeats),
-                        batch / best_seconds(t, args.repeats))
-                      for name, k, t in (("inference", k_inf, t_inf), ("train step", k_train, t_train))],
-                     "Keras", "PyTorch")
+        for name, k, t in (("inference", k_inf, t_inf), ("train step", k_train, t_train)):
+            rates = interleaved({"Keras": k, "PyTorch": t}, batch, args.rounds)
+            r = results["keras_vs_pytorch"][f"{size}^2 batch {batch} {name}"] = {**ratio(rates["Keras"], rates["PyTorch"]),
+                                                                                 "rates": rates}
+            print_interleaved([(f"{size}^2 batch {batch} {name}", r)], "PyTorch")
+    print(f"load average {os.getloadavg()}")
+    write_json(args.json, results)
 
 
 if __name__ == "__main__":
