@@ -3,7 +3,7 @@
 `Decoding` is saved with every generator (its GeneratorConfig's `temperature` and `head`,
 config.json) and taken whole by every consumer -- serving, the CLI, the Colorize
 component, fine-tuning, before/after, guided decoding -- so none of them re-types a
-default. `keras_ops.decode_ab` and the `keras_ops.DecodeAb` layer are the only places it
+default. `keras_ops.decode_ab` and the `decode_layer.DecodeAb` layer are the only places it
 is applied. Plain Python: the config (and so Beam workers) import it without Keras.
 """
 

@@ -18,12 +18,11 @@ import keras
 from keras import layers, ops
 
 from colordisc_tf.color.bins import NUM_BINS
+from colordisc_tf.color.decoding import HEADS
 from colordisc_tf.constants import L_CENT, L_NORM
 from colordisc_tf.models.precision import Float32
 
 __all__ = ["ECCV16_BLOCKS", "HEADS", "build_generator"]
-
-HEADS = ("classification", "l2")
 
 
 #: (name, channels, convs, stride of the last conv, dilation, batchnorm)

@@ -15,6 +15,7 @@ import tensorflow as tf
 from colordisc_tf import color
 from colordisc_tf.color.decoding import Decoding
 from colordisc_tf.color.keras_ops import decode_ab
+from colordisc_tf.color.lab import luminance
 
 __all__ = ["predict_ab", "served_ab", "colorize_rgb", "colorize_rgb_guided", "decode_to_rgb", "lab_to_uint8_rgb"]
 
@@ -35,7 +36,7 @@ def lab_to_uint8_rgb(lab):
 def _luminance(rgb_uint8, model_size: int):
     """(H, W, 3) uint8 -> L at full size (H, W, 1) and what the network sees: L area-resized
     to (1, model_size, model_size, 1)."""
-    l_full = color.rgb_to_lab(tf.cast(rgb_uint8, tf.float32) / 255.0)[..., :1]
+    l_full = luminance(rgb_uint8)
     return l_full, tf.ensure_shape(_small(l_full[None], model_size), [1, model_size, model_size, 1])
 
 
@@ -60,7 +61,7 @@ def colorize_rgb(model, rgb_uint8, model_size: int, decoding: Decoding):
     The network sees L resized to model_size x model_size (as the reference
     does); its ab is upsampled back and recombined with the full-resolution L.
     """
-    l_full = color.rgb_to_lab(tf.cast(rgb_uint8, tf.float32) / 255.0)[..., :1]
+    l_full = luminance(rgb_uint8)
     ab = served_ab(lambda L: model(L, training=False), l_full[None], model_size, decoding)[0]  # noqa: N803
     return lab_to_uint8_rgb(tf.concat([l_full, ab], axis=-1))
 

@@ -21,7 +21,7 @@ from typing import Callable
 import numpy as np
 import tensorflow as tf
 
-from colordisc_tf import color
+from colordisc_tf.color.lab import luminance
 from colordisc_tf.color.decoding import Decoding
 from colordisc_tf.color.keras_ops import decode_ab
 from colordisc_tf.serve.colorize_files import find_serving_dir
@@ -66,7 +66,7 @@ class FrameColorizer:
 # of serving's eager ops. (The area resize has no XLA kernel: it stays outside.)
 @tf.function(jit_compile=True, reduce_retracing=True)
 def _luminance(rgb_uint8):
-    return color.rgb_to_lab(tf.cast(rgb_uint8, tf.float32) / 255.0)[..., :1]
+    return luminance(rgb_uint8)
 
 
 @tf.function(jit_compile=True, reduce_retracing=True)
