@@ -72,6 +72,8 @@ def main(argv=None):
 
     from colordisc_tf import metrics
     from colordisc_tf.serve import inference
+    from colordisc_tf.evaluate import measures
+    from colordisc_tf.evaluate.measures import Images, measure_images
     from colordisc_tf.models.discriminator import realness
     from colordisc_tf.data.color_prior import load_prior
     from colordisc_tf.data.record_format import single_shard_path, split_file_pattern
@@ -93,14 +95,9 @@ def main(argv=None):
             l_chan, ab_true, ab_pred, temps = decoded["eval"]
             rgb_pred = inference.decode_to_rgb(l_chan, ab_pred).numpy()
             rgb_true = inference.decode_to_rgb(l_chan, ab_true).numpy()
-            row = {"images": len(l_chan),
-                   "auc_raw": metrics.auc_raw_accuracy(ab_pred, ab_true),
-                   "auc_rebalanced": metrics.auc_rebalanced(ab_pred, ab_true, prior),
-                   "colorfulness": float(metrics.colorfulness(rgb_pred).mean()),
-                   "colorfulness_truth": float(metrics.colorfulness(rgb_true).mean()),
-                   "delta_cf": float(metrics.delta_colorfulness(rgb_pred, rgb_true).mean()),
-                   "psnr": float(np.mean(np.minimum(metrics.psnr(rgb_pred, rgb_true), 100.0))),
-                   "temperatures": {f"{t:.2f}": int(n) for t, n in zip(*np.unique(temps.round(2), return_counts=True))}}
+            # the library's one measuring path: ΔCF is the field's, |mean CF - mean CF(truth)|
+            row = measures.summarize(measure_images(Images(rgb_pred, rgb_true, ab_pred, ab_true, prior)))
+            row.update(images=len(l_chan), temperatures={f"{t:.2f}": int(n) for t, n in zip(*np.unique(temps.round(2), return_counts=True))})
             aucs = []
             for seed in range(args.judges):
                 config = dataclasses.replace(discriminator_config, steps=args.judge_steps, steps_per_epoch=args.judge_steps,
@@ -114,12 +111,12 @@ def main(argv=None):
             row["detection_auc_fresh_discriminators"] = float(np.mean(aucs))
             row["detection_auc_per_judge"] = aucs
             table[name] = row
-    keys = ["auc_raw", "auc_rebalanced", "colorfulness", "colorfulness_truth", "delta_cf", "psnr",
-            "detection_auc_fresh_discriminators"]
+    keys = ["auc_raw", "auc_rebalanced", "colorfulness", "colorfulness_truth", "delta_cf", "per_image_delta_cf", "psnr",
+            "ssim", "detection_auc_fresh_discriminators"]
     names = list(table)
     print(f"\n{'eval split (' + str(table[names[0]]['images']) + ' images)':32s}" + "".join(f"{n:>14s}" for n in names))
     for key in keys:
-        print(f"{key:32s}" + "".join(f"{table[n][key]:14.3f}" for n in names))
+        print(f"{key:32s}" + "".join(f"{table[n].get(key, float('nan')):14.3f}" for n in names))
     print(f"{'temperatures chosen (guided)':32s} {table['guided']['temperatures']}")
     if args.json:
         with open(args.json, "w") as f:

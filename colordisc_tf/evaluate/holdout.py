@@ -4,7 +4,8 @@ Each photo is cut as the evaluation protocol cuts it (centred square, 256 px), a
 generator colorizes it the way serving does (`colorize_rgb` at the generator's own
 `serving_size`, ab upsampled to the cut). "grey" is the photo with ab = 0: the floor every
 colorizer must beat. Raw and rebalanced AuC pool the pixels of all photos; CF is the mean
-colourfulness, ΔCF = |mean CF - mean CF of the truth| (the field's), PSNR the mean over photos.
+colourfulness, ΔCF = |mean CF - mean CF of the truth| (the field's), PSNR and SSIM the means over
+photos: colordisc_tf.evaluate.measures, as every evaluation measures.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import os
 import numpy as np
 from PIL import Image, ImageDraw
 
-from colordisc_tf import metrics
 from colordisc_tf.color.srgb8 import srgb8_to_lab
+from colordisc_tf.evaluate import measures
+from colordisc_tf.evaluate.measures import Images, measure_images
 from colordisc_tf.evaluate.protocol import prepare
 
 __all__ = ["GREY", "colorize_all", "compare", "contact_sheet"]
@@ -36,7 +38,7 @@ def colorize_all(model: str | None, photos: list[np.ndarray]) -> list[np.ndarray
     takes (colordisc_tf.serve.model_ref); None: grey."""
     if model is None:
         return [_grey(p) for p in photos]
-    from colordisc_tf import color
+    from colordisc_tf.color.lab import luminance
     from colordisc_tf.serve.inference import lab_to_uint8_rgb, served_ab
     from colordisc_tf.serve.model_ref import ModelRefused, load_generator_network, resolve_model
 
@@ -45,26 +47,18 @@ def colorize_all(model: str | None, photos: list[np.ndarray]) -> list[np.ndarray
         raise ModelRefused(f"{model}: a SavedModel without generator_output + settings; give its model directory")
     out = []
     for rgb in photos:
-        l_full = color.rgb_to_lab(rgb.astype(np.float32) / 255.0)[None, ..., :1]
+        l_full = luminance(rgb[None])
         ab = served_ab(network.raw, l_full, network.model_size, network.decoding)
         out.append(np.asarray(lab_to_uint8_rgb(np.concatenate([np.asarray(l_full), np.asarray(ab)], -1)))[0])
     return out
 
 
 def _scores(preds: list[np.ndarray], truths: list[np.ndarray], prior) -> dict:
-    ab_pred = np.concatenate([srgb8_to_lab(p)[..., 1:].reshape(-1, 2) for p in preds])
-    ab_true = np.concatenate([srgb8_to_lab(t)[..., 1:].reshape(-1, 2) for t in truths])
-    cf = [metrics.colorfulness(p) for p in preds]
-    cf_true = [metrics.colorfulness(t) for t in truths]
-    return {
-        "auc_raw": float(metrics.auc_raw_accuracy(ab_pred, ab_true)),
-        "auc_rebalanced": float(metrics.auc_rebalanced(ab_pred, ab_true, prior)),
-        "cf": float(np.mean(cf)),
-        "cf_truth": float(np.mean(cf_true)),
-        "delta_cf": float(abs(np.mean(cf) - np.mean(cf_true))),
-        "psnr": float(np.mean([min(metrics.psnr(p, t), 100.0) for p, t in zip(preds, truths)])),
-        "images": len(preds),
-    }
+    ab_pred, ab_true = (np.stack([srgb8_to_lab(x)[..., 1:] for x in xs]) for xs in (preds, truths))
+    summary = measures.summarize(measure_images(Images(np.stack(preds), np.stack(truths), ab_pred, ab_true, prior)))
+    return {"auc_raw": summary["auc_raw"], "auc_rebalanced": summary["auc_rebalanced"], "cf": summary["colorfulness"],
+            "cf_truth": summary["colorfulness_truth"], "delta_cf": summary["delta_cf"], "psnr": summary["psnr"],
+            "ssim": summary.get("ssim"), "images": len(preds)}
 
 
 def load_cuts(paths: list[str]) -> list[np.ndarray]:

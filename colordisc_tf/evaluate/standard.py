@@ -10,9 +10,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
+from typing import Callable
 
 import numpy as np
 
@@ -84,7 +86,7 @@ def _served_colorizer(ref):
     serving_default itself, on PNGs."""
     import tensorflow as tf
 
-    from colordisc_tf import color
+    from colordisc_tf.color.lab import luminance
     from colordisc_tf.serve import inference
     from colordisc_tf.serve.model_ref import load_generator_network
 
@@ -92,7 +94,7 @@ def _served_colorizer(ref):
     if network is not None:
         @tf.function(reduce_retracing=True)
         def colorize(truth):
-            l_full = color.rgb_to_lab(tf.cast(truth, tf.float32) / 255.0)[..., :1]
+            l_full = luminance(truth)
             ab = inference.served_ab(network.raw, l_full, network.model_size, network.decoding)
             return inference.decode_to_rgb(l_full, ab)
 
@@ -119,11 +121,10 @@ def _lab_parts(truth, colorized):
     """ab of the colorized and of the truth (both 8-bit sRGB) and the gray image (the truth's L)."""
     import tensorflow as tf
 
-    from colordisc_tf import color
+    from colordisc_tf.color.lab import srgb8_lab
     from colordisc_tf.serve import inference
 
-    lab_true = color.rgb_to_lab(tf.cast(truth, tf.float32) / 255.0)
-    lab_pred = color.rgb_to_lab(tf.cast(colorized, tf.float32) / 255.0)
+    lab_true, lab_pred = srgb8_lab(truth), srgb8_lab(colorized)
     gray = inference.decode_to_rgb(lab_true[..., :1], tf.zeros_like(lab_true[..., 1:]))
     return lab_pred[..., 1:], lab_true[..., 1:], gray
 
@@ -153,6 +154,48 @@ def _save_pictures(folder: str, batch_names, colorized, truth, gray, example_ind
             target = os.path.join(folder, "colorized", name + ".png")
             os.makedirs(os.path.dirname(target), exist_ok=True)
             Image.fromarray(pred).save(target)
+
+
+@dataclasses.dataclass
+class _Models:
+    """What measures a batch: the served colorizer, the Lab split, the realness (or None), FID's Inception (or None)."""
+
+    colorize: Callable
+    lab_parts: Callable
+    score: Callable | None
+    fid_model: object | None
+
+
+def _measure_batch(batch: list[str], images_dir: str, models: _Models, save_pictures):
+    """The batch's rows (an unreadable image: its reason) in its order, and the Inception features
+    of its colorized and true images (None without FID)."""
+    decoded = {name: _decode(images_dir, name) for name in batch}
+    ok = [n for n in batch if decoded[n][0] is not None]
+    rows = {n: {"image": n, "error": decoded[n][1]} for n in batch if decoded[n][0] is None}
+    colorized_features = truth_features = None
+    if ok:
+        truth = np.stack([decoded[n][0] for n in ok])
+        colorized = np.asarray(models.colorize(truth))
+        ab_pred, ab_true, gray = (np.asarray(t) for t in models.lab_parts(truth, colorized))
+        for i, name in enumerate(ok):
+            rows[name] = {"image": name, **measure(colorized[i], truth[i], ab_pred[i], ab_true[i])}
+        if models.score is not None:
+            for name, fake, real in zip(ok, np.asarray(models.score(colorized)), np.asarray(models.score(truth))):
+                rows[name].update(realness=float(fake), realness_truth=float(real))
+        if models.fid_model is not None:
+            both = models.fid_model.predict_on_batch(np.concatenate([colorized, truth]).astype(np.float32) / 255.0)
+            colorized_features, truth_features = both[:len(ok)], both[len(ok):]
+        save_pictures(ok, colorized, truth, gray)
+    return [rows[n] for n in batch], colorized_features, truth_features
+
+
+def _fid_note(fid_model, images: int) -> str | None:
+    if not fid_model:
+        return NO_FID_WEIGHTS
+    if images < 2048:
+        return (f"FID of {images} images (< 2048, the feature size: the covariances are rank-deficient); compare "
+                "only with FIDs of the same images")
+    return None
 
 
 def _apart(images_dir: str, output_dir: str) -> None:
@@ -205,7 +248,7 @@ def evaluate_images(model: str, images_dir: str, output_dir: str, list_file: str
     except (ValueError, KeyError, ImportError) as e:  # a bad list, weights file, model folder or prior: the user's to fix
         raise EvaluationError(_one_line(e)) from None
     settings = _settings(names, list_file, images_dir, generator_ref, fid_weights, discriminator_ref, prior_path)
-    lab_parts = tf.function(_lab_parts, reduce_retracing=True)
+    models = _Models(colorize, tf.function(_lab_parts, reduce_retracing=True), score, fid_model)
     example_index = {name: i for i, name in enumerate(names[:EXAMPLES])}
 
     with open_store(output_dir, settings, FID_FEATURES if fid_model else None, overwrite) as store:
@@ -218,31 +261,12 @@ def evaluate_images(model: str, images_dir: str, output_dir: str, list_file: str
                   disable=None) as progress:
             for start in range(0, len(todo), batch_size):
                 batch = todo[start:start + batch_size]
-                decoded = {name: _decode(images_dir, name) for name in batch}
-                ok = [n for n in batch if decoded[n][0] is not None]
-                rows = {n: {"image": n, "error": decoded[n][1]} for n in batch if decoded[n][0] is None}
-                colorized_features = truth_features = None
-                if ok:
-                    truth = np.stack([decoded[n][0] for n in ok])
-                    colorized = np.asarray(colorize(truth))
-                    ab_pred, ab_true, gray = (np.asarray(t) for t in lab_parts(truth, colorized))
-                    for i, name in enumerate(ok):
-                        rows[name] = {"image": name, **measure(colorized[i], truth[i], ab_pred[i], ab_true[i])}
-                    if score is not None:
-                        for name, fake, real in zip(ok, np.asarray(score(colorized)), np.asarray(score(truth))):
-                            rows[name].update(realness=float(fake), realness_truth=float(real))
-                    if fid_model is not None:
-                        both = fid_model.predict_on_batch(np.concatenate([colorized, truth]).astype(np.float32) / 255.0)
-                        colorized_features, truth_features = both[:len(ok)], both[len(ok):]
-                    _save_pictures(store.folder, ok, colorized, truth, gray, example_index, save_images)
-                store.append([rows[n] for n in batch], colorized_features, truth_features)
+                store.append(*_measure_batch(batch, images_dir, models, lambda ok, colorized, truth, gray: _save_pictures(
+                    store.folder, ok, colorized, truth, gray, example_index, save_images)))
                 progress.update(len(batch))
         measured = [r for r in store.rows if "error" not in r]
         skipped = [r for r in store.rows if "error" in r]
-        realness = None
-        if score is not None:
-            realness = ([r["realness"] for r in measured], [r["realness_truth"] for r in measured])
-        result = summarize(measured, prior, store.features(), realness)
+        result = summarize(measured, prior, store.features())  # realness, when measured, is in the rows
         result.update(
             protocol=protocol.PROTOCOL,
             list=list_file or "every file under the images folder",
@@ -256,11 +280,8 @@ def evaluate_images(model: str, images_dir: str, output_dir: str, list_file: str
             decoding=route["decoding"],
             auc_rebalanced_prior=os.path.abspath(prior_path) if prior_path else "the evaluated truth images' own",
         )
-        if not fid_model:
-            result["fid_note"] = NO_FID_WEIGHTS
-        elif len(measured) < 2048:
-            result["fid_note"] = (f"FID of {len(measured)} images (< 2048, the feature size: the covariances are "
-                                  "rank-deficient); compare only with FIDs of the same images")
+        if _fid_note(fid_model, len(measured)):
+            result["fid_note"] = _fid_note(fid_model, len(measured))
         write_whole(os.path.join(store.folder, "metrics.json"), json.dumps(result, indent=2))
         write_page(result, store.folder, sorted(example_index.values()))
     return result
