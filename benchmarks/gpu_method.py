@@ -1,24 +1,26 @@
-"""The whole method at the full config's settings, on one GPU, on real photos (JAX backend, no TensorFlow).
+"""The whole method at the full config's settings, on one GPU, through the library's own code.
 
-    generator (ECCV16 width 1.0, 176² crops, batch 40, rebalanced soft-encoded CE)
-      -> colorize every photo -> PatchGAN discriminator (width 64, 70x70 patches)
-      -> failure filter (the train colorizations the discriminator finds least real: lowest quartile)
-      -> TTUR adversarial fine-tune on failures + ordinary crops (both players learn)
-      -> held-out photos: discriminator error / ROC AUC, fool rate, detection AUC of fresh discriminators
-         base -> fine-tuned, raw / rebalanced AuC, colourfulness vs truth, ΔCF, PSNR
-      -> a grid of the worst held-out failures: gray, base, fine-tuned, truth
+    photos -> Lab records -> ColorPrior -> generator.train_generator
+      -> colorize every record -> discriminator.train_discriminator
+      -> realness of every colorization -> evaluate.failures.select_failures (the config's rule)
+      -> finetune.finetune_generator on failures + ordinary crops (TTUR where the config says)
+      -> evaluate.before_after.compare_generators: base vs fine-tuned, with fresh discriminators
 
-Settings come from pipelines/configs/full.json (the model sizes, crops, batches, discriminator,
-TTUR rates, lambda_adv, failure quantile, mix of ordinary crops); what cannot fit in a few
-minutes is cut and said so in the output: each phase trains for a wall-clock budget
-instead of the config's step count, and the generator's learning rate is raised (its
-3e-5 is for 450k steps). Every model trains in `--precision` (mixed_bfloat16 by default).
-The photos are split by photo (`<photo>__<tile>.jpg`: every tile of a photo in one split).
+Settings come from pipelines/configs/full.json; what cannot fit in a few minutes is cut and
+said so in method.json: each trainer runs `fit_for_steps` under a train.callbacks.TimeBudget
+(its share of --budget) instead of to its step count, and the generator's learning rate is
+raised (3e-5 is for 450k steps). Every model trains in --precision.
+
+Training reads the records with the reader data.reader_choice picks: on a JAX-only host (or with
+COLORDISC_RECORD_READER=numpy) the NumPy one, and the training process never imports
+TensorFlow. The before/after reads records through tf.data, so it runs in a child process
+where TensorFlow is installed; elsewhere method.json says so, and `--before-after OUT` runs it
+later on a host that has TensorFlow, from the models saved under OUT.
 
     KERAS_BACKEND=jax python -m benchmarks.gpu_method --photos DIR --out OUT
-    # CPU smoke run of the same code (tiny sizes):
-    JAX_PLATFORMS=cpu KERAS_BACKEND=jax python -m benchmarks.gpu_method \
-        --photos DIR --out OUT --smoke
+    # CPU check of the same code (tiny sizes, a few steps each):
+    JAX_PLATFORMS=cpu KERAS_BACKEND=jax COLORDISC_RECORD_READER=numpy \\
+        python -m benchmarks.gpu_method --photos DIR --out OUT --smoke
 """
 
 from __future__ import annotations
@@ -29,400 +31,280 @@ import glob
 import hashlib
 import json
 import os
+import subprocess
+import sys
 import time
 
 import numpy as np
 
-
-
-# ----------------------------------------------------------------------------- data
+SHARE = {"generator": 0.5, "discriminator": 0.2, "finetune": 0.3}
+SPLITS = ("train", "eval")
 
 
 def photo_of(path: str) -> str:
     return os.path.basename(path).split("__")[0]
 
 
-def load_photos(folder: str, eval_percent: int):
-    """{split: (L (N, S, S, 1), ab (N, S, S, 2), names)}; split by a hash of the photo name."""
+def write_photo_records(folder: str, examples: str, eval_percent: int) -> dict:
+    """Tiles `<photo>__<tile>.jpg|png` -> Lab records per split (every tile of a photo in one
+    split, by a hash of the photo's name), without Beam or TensorFlow. Returns counts."""
     from PIL import Image
 
     from colordisc_tf.color.srgb8 import srgb8_to_lab
+    from colordisc_tf.data.record_format import encode_lab_example, single_shard_path
+    from colordisc_tf.data.tfrecord_io import write_records
 
     paths = sorted(glob.glob(os.path.join(folder, "*.jpg")) + glob.glob(os.path.join(folder, "*.png")))
     if not paths:
-        raise SystemExit(f"no .jpg/.png photos in {folder}")
-    splits = {"train": [], "eval": []}
+        raise SystemExit(f"--photos {folder}: no .jpg/.png tiles there")
+    records = {split: [] for split in SPLITS}
     for path in paths:
+        rgb = np.asarray(Image.open(path).convert("RGB"))
         bucket = int(hashlib.sha256(photo_of(path).encode()).hexdigest(), 16) % 100
-        splits["eval" if bucket < eval_percent else "train"].append(path)
-    out = {}
-    for split, files in splits.items():
-        lab = np.stack([srgb8_to_lab(np.asarray(Image.open(p).convert("RGB"))) for p in files]).astype(np.float32)
-        out[split] = (lab[..., :1], lab[..., 1:], [os.path.basename(p) for p in files])
-    return out
+        image_id = hashlib.sha256(rgb.tobytes()).hexdigest()[:16]
+        records["eval" if bucket < eval_percent else "train"].append(
+            encode_lab_example(srgb8_to_lab(rgb), image_id, path, *rgb.shape[:2]))
+    return {split: write_records(single_shard_path(examples, split), rows) for split, rows in records.items()}
 
 
-class DeviceCrops:
-    """Random crops (and horizontal flips) cut on the device from photos uploaded once: the
-    host only splits random keys, so the data never stalls the GPU (cutting 176-px crops in
-    NumPy held the discriminator to 18 steps/s in the first run)."""
+def colour_prior(pattern: str, config):
+    """The ColorPrior of the records' bins (what the pipeline's Beam pass counts)."""
+    from colordisc_tf.color import bins
+    from colordisc_tf.data.color_prior import ColorPrior
+    from colordisc_tf.data.record_format import read_ab
+    from colordisc_tf.data.tfrecord_io import local_files, read_records
 
-    def __init__(self, lab: np.ndarray, crop: int, seed: int):
-        import jax
-        import jax.numpy as jnp
-
-        self.images = jnp.asarray(lab)
-        self.all = jnp.arange(len(lab))
-        self.key = jax.random.PRNGKey(seed)
-        n, h, w, c = lab.shape
-
-        def cut(images, key, index, batch):
-            k_pick, k_y, k_x, k_flip = jax.random.split(key, 4)
-            pick = index[jax.random.randint(k_pick, (batch,), 0, index.shape[0])]
-            ys = jax.random.randint(k_y, (batch,), 0, h - crop + 1)
-            xs = jax.random.randint(k_x, (batch,), 0, w - crop + 1)
-            flips = jax.random.bernoulli(k_flip, 0.5, (batch,))
-
-            def one(i, y, x, flip):
-                patch = jax.lax.dynamic_slice(images[i], (y, x, 0), (crop, crop, c))
-                return jnp.where(flip, patch[:, ::-1], patch)
-
-            return jax.vmap(one)(pick, ys, xs, flips)
-
-        self._cut = jax.jit(cut, static_argnums=3)
-
-    def __call__(self, batch: int, index=None):
-        import jax
-
-        self.key, key = jax.random.split(self.key)
-        return self._cut(self.images, key, self.all if index is None else index, batch)
+    counts = sum(bins.count_bins(read_ab(r)) for path in local_files(pattern) for r in read_records(path))
+    return ColorPrior(counts, lam=config.lam, sigma=config.sigma)
 
 
-# ----------------------------------------------------------------------------- device helpers
+def colorize(generator, decoding, examples: str, colorized: str, batch_size: int) -> None:
+    """Every record with its ab replaced by the generator's (L and the rest kept byte for byte)."""
+    from colordisc_tf.data.record_format import replace_ab, single_shard_path, split_file_pattern
+    from colordisc_tf.data.tfrecord_io import write_records
+    from colordisc_tf.train.callbacks import predict_ab
+    from colordisc_tf.train.inputs import record_batches
+
+    for split in SPLITS:
+        out = []
+        for batch in record_batches(split_file_pattern(examples, split), batch_size):
+            ab = predict_ab(generator, batch["l"], decoding)
+            out += [replace_ab(bytes(s), a) for s, a in zip(batch["serialized"], ab)]
+        write_records(single_shard_path(colorized, split), out)
 
 
-def gpu_memory() -> dict:
-    import jax
+def score_rows(discriminator, examples: str, colorized: str, batch_size: int) -> list[dict]:
+    """One row per colorized record (id, source, split, colorized_score): select_failures' input."""
+    from colordisc_tf.data.record_format import decode_lab_example, split_file_pattern
+    from colordisc_tf.train.discriminator import score_lab_batches
+    from colordisc_tf.train.inputs import record_batches
 
-    stats = jax.devices()[0].memory_stats() or {}
-    return {"peak_gib_so_far": stats.get("peak_bytes_in_use", 0) / 2**30, "in_use_gib": stats.get("bytes_in_use", 0) / 2**30}
-
-
-class Deadline:
-    """Stops `fit` at the first epoch end after `seconds` (a batch-end hook would make Keras
-    copy every step's logs to the host, a sync that stalls the device queue)."""
-
-    def __new__(cls, seconds: float):
-        import keras
-
-        class _Deadline(keras.callbacks.Callback):
-            def on_train_begin(self, logs=None):
-                self.end = time.perf_counter() + seconds
-
-            def on_epoch_end(self, epoch, logs=None):
-                if time.perf_counter() > self.end:
-                    self.model.stop_training = True
-
-        return _Deadline()
+    rows = []
+    for split in SPLITS:
+        for batch in record_batches(split_file_pattern(colorized, split), batch_size):
+            scores = score_lab_batches(discriminator, [np.concatenate([batch["l"], batch["ab"]], -1)])
+            for serialized, score in zip(batch["serialized"], scores):
+                record = decode_lab_example(bytes(serialized))
+                rows.append({"id": record["id"], "source": record["source"], "split": split,
+                             "colorized_score": float(score)})
+    return rows
 
 
-def timed_fit(model, batches, seconds: float, steps_per_epoch: int = 50, max_steps: int = 10**7):
-    """Fits until the time budget runs out; returns (steps, seconds, steps/s after the first epoch)."""
-    start = time.perf_counter()
-    first = model.fit(batches, steps_per_epoch=steps_per_epoch, epochs=1, verbose=0)  # compiles
-    compiled = time.perf_counter()
-    before = _iterations(model)
-    history = model.fit(batches, steps_per_epoch=steps_per_epoch, epochs=max(1, max_steps // steps_per_epoch),
-                        verbose=0, callbacks=[Deadline(max(0.0, seconds - (compiled - start)))])
-    end = time.perf_counter()
-    steps = _iterations(model)
-    losses = {k: [float(v) for v in vals] for k, vals in history.history.items()}
-    return {"steps": steps, "seconds": end - start, "compile_and_first_epoch_s": compiled - start,
-            "steps_per_s": (steps - before) / (end - compiled),
-            "first_losses": {k: float(v[0]) for k, v in first.history.items()},
-            "last_losses": {k: v[-1] for k, v in losses.items()}}
+def write_failures(examples: str, manifest: list[dict], failures: str) -> dict:
+    """The selected photos' real records per split (write_failure_examples' layout, no TensorFlow)."""
+    from colordisc_tf.data.record_format import decode_lab_example, single_shard_path, split_file_pattern
+    from colordisc_tf.data.tfrecord_io import local_files, read_records, write_records
+
+    counts = {}
+    for split in SPLITS:
+        ids = {m["id"] for m in manifest if m["split"] == split}
+        chosen = [r for path in local_files(split_file_pattern(examples, split)) for r in read_records(path)
+                  if decode_lab_example(r)["id"] in ids]
+        counts[split] = write_records(single_shard_path(failures, split), chosen)
+    with open(os.path.join(failures, "manifest.jsonl"), "w") as f:
+        f.writelines(json.dumps(row) + "\n" for row in manifest)
+    return counts
 
 
-def _iterations(model) -> int:
-    import keras
+def budgeted(section, seconds: float, max_steps: int):
+    """section to train for at most max_steps (whole epochs); the TimeBudget stops it sooner."""
+    from colordisc_tf.train.callbacks import TimeBudget
 
-    return int(keras.ops.convert_to_numpy(model.optimizer.iterations))
-
-
-def colorize_all(model, l_chan, temperature: float, batch: int = 32):
-    from benchmarks.gpu_step import keras_infer_fn
-
-    colorize = keras_infer_fn(model, l_chan.shape[1], temperature)
-    out = [colorize(l_chan[i:i + batch]) for i in range(0, len(l_chan), batch)]
-    return np.concatenate(out)
+    per_epoch = min(section.steps_per_epoch, max_steps)
+    return dataclasses.replace(section, steps=max(1, max_steps // per_epoch) * per_epoch,
+                               steps_per_epoch=per_epoch), TimeBudget(seconds)
 
 
-def discriminator_scores(discriminator, lab, batch: int = 32):
-    import jax
+def settings(args):
+    """The full config cut to the run: precision, the generator's rate, smoke sizes, step caps."""
+    from colordisc_tf.config import load_config
 
-    from colordisc_tf.models.discriminator import realness
-
-    trainable = [v.value for v in discriminator.trainable_variables]
-    non_trainable = [v.value for v in discriminator.non_trainable_variables]
-
-    @jax.jit
-    def score(x):
-        logits, _ = discriminator.stateless_call(trainable, non_trainable, x, training=False)
-        return realness(logits)
-
-    return np.concatenate([np.asarray(score(lab[i:i + batch])) for i in range(0, len(lab), batch)])
-
-
-def train_discriminator(config, real, colorized, seconds, seed):
-    """A PatchGAN discriminator on random crops: half real Lab, half colorized Lab of the same photos."""
-    import keras
-
-    from colordisc_tf.train.losses import PatchBCE
-    from colordisc_tf.models import build_discriminator
-    from colordisc_tf.models.precision import at_precision
-
-    keras.utils.set_random_seed(seed)
-    discriminator = at_precision(build_discriminator(config.width, config.depth, config.global_pool), config.precision)
-    discriminator.compile(keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1), PatchBCE(), jit_compile=True)
-    import jax.numpy as jnp
-
-    real_crops, colorized_crops = DeviceCrops(real, config.crop_size, seed), DeviceCrops(colorized, config.crop_size, seed + 1)
-    half = config.batch_size // 2
-    labels = jnp.asarray(np.concatenate([np.ones(half), np.zeros(half)]).astype("float32"))
-
-    def batches():
-        while True:
-            yield jnp.concatenate([real_crops(half), colorized_crops(half)]), labels
-
-    return discriminator, timed_fit(discriminator, batches(), seconds)
+    config = load_config(args.config)
+    gen = dataclasses.replace(config.generator, precision=args.precision, learning_rate=args.generator_lr,
+                              lr_decay=False)
+    dis = dataclasses.replace(config.discriminator, precision=args.precision)
+    ft = dataclasses.replace(config.finetune, precision=args.precision)
+    blessing = config.blessing
+    if args.smoke:
+        gen = dataclasses.replace(gen, width=0.0625, crop_size=32, batch_size=4, eval_batches=1)
+        dis = dataclasses.replace(dis, width=8, depth=2, crop_size=32, batch_size=8, eval_batches=1)
+        ft = dataclasses.replace(ft, crop_size=32, batch_size=4)
+        blessing = dataclasses.replace(blessing, retrain_discriminator_steps=2, resamples=200)
+    return dataclasses.replace(config, generator=gen, discriminator=dis, finetune=ft, blessing=blessing)
 
 
-def rgb(lab):
-    import warnings
+def train(args, config, report: dict, phase) -> None:
+    """Records, prior and the three trainers; models and failure sets saved under args.out."""
+    from colordisc_tf.data.record_format import split_file_pattern
+    from colordisc_tf.evaluate.failures import select_failures
+    from colordisc_tf.serve.saving import save_discriminator, save_generator
+    from colordisc_tf.train import discriminator as discriminator_trainer
+    from colordisc_tf.train import finetune, generator as generator_trainer
+    from colordisc_tf.train.no_tensorflow import keras_without_tensorflow
 
-    from skimage.color import lab2rgb
+    out, budget, cap = args.out, {k: v * args.budget for k, v in SHARE.items()}, args.max_steps
+    paths = {name: os.path.join(out, name) for name in ("examples", "colorized", "failures", "prior", "models", "runs")}
+    if args.photos:
+        phase("records", **write_photo_records(args.photos, paths["examples"], args.eval_percent))
+    else:
+        paths["examples"] = args.examples
+    real = {split: split_file_pattern(paths["examples"], split) for split in SPLITS}
+    prior = colour_prior(real["train"], config.prior)
+    prior.save(paths["prior"])
+    phase("prior", **prior.summary())
 
-    with warnings.catch_warnings():  # out-of-gamut predictions: clipped, as intended
-        warnings.simplefilter("ignore")
-        return np.stack([(np.clip(lab2rgb(x.astype(np.float64)), 0, 1) * 255).round().astype(np.uint8) for x in lab])
+    gen_cfg, stop = budgeted(config.generator, budget["generator"], cap)
+    generator, history = generator_trainer.train_generator(
+        gen_cfg, real["train"], real["eval"], os.path.join(paths["runs"], "generator"), prior=prior.prior,
+        weights=prior.weights, callbacks=[stop])
+    with keras_without_tensorflow():  # Keras' saving would import it only to ask about its types
+        save_generator(generator, gen_cfg, os.path.join(paths["models"], "base"), export=False)
+    phase("generator", **_fit_stats(history, stop, gen_cfg.batch_size))
+
+    colorize(generator, gen_cfg.decoding, paths["examples"], paths["colorized"], config.colorize_batch_size)
+    colorized = {split: split_file_pattern(paths["colorized"], split) for split in SPLITS}
+    dis_cfg, stop = budgeted(config.discriminator, budget["discriminator"], cap)
+    discriminator, history = discriminator_trainer.train_discriminator(
+        dis_cfg, real["train"], colorized["train"], real["eval"], colorized["eval"],
+        os.path.join(paths["runs"], "discriminator"), callbacks=[stop])
+    with keras_without_tensorflow():  # Keras' saving would import it only to ask about its types
+        save_discriminator(discriminator, dis_cfg, os.path.join(paths["models"], "discriminator"), export=False)
+    phase("discriminator", **_fit_stats(history, stop, dis_cfg.batch_size))
+
+    rows = score_rows(discriminator, paths["examples"], paths["colorized"], config.colorize_batch_size)
+    with open(os.path.join(out, "scores.jsonl"), "w") as f:
+        f.writelines(json.dumps(row) + "\n" for row in rows)
+    manifest = [m for split in SPLITS for m in select_failures(rows, split, config.failure_quantile,
+                                                               config.failure_threshold)]
+    phase("failures", **write_failures(paths["examples"], manifest, paths["failures"]), scored=len(rows))
+
+    ft_cfg, stop = budgeted(config.finetune, budget["finetune"], cap)
+    batches = finetune.finetune_dataset(split_file_pattern(paths["failures"], "train"), real["train"], ft_cfg)
+    history = finetune.finetune_generator(ft_cfg, generator, discriminator, batches,
+                                          os.path.join(paths["runs"], "finetune"), gen_cfg.decoding,
+                                          class_weights=prior.weights, callbacks=[stop])
+    with keras_without_tensorflow():  # Keras' saving would import it only to ask about its types
+        save_generator(generator, gen_cfg, os.path.join(paths["models"], "finetuned"), export=False)
+    phase("finetune", **_fit_stats(history, stop, ft_cfg.batch_size))
+    report["paths"] = paths
 
 
-def image_metrics(lab_pred, lab_true, prior) -> dict:
-    from colordisc_tf import metrics
-
-    rgb_pred, rgb_true = rgb(lab_pred), rgb(lab_true)
-    return {
-        "auc_raw": metrics.auc_raw_accuracy(lab_pred[..., 1:], lab_true[..., 1:]),
-        "auc_rebalanced": metrics.auc_rebalanced(lab_pred[..., 1:], lab_true[..., 1:], prior),
-        "colorfulness": float(metrics.colorfulness(rgb_pred).mean()),
-        "colorfulness_truth": float(metrics.colorfulness(rgb_true).mean()),
-        "delta_cf": float(metrics.delta_colorfulness(rgb_pred, rgb_true).mean()),
-        "psnr": float(np.mean(np.minimum(metrics.psnr(rgb_pred, rgb_true), 100.0))),
-    }
+def _fit_stats(history: dict, stop, batch_size: int) -> dict:
+    seconds = time.perf_counter() - stop.end + stop.seconds
+    return {"steps": history["steps"], "seconds": seconds, "crops_per_s": history["steps"] * batch_size / seconds,
+            "stopped_by_budget": stop.stopped_early,
+            "last_losses": {k: v[-1] for k, v in history.items() if isinstance(v, list) and v}}
 
 
-def grid(rows: dict, path: str):
-    """One row per image: gray, base, fine-tuned, truth."""
-    import matplotlib
+def before_after(out: str, config) -> dict:
+    """The library's before/after on the models and failure sets train() left under out."""
+    from colordisc_tf.data.color_prior import load_prior
+    from colordisc_tf.evaluate.before_after import compare_generators
+    from colordisc_tf.serve.saving import load_discriminator, load_generator
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    titles = list(rows)
-    n = len(rows[titles[0]])
-    fig, axes = plt.subplots(n, len(titles), figsize=(2.2 * len(titles), 2.2 * n), squeeze=False)
-    for c, title in enumerate(titles):
-        for r in range(n):
-            axes[r, c].imshow(rows[title][r])
-            axes[r, c].set_xticks([])
-            axes[r, c].set_yticks([])
-        axes[0, c].set_title(title, fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
+    with open(os.path.join(out, "method.json")) as f:
+        paths = json.load(f)["paths"]
+    models = paths["models"]
+    report, _ = compare_generators(load_generator(os.path.join(models, "base")),
+                                   load_generator(os.path.join(models, "finetuned")),
+                                   load_discriminator(os.path.join(models, "discriminator")), paths["examples"],
+                                   paths["failures"], load_prior(paths["prior"]).prior, config.blessing)
+    return report
 
 
-# ----------------------------------------------------------------------------- the method
+def _before_after_elsewhere(args) -> dict:
+    """before_after in a child process that may load TensorFlow (this one stays without it)."""
+    env = {k: v for k, v in os.environ.items() if k != "COLORDISC_RECORD_READER"}
+    command = [sys.executable, "-m", "benchmarks.gpu_method", "--before-after", "--out", args.out,
+               "--config", args.config] + (["--smoke"] if args.smoke else [])
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    if done.returncode:
+        return {"skipped": "the before/after reads records through tf.data: run `python -m benchmarks.gpu_method "
+                           f"--before-after --out {args.out}` where TensorFlow is installed",
+                "error_tail": done.stderr[-2000:]}
+    with open(os.path.join(args.out, "before_after.json")) as f:
+        return json.load(f)
 
 
-def main(argv=None):
+def parse_args(argv=None):
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--photos", required=True, help="folder of 256-px tiles named <photo>__<tile>.jpg")
+    data = parser.add_mutually_exclusive_group()
+    data.add_argument("--photos", help="folder of tiles named <photo>__<tile>.jpg (benchmarks.pack_photos)")
+    data.add_argument("--examples", help="Lab records already made (Split-train/, Split-eval/)")
+    data.add_argument("--before-after", action="store_true", help="only the before/after of the run under --out")
     parser.add_argument("--out", required=True)
-    parser.add_argument("--config", default=os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                                                         "pipelines", "configs", "full.json"))
-    parser.add_argument("--budget", type=float, default=330.0, help="seconds of training, all phases together")
+    parser.add_argument("--config", default=os.path.join(root, "pipelines", "configs", "full.json"))
+    parser.add_argument("--budget", type=float, default=330.0, help="seconds of training, the three trainers together")
+    parser.add_argument("--max-steps", type=int, default=10**6, help="each trainer's step cap (whole epochs)")
     parser.add_argument("--eval-percent", type=int, default=20)
     parser.add_argument("--generator-lr", type=float, default=3e-4)
     parser.add_argument("--precision", default="mixed_bfloat16")
-    parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds per phase (CPU check)")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes (a CPU check of the code path)")
+    parser.add_argument("--skip-before-after", action="store_true", help="train only (the before/after can follow "
+                        "with --before-after)")
     args = parser.parse_args(argv)
-    os.environ.setdefault("KERAS_BACKEND", "jax")
-    os.makedirs(args.out, exist_ok=True)
-    import jax
+    if not (args.photos or args.examples or args.before_after):
+        parser.error("give --photos, --examples or --before-after")
+    return args
 
-    jax.config.update("jax_compilation_cache_dir", "/tmp/jax_cache")  # fresh discriminators reuse the compile
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    config = settings(args)
+    if args.before_after:
+        report = before_after(args.out, config)
+        with open(os.path.join(args.out, "before_after.json"), "w") as f:
+            json.dump(report, f, indent=1, default=float)
+        return report
     import keras
 
-    from colordisc_tf import metrics
-    from colordisc_tf.color import bins, rebalance
-    from colordisc_tf.config import Decoding, load_config
-    from colordisc_tf.train.finetune import adversarial_batch, build_adversarial, compile_adversarial
-    from colordisc_tf.train.losses import RebalancedCrossEntropy
-    from colordisc_tf.models import build_generator
-    from colordisc_tf.models.precision import at_precision
+    os.makedirs(args.out, exist_ok=True)
+    t0 = time.perf_counter()
+    report = {"backend": keras.backend.backend(), "keras": keras.__version__, "precision": args.precision,
+              "budget_s": {k: v * args.budget for k, v in SHARE.items()}, "phases": {},
+              "cut": "each trainer stops at its time budget or --max-steps, not the config's steps; generator "
+                     f"learning rate {args.generator_lr}, no decay"}
 
-    config = load_config(args.config)
-    gen_cfg = dataclasses.replace(config.generator, precision=args.precision, learning_rate=args.generator_lr)
-    dis_cfg = dataclasses.replace(config.discriminator, precision=args.precision)
-    ft_cfg = dataclasses.replace(config.finetune, precision=args.precision)
-    share = {"generator": 0.42, "discriminator": 0.12, "finetune": 0.26, "fresh_discriminators": 0.2}
-    if args.smoke:
-        gen_cfg = dataclasses.replace(gen_cfg, width=0.0625, crop_size=32, batch_size=4)
-        dis_cfg = dataclasses.replace(dis_cfg, width=8, crop_size=32, batch_size=8)
-        ft_cfg = dataclasses.replace(ft_cfg, crop_size=32, batch_size=4)
-    budget = {k: v * args.budget for k, v in share.items()}
-    report = {"device": str(jax.devices()[0]), "jax": jax.__version__, "keras": keras.__version__,
-              "precision": args.precision, "budget_s": budget, "phases": {},
-              "settings": {"generator": dataclasses.asdict(gen_cfg), "discriminator": dataclasses.asdict(dis_cfg),
-                           "finetune": dataclasses.asdict(ft_cfg), "failure_quantile": config.failure_quantile},
-              "cut": "steps: wall-clock budgets per phase instead of the config's step counts; generator "
-                     f"learning rate {args.generator_lr} instead of {config.generator.learning_rate} (450k steps)"}
+    def phase(name, **values):
+        report["phases"][name] = values
+        print(f"[{time.perf_counter() - t0:6.1f}s] {name}: {json.dumps(values, default=float)}", flush=True)
+        save()
 
     def save():
         with open(os.path.join(args.out, "method.json"), "w") as f:
             json.dump(report, f, indent=1, default=float)
 
-    def phase(name, **values):
-        report["phases"][name] = {**values, **gpu_memory()}
-        print(f"[{time.perf_counter() - t0:6.1f}s] {name}: {json.dumps(report['phases'][name], default=float)}",
-              flush=True)
-        save()
-
-    t0 = time.perf_counter()
-    data = load_photos(args.photos, args.eval_percent)
-    (l_tr, ab_tr, _), (l_ev, ab_ev, names_ev) = data["train"], data["eval"]
-    photos = {s: sorted({photo_of(n) for n in data[s][2]}) for s in data}
-    counts = bins.count_bins(np.clip(np.round(ab_tr), -128, 127).astype(np.int8))
-    prior = counts / counts.sum()
-    weights = rebalance.rebalance_weights(prior, config.prior.lam, config.prior.sigma)
-    phase("data", train_tiles=len(l_tr), eval_tiles=len(l_ev), train_photos=len(photos["train"]),
-          eval_photos=len(photos["eval"]), tile=int(l_tr.shape[1]), bins_seen=int(np.count_nonzero(counts)))
-    report["eval_photos"] = photos["eval"]
-
-    # 1. The colorizer.
-    keras.utils.set_random_seed(gen_cfg.seed)
-    generator = at_precision(build_generator(gen_cfg.width), gen_cfg.precision)
-    lr = keras.optimizers.schedules.CosineDecay(gen_cfg.learning_rate, decay_steps=int(60 * budget["generator"]),
-                                                alpha=0.1)
-    generator.compile(keras.optimizers.Adam(lr), RebalancedCrossEntropy(weights, k=gen_cfg.k, sigma=gen_cfg.sigma),
-                      jit_compile=True)
-
-    real_crops = DeviceCrops(np.concatenate([l_tr, ab_tr], -1), gen_cfg.crop_size, gen_cfg.seed)
-
-    def gen_batches():
-        while True:
-            lab = real_crops(gen_cfg.batch_size)
-            yield lab[..., :1], lab[..., 1:]
-
-    stats = timed_fit(generator, gen_batches(), budget["generator"], steps_per_epoch=100)
-    phase("generator", **stats, crops_per_s=stats["steps_per_s"] * gen_cfg.batch_size)
-
-    # 2. Colorize every tile; the discriminator learns real vs colorized on the train photos.
-    t = time.perf_counter()
-    T = gen_cfg.temperature
-    colorized_tr = np.concatenate([l_tr, colorize_all(generator, l_tr, T)], -1)
-    colorized_ev_base = np.concatenate([l_ev, colorize_all(generator, l_ev, T)], -1)
-    real_tr, real_ev = np.concatenate([l_tr, ab_tr], -1), np.concatenate([l_ev, ab_ev], -1)
-    phase("colorize", seconds=time.perf_counter() - t, tiles=len(colorized_tr) + len(colorized_ev_base),
-          tiles_per_s=(len(colorized_tr) + len(colorized_ev_base)) / (time.perf_counter() - t))
-    discriminator, stats = train_discriminator(dis_cfg, real_tr, colorized_tr, budget["discriminator"], dis_cfg.seed)
-    real_s, colorized_s = discriminator_scores(discriminator, real_ev), discriminator_scores(discriminator, colorized_ev_base)
-    phase("discriminator", **stats, heldout_error=metrics.discriminator_error(real_s, colorized_s),
-          heldout_roc_auc=metrics.roc_auc(real_s, colorized_s), heldout_real=len(real_s), heldout_colorized=len(colorized_s))
-
-    # 3. Failure filter: the train colorizations the discriminator finds least real.
-    train_scores = discriminator_scores(discriminator, colorized_tr)
-    cut = float(np.quantile(train_scores, config.failure_quantile))
-    failures = np.flatnonzero(train_scores <= cut)
-    phase("failure_filter", quantile=config.failure_quantile, threshold=cut, failures=len(failures),
-          of=len(train_scores))
-
-    # 4. TTUR fine-tune on failures mixed with ordinary crops; the discriminator learns alongside.
-    discriminator_weights = [w.copy() for w in discriminator.get_weights()]
-    keras.utils.set_random_seed(ft_cfg.seed)
-    ttur = ft_cfg.discriminator_learning_rate > 0
-    model = compile_adversarial(build_adversarial(generator, discriminator, Decoding(T), train_discriminator=ttur), ft_cfg,
-                                Decoding(T), weights)
-    import jax.numpy as jnp
-
-    ft_crops = DeviceCrops(real_tr, ft_cfg.crop_size, ft_cfg.seed)
-    failure_index = jnp.asarray(failures)
-    n_fail = int(round(ft_cfg.batch_size * (1 - ft_cfg.mix_ordinary)))
-
-    def ft_batches():
-        while True:
-            lab = jnp.concatenate([ft_crops(n_fail, failure_index), ft_crops(ft_cfg.batch_size - n_fail)])
-            yield adversarial_batch(lab[..., :1], lab[..., 1:], ttur)
-
-    stats = timed_fit(model, ft_batches(), budget["finetune"])
-    phase("finetune", **stats, crops_per_s=stats["steps_per_s"] * ft_cfg.batch_size, ttur=ttur)
-    colorized_ev_finetuned = np.concatenate([l_ev, colorize_all(generator, l_ev, T)], -1)
-    colorized_tr_finetuned = np.concatenate([l_tr, colorize_all(generator, l_tr, T)], -1)
-    discriminator.set_weights(discriminator_weights)  # the base discriminator judges both generators
-
-    # 5. Held-out comparison.
-    base_s, tuned_s = discriminator_scores(discriminator, colorized_ev_base), discriminator_scores(discriminator, colorized_ev_finetuned)
-    worst = np.argsort(base_s)[:max(1, int(round(len(base_s) * config.failure_quantile)))]
-    results = {}
-    for name, colorized, scores in (("base", colorized_ev_base, base_s), ("finetuned", colorized_ev_finetuned, tuned_s)):
-        results[name] = {**image_metrics(colorized, real_ev, prior), "fool_rate": metrics.fool_rate(scores),
-                         "mean_realness": float(scores.mean()),
-                         "fool_rate_on_eval_failures": metrics.fool_rate(scores[worst]),
-                         "discriminator_error": metrics.discriminator_error(real_s, scores),
-                         "discriminator_roc_auc": metrics.roc_auc(real_s, scores)}
-    report["heldout"] = results
-    phase("heldout_metrics", eval_failures=len(worst))
-
-    # 6. Fresh discriminators, one per generator, trained the same way on its own train colorizations:
-    # how well can a new discriminator still tell that generator's held-out colorizations from photos?
-    per = budget["fresh_discriminators"] / 2
-    for name, colorized_train, colorized_eval in (("base", colorized_tr, colorized_ev_base), ("finetuned", colorized_tr_finetuned, colorized_ev_finetuned)):
-        fresh, stats = train_discriminator(dis_cfg, real_tr, colorized_train, per, dis_cfg.seed + 100)
-        r, f = discriminator_scores(fresh, real_ev), discriminator_scores(fresh, colorized_eval)
-        results[name].update(detection_auc_fresh_discriminator=metrics.roc_auc(r, f),
-                             detection_auc_fresh_discriminator_eval_failures=metrics.roc_auc(r, f[worst]),
-                             fresh_discriminator_steps=stats["steps"])
-        phase(f"fresh_discriminator_{name}", **stats)
-
-    # 7. The worst held-out failures, before and after.
-    show = worst[:6]
-    grid({"gray": rgb(np.concatenate([l_ev[show], 0 * ab_ev[show]], -1)),
-          "base": rgb(colorized_ev_base[show]), "fine-tuned": rgb(colorized_ev_finetuned[show]), "truth": rgb(real_ev[show])},
-         os.path.join(args.out, "worst_failures.png"))
-    report["grid"] = {"file": "worst_failures.png", "tiles": [names_ev[i] for i in show],
-                      "base_realness": [float(base_s[i]) for i in show],
-                      "finetuned_realness": [float(tuned_s[i]) for i in show]}
+    train(args, config, report, phase)
+    report["training_process_imported_tensorflow"] = "tensorflow" in sys.modules
+    report["settings"] = {k: dataclasses.asdict(getattr(config, k)) for k in ("generator", "discriminator", "finetune")}
+    save()
+    if not args.skip_before_after:
+        report["before_after"] = _before_after_elsewhere(args)
     report["total_s"] = time.perf_counter() - t0
     save()
-    _print_table(report)
     return report
-
-
-def _print_table(report):
-    heldout = report["heldout"]
-    keys = ["discriminator_error", "discriminator_roc_auc", "fool_rate", "fool_rate_on_eval_failures", "detection_auc_fresh_discriminator",
-            "detection_auc_fresh_discriminator_eval_failures", "auc_raw", "auc_rebalanced", "colorfulness",
-            "colorfulness_truth", "delta_cf", "psnr"]
-    print(f"\n{'held-out (' + str(report['phases']['data']['eval_tiles']) + ' tiles)':44s} {'base':>9s} {'fine-tuned':>11s}")
-    for key in keys:
-        b, t = heldout["base"].get(key, float("nan")), heldout["finetuned"].get(key, float("nan"))
-        print(f"{key:44s} {b:9.3f} {t:11.3f}")
-    for name in ("generator", "discriminator", "finetune"):
-        p = report["phases"][name]
-        print(f"{name:12s} {p['steps']:6d} steps  {p['steps_per_s']:7.2f} steps/s  peak so far {p['peak_gib_so_far']:.1f} GiB")
-    print(f"total {report['total_s']:.0f} s")
 
 
 if __name__ == "__main__":

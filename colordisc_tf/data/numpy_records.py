@@ -19,14 +19,23 @@ from colordisc_tf.data.tfrecord_io import local_files, read_records
 __all__ = ["parse_lab", "lab_examples", "lab_batches", "record_batches", "center_crop_or_pad"]
 
 
-def parse_lab(serialized: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """Serialized record -> L (H, W, 1) float32 in [0, 100], ab (H, W, 2) float32: the values
-    records.parse_lab_example gives (float32 arithmetic, the same division)."""
+def _quantized(serialized: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """A record's stored L (H, W, 1) uint8 and ab (H, W, 2) int8, as they are on disk."""
     feature = Example.FromString(serialized).features.feature
     height, width = feature["height"].int64_list.value[0], feature["width"].int64_list.value[0]
     l_u8 = np.frombuffer(feature["l"].bytes_list.value[0], np.uint8).reshape(height, width, 1)
     ab_i8 = np.frombuffer(feature["ab"].bytes_list.value[0], np.int8).reshape(height, width, 2)
+    return l_u8, ab_i8
+
+
+def _to_float(l_u8: np.ndarray, ab_i8: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return l_u8.astype(np.float32) / np.float32(L_SCALE), ab_i8.astype(np.float32)
+
+
+def parse_lab(serialized: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Serialized record -> L (H, W, 1) float32 in [0, 100], ab (H, W, 2) float32: the values
+    records.parse_lab_example gives (float32 arithmetic, the same division)."""
+    return _to_float(*_quantized(serialized))
 
 
 def center_crop_or_pad(image: np.ndarray, size: int) -> np.ndarray:
@@ -65,8 +74,9 @@ def lab_examples(file_pattern: str, crop_size: int | None = None, random_crop: b
                  shuffle_buffer: int = 0, repeat: bool = False, seed: int | None = None,
                  shard: tuple[int, int] | None = None):
     """Yields (L (H, W, 1), ab (H, W, 2)) per record, in lab_dataset's order of operations:
-    shard, shuffle (afresh each pass), repeat, crop, flip. A repeating stream parses each record
-    once and keeps it (3 bytes a pixel) for the passes after the first."""
+    shard, shuffle (afresh each pass), repeat, crop, flip. Crops are cut from the stored bytes
+    and only then made float (the same values; a repeating stream keeps each record's bytes,
+    3 a pixel, for the passes after the first)."""
     files = _files(file_pattern)
     if seed is None and (random_crop or random_flip or shuffle_buffer):
         seed = random.SystemRandom().randrange(2**31)
@@ -81,7 +91,7 @@ def lab_examples(file_pattern: str, crop_size: int | None = None, random_crop: b
         if shard:
             records = itertools.islice(records, shard[1], None, shard[0])
         for serialized in records:
-            example = parse_lab(serialized)
+            example = _quantized(serialized)
             if repeat:
                 kept.append(example)
             yield example
@@ -91,22 +101,21 @@ def lab_examples(file_pattern: str, crop_size: int | None = None, random_crop: b
             stream = one_pass(n == 0)
             yield from _shuffled(stream, shuffle_buffer, shuffle_rng) if shuffle_buffer else stream
 
-    for index, (l_chan, ab) in enumerate(passes()):
-        lab = np.concatenate([l_chan, ab], axis=-1)
+    for index, (l_u8, ab_i8) in enumerate(passes()):
         rng = np.random.default_rng([seed, index]) if seed is not None else None
         if crop_size is not None:
             if random_crop:
-                height, width = lab.shape[:2]
+                height, width = l_u8.shape[:2]
                 if height < crop_size or width < crop_size:
                     raise ValueError(f"a record of {height}x{width} under {file_pattern!r} is smaller than "
                                      f"crop_size {crop_size}")
                 y, x = rng.integers(height - crop_size + 1), rng.integers(width - crop_size + 1)
-                lab = lab[y:y + crop_size, x:x + crop_size]
+                l_u8, ab_i8 = l_u8[y:y + crop_size, x:x + crop_size], ab_i8[y:y + crop_size, x:x + crop_size]
             else:
-                lab = center_crop_or_pad(lab, crop_size)
+                l_u8, ab_i8 = center_crop_or_pad(l_u8, crop_size), center_crop_or_pad(ab_i8, crop_size)
         if random_flip and rng.random() < 0.5:
-            lab = lab[:, ::-1]
-        yield np.ascontiguousarray(lab[..., :1]), np.ascontiguousarray(lab[..., 1:])
+            l_u8, ab_i8 = l_u8[:, ::-1], ab_i8[:, ::-1]
+        yield _to_float(l_u8, ab_i8)
 
 
 def _batched(examples, batch_size: int, drop_remainder: bool):

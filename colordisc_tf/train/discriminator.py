@@ -7,26 +7,23 @@ import os
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from colordisc_tf import metrics
+from colordisc_tf.train import inputs
+from colordisc_tf.train.no_tensorflow import set_random_seed
+from colordisc_tf.train.callbacks import summary_writer
 from colordisc_tf.train import data_parallel
 from colordisc_tf.config import DiscriminatorConfig, describe, from_dict
 from colordisc_tf.train.fit import fit_for_steps
 from colordisc_tf.train.losses import PatchBCE
 from colordisc_tf.models.discriminator import build_discriminator, realness
 from colordisc_tf.models.precision import at_precision
-from colordisc_tf.data.records import lab_dataset
 from colordisc_tf.serve.saving import save_discriminator
 from colordisc_tf.train.entry import TrainerOutput, run_trainer, save_as_chief
 
 __all__ = ["run", "train_discriminator", "train_and_save", "score_lab_batches"]
 
 _log = logging.getLogger(__name__)
-
-
-def _lab(l_chan, ab):
-    return tf.concat([l_chan, ab], axis=-1)
 
 
 def real_colorized_dataset(real_pattern, colorized_pattern, config: DiscriminatorConfig, training: bool,
@@ -36,10 +33,21 @@ def real_colorized_dataset(real_pattern, colorized_pattern, config: Discriminato
     half = (batch_size or config.batch_size) // 2
     kwargs = dict(crop_size=config.crop_size, random_crop=training, random_flip=training and config.random_flip,
                   shuffle_buffer=512 if training else 0, repeat=training, drop_remainder=True, shard=shard)
-    real = lab_dataset(real_pattern, half, seed=config.seed, **kwargs)
-    colorized = lab_dataset(colorized_pattern, half, seed=config.seed + 1, **kwargs)
+    real = inputs.lab_batches(real_pattern, half, seed=config.seed, **kwargs)
+    colorized = inputs.lab_batches(colorized_pattern, half, seed=config.seed + 1, **kwargs)
+    if not inputs.uses_tf():
+        return _numpy_pairs(real, colorized, half)
+    import tensorflow as tf
+
     labels = tf.concat([tf.ones(half), tf.zeros(half)], axis=0)
-    return tf.data.Dataset.zip(real, colorized).map(lambda r, f: (tf.concat([_lab(*r), _lab(*f)], axis=0), labels))
+    return tf.data.Dataset.zip(real, colorized).map(
+        lambda r, f: (tf.concat([tf.concat(r, axis=-1), tf.concat(f, axis=-1)], axis=0), labels))
+
+
+def _numpy_pairs(real, colorized, half: int):
+    labels = np.concatenate([np.ones(half, np.float32), np.zeros(half, np.float32)])
+    for r, f in zip(real, colorized):
+        yield np.concatenate([np.concatenate(r, axis=-1), np.concatenate(f, axis=-1)], axis=0), labels
 
 
 def score_lab_batches(model, dataset) -> np.ndarray:
@@ -55,16 +63,20 @@ class _EvalCallback(keras.callbacks.Callback):
     def __init__(self, eval_ds, log_dir):
         super().__init__()
         self.eval_ds = eval_ds
-        self.writer = tf.summary.create_file_writer(os.path.join(log_dir, "eval"))
+        self.writer = summary_writer(os.path.join(log_dir, "eval"))
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs if logs is not None else {}
-        labels = np.concatenate([y.numpy() for _, y in self.eval_ds])
+        labels = np.concatenate([np.asarray(y) for _, y in self.eval_ds])
         scores = score_lab_batches(self.model, self.eval_ds)
         real, colorized = scores[labels == 1], scores[labels == 0]
         logs["eval_error"] = metrics.discriminator_error(real, colorized)
         logs["eval_auc"] = metrics.roc_auc(real, colorized)
-        with self.writer.as_default(step=int(self.model.optimizer.iterations.numpy())):
+        if self.writer is None:
+            return
+        import tensorflow as tf
+
+        with self.writer.as_default(step=int(keras.ops.convert_to_numpy(self.model.optimizer.iterations))):
             tf.summary.scalar("error", logs["eval_error"])
             tf.summary.scalar("roc_auc", logs["eval_auc"])
             tf.summary.histogram("realness_real", real)
@@ -73,21 +85,23 @@ class _EvalCallback(keras.callbacks.Callback):
 
 
 def train_discriminator(config: DiscriminatorConfig, real_train: str, colorized_train: str, real_eval: str | None,
-                        colorized_eval: str | None, output_dir: str, backup_dir: str | None = None):
+                        colorized_eval: str | None, output_dir: str, backup_dir: str | None = None, callbacks=()):
     """Train per config; returns (model, history). Eval metrics: error at 0.5 and
-    ROC AUC on the eval split's real vs colorized photos (seen by neither model)."""
+    ROC AUC on the eval split's real vs colorized photos (seen by neither model).
+    callbacks: more Keras callbacks for the fit (a train.callbacks.TimeBudget, say)."""
     _log.info("discriminator config:\n%s", describe(config))
     group = data_parallel.current()
-    keras.utils.set_random_seed(config.seed)  # the same initial weights in every process
+    set_random_seed(config.seed)  # the same initial weights in every process
     os.makedirs(output_dir, exist_ok=True)
     log_dir = os.path.join(output_dir, "logs")
     model = at_precision(build_discriminator(config.width, config.depth, config.global_pool), config.precision)
     model.compile(keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1), loss=PatchBCE())
-    callbacks = []
+    extra, callbacks = list(callbacks), []
     if group.size > 1:
         _log.info("data-parallel: the eval callback is off (it scores on one process only)")
-    elif real_eval and colorized_eval and tf.io.gfile.glob(real_eval):
-        eval_ds = real_colorized_dataset(real_eval, colorized_eval, config, training=False).take(config.eval_batches).cache()
+    elif real_eval and colorized_eval and inputs.has_files(real_eval):
+        eval_ds = inputs.first_batches(real_colorized_dataset(real_eval, colorized_eval, config, training=False),
+                                       config.eval_batches)
         if any(True for _ in eval_ds):
             callbacks.append(_EvalCallback(eval_ds, log_dir))
         else:
@@ -96,7 +110,7 @@ def train_discriminator(config: DiscriminatorConfig, real_train: str, colorized_
                                       batch_size=group.local_batch(config.batch_size, "discriminator.batch_size"),
                                       shard=group.shard())
     hist = fit_for_steps(model, train_ds, steps=config.steps, steps_per_epoch=config.steps_per_epoch,
-                         output_dir=output_dir, backup_dir=backup_dir, callbacks=callbacks)
+                         output_dir=output_dir, backup_dir=backup_dir, callbacks=[*callbacks, *extra])
     return model, hist
 
 

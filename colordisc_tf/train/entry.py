@@ -11,6 +11,7 @@ Components, the CLI and tests call `run`; nothing else branches on `processes`.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib
 
@@ -47,6 +48,10 @@ def save_as_chief(save, model, config, history: dict, output: TrainerOutput, exp
     """The end of every train_and_save: `save` (saving.save_generator or save_discriminator)
     into output.model_dir on the chief, into a scratch folder elsewhere (saving is collective
     on JAX: every process saves, only the chief's lands); returns what launch collects."""
-    with data_parallel.chief_or_scratch(output.model_dir) as folder:
+    from colordisc_tf.train.no_tensorflow import keras_without_tensorflow
+
+    # (exporting a SavedModel needs TensorFlow; a Keras file alone does not)
+    quiet = keras_without_tensorflow() if not export else contextlib.nullcontext()
+    with data_parallel.chief_or_scratch(output.model_dir) as folder, quiet:
         save(model, config, folder, output.serving_dir, export=export)
     return data_parallel.process_result(model, history)

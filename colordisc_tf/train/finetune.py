@@ -35,6 +35,7 @@ from colordisc_tf.color.decode_layer import DecodeAb
 from colordisc_tf.config import FineTuneConfig, describe
 from colordisc_tf.train.fit import fit_for_steps
 from colordisc_tf.train.losses import colorizer_loss
+from colordisc_tf.train.no_tensorflow import set_random_seed
 from colordisc_tf.models.precision import at_precision
 from colordisc_tf.train.entry import TrainerOutput, run_trainer, save_as_chief
 
@@ -199,21 +200,17 @@ def finetune_dataset(failure_pattern: str, ordinary_pattern: str | None, config:
                      batch_size: int | None = None, shard: tuple[int, int] | None = None):
     """adversarial_batch()es: failures, mixed with ordinary examples. batch_size: this
     process's share of config.batch_size; shard: as lab_dataset's."""
-    import tensorflow as tf
-
-    from colordisc_tf.data.records import lab_dataset
+    from colordisc_tf.train import inputs
 
     kwargs = dict(crop_size=config.crop_size, random_crop=True, random_flip=True, shuffle_buffer=256, repeat=True,
                   shard=shard)
-    failures = lab_dataset(failure_pattern, 1, seed=config.seed, **kwargs).unbatch()
-    ds = failures
+    streams = [inputs.lab_examples(failure_pattern, seed=config.seed, **kwargs)]
     if ordinary_pattern and config.mix_ordinary > 0:
-        ordinary = lab_dataset(ordinary_pattern, 1, seed=config.seed + 1, **kwargs).unbatch()
-        ds = tf.data.Dataset.sample_from_datasets(
-            [failures, ordinary], [1 - config.mix_ordinary, config.mix_ordinary], seed=config.seed)
+        streams.append(inputs.lab_examples(ordinary_pattern, seed=config.seed + 1, **kwargs))
     train_discriminator = config.discriminator_learning_rate > 0
-    return ds.batch(batch_size or config.batch_size, drop_remainder=True).map(
-        lambda l_chan, ab: adversarial_batch(l_chan, ab, train_discriminator)).prefetch(2)
+    return inputs.sample_batches(streams, [1 - config.mix_ordinary, config.mix_ordinary], config.seed,
+                                 batch_size or config.batch_size,
+                                 lambda l_chan, ab: adversarial_batch(l_chan, ab, train_discriminator))
 
 
 def finetune_generator(config: FineTuneConfig, generator, discriminator, dataset, output_dir: str,
@@ -222,7 +219,7 @@ def finetune_generator(config: FineTuneConfig, generator, discriminator, dataset
     place on `dataset` (see finetune_dataset), decoding per the generator's own `decoding`
     (its GeneratorConfig's); returns history."""
     _log.info("fine-tune config:\n%s", describe(config))
-    keras.utils.set_random_seed(config.seed)
+    set_random_seed(config.seed)
     players = [at_precision(generator, config.precision), at_precision(discriminator, config.precision)]
     model = build_adversarial(*players, decoding, config.discriminator_learning_rate > 0)
     model = compile_adversarial(model, config, decoding, class_weights)
@@ -246,7 +243,7 @@ def train_and_save(config: dict, inputs: dict, output: dict, export: bool = Fals
     group = data_parallel.current()
     # Loading creates each variable from its initializer before the saved values replace it, and
     # creating a replicated variable checks that every process gave the same value.
-    keras.utils.set_random_seed(config.seed)
+    set_random_seed(config.seed)
     with distribution_scope(config.strategy):  # variables created under the strategy
         generator, generator_config = load_generator(inputs["generator"])
         discriminator = load_discriminator(inputs["discriminator"])[0]
@@ -266,8 +263,8 @@ def run(config: FineTuneConfig, inputs: dict, output: TrainerOutput) -> dict:
     import os
     import shutil
 
-    from colordisc_tf.data.records import count_records
     from colordisc_tf.serve.saving import load_generator, save_generator
+    from colordisc_tf.train.inputs import count_records
 
     if not count_records(inputs["failures"], 1):
         _log.warning("fine-tuning: no failure cases in %s; passing the base generator on unchanged", inputs["failures"])

@@ -8,11 +8,11 @@ determinism on, it ends at the weights an uninterrupted run ends at.
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import json
 import logging
 import os
+import sys
 
 import keras
 from keras import ops
@@ -53,8 +53,9 @@ def fit_for_steps(model: keras.Model, dataset, *, steps: int, steps_per_epoch: i
                   backup_dir: str | None = None, callbacks=(), validation_data=None,
                   validation_steps: int | None = None) -> dict:
     """model.fit for `steps` optimizer steps (a multiple of steps_per_epoch) on an endless
-    `dataset` (tf.data or any iterable of batches). Writes output_dir/logs (TensorBoard,
-    where TensorFlow is installed) and output_dir/history.json; the backup goes to
+    `dataset` (tf.data or any iterable of batches; validation_data: tf.data or a list of
+    batches). Writes output_dir/logs (TensorBoard, where TensorFlow is loaded) and
+    output_dir/history.json; the backup goes to
     backup_dir (default output_dir/backup). Returns the history with `steps` (and each
     MultiOptimizer player's `<name>_steps`)."""
     chief = data_parallel.current().chief  # of data-parallel processes, only the chief writes
@@ -65,9 +66,11 @@ def fit_for_steps(model: keras.Model, dataset, *, steps: int, steps_per_epoch: i
         _log.info("resuming after epoch %d of %d from %s", done, steps // steps_per_epoch, backup_dir)
     backup = keras.callbacks.BackupAndRestore if chief else _RestoreOnly
     all_callbacks = [backup(backup_dir, save_freq="epoch"), *callbacks]
-    if chief and importlib.util.find_spec("tensorflow") is not None:  # TensorBoard writes through tf.summary
+    if chief and "tensorflow" in sys.modules:  # TensorBoard writes through tf.summary: not imported for it
         all_callbacks.append(keras.callbacks.TensorBoard(os.path.join(output_dir, "logs"), update_freq="epoch",
                                                          write_graph=False))
+    if isinstance(validation_data, list):  # NumPy batches, read again every epoch
+        validation_data = _Batches(validation_data)
     history = model.fit(
         _skip(dataset, done * steps_per_epoch), epochs=steps // steps_per_epoch, steps_per_epoch=steps_per_epoch,
         validation_data=validation_data, validation_steps=validation_steps, callbacks=all_callbacks,
@@ -79,6 +82,20 @@ def fit_for_steps(model: keras.Model, dataset, *, steps: int, steps_per_epoch: i
         with open(os.path.join(output_dir, "history.json"), "w") as f:
             json.dump(hist, f, indent=1)
     return hist
+
+
+class _Batches(keras.utils.PyDataset):
+    """A list of batches as Keras data: fit re-reads it every epoch (a generator it would exhaust)."""
+
+    def __init__(self, batches: list):
+        super().__init__()
+        self.batches = batches
+
+    def __len__(self):
+        return len(self.batches)
+
+    def __getitem__(self, index):
+        return self.batches[index]
 
 
 class _RestoreOnly(keras.callbacks.BackupAndRestore):

@@ -16,13 +16,19 @@ from colordisc_tf.train.losses import colorizer_loss
 from colordisc_tf.models import build_architecture
 from colordisc_tf.models.starter import resolve_init
 from colordisc_tf.models.precision import at_precision
-from colordisc_tf.data.records import count_records, lab_dataset
+from colordisc_tf.train import inputs
+from colordisc_tf.train.no_tensorflow import set_random_seed
 from colordisc_tf.serve.saving import load_generator, save_generator
 from colordisc_tf.train.entry import TrainerOutput, run_trainer, save_as_chief
 
 __all__ = ["run", "train_generator", "train_and_save"]
 
 _log = logging.getLogger(__name__)
+
+
+def lab_dataset(file_pattern: str, batch_size: int, **kwargs):
+    """The training batches: records.lab_dataset, or its NumPy twin (train.inputs picks)."""
+    return inputs.lab_batches(file_pattern, batch_size, **kwargs)
 
 
 def train_generator(
@@ -44,7 +50,7 @@ def train_generator(
         _log.info("generator: steps=0, using %s as is", config.init)
         return load_generator(resolve_init(config.init))[0], {"steps": 0}
     group = data_parallel.current()
-    keras.utils.set_random_seed(config.seed)  # the same initial weights in every process
+    set_random_seed(config.seed)  # the same initial weights in every process
     os.makedirs(output_dir, exist_ok=True)
     log_dir = os.path.join(output_dir, "logs")
 
@@ -54,13 +60,14 @@ def train_generator(
         shuffle_buffer=512, repeat=True, seed=config.seed, drop_remainder=True, shard=group.shard(),
     )
     eval_ds, eval_steps = None, None
-    n_eval = count_records(eval_pattern, config.eval_batches * config.batch_size)
+    n_eval = inputs.count_records(eval_pattern, config.eval_batches * config.batch_size)
     if group.size > 1:  # every process must feed the same number of whole batches
         n_eval -= n_eval % config.batch_size
     if n_eval:
         eval_steps = -(-n_eval // config.batch_size)
-        eval_ds = lab_dataset(eval_pattern, batch, crop_size=config.crop_size, shard=group.shard(),
-                              drop_remainder=group.size > 1).take(eval_steps).cache()
+        eval_ds = inputs.first_batches(inputs.lab_batches(eval_pattern, batch, crop_size=config.crop_size,
+                                                          shard=group.shard(), drop_remainder=group.size > 1),
+                                       eval_steps)
     else:
         _log.warning("no eval records at %s: training without eval metrics", eval_pattern)
 
