@@ -100,3 +100,45 @@ def test_the_driver_trains_the_three_trainers_on_jax_without_tensorflow(tmp_path
         assert failure_ids == expected and phases["failures"][split] == len(expected) > 0, split
     for model in ("base", "finetuned", "discriminator"):
         assert os.path.exists(os.path.join(report["paths"]["models"], model, "config.json"))
+
+
+def _constant_records(folder, l_value: float, count: int, size: int = 64) -> str:
+    from colordisc_tf.data.record_format import encode_lab_example
+    from colordisc_tf.data.tfrecord_io import write_records
+
+    rng = np.random.default_rng(int(l_value))
+    records = [encode_lab_example(np.concatenate([np.full((size, size, 1), l_value), rng.uniform(-40, 40, (size, size, 2))],
+                                                 -1), f"{l_value:.0f}_{i}", "/x.png", size, size) for i in range(count)]
+    write_records(str(folder / "Split-train" / "data.gz"), records)
+    return str(folder / "Split-train" / "*")
+
+
+def test_the_numpy_reader_feeds_finetuning_and_the_discriminator_as_tf_data_does(tmp_path, monkeypatch):
+    """The NumPy path's compositions: fine-tuning's failures / ordinary mix at the config's share
+    (the tf.data path's test: test_production_defaults), and the discriminator's half real, half
+    colorized batches with their labels."""
+    from colordisc_tf.config import DiscriminatorConfig, FineTuneConfig
+    from colordisc_tf.train.discriminator import real_colorized_dataset
+    from colordisc_tf.train.finetune import finetune_dataset
+
+    monkeypatch.setenv("COLORDISC_RECORD_READER", "numpy")
+    failures = _constant_records(tmp_path / "failures", 20.0, 12)
+    ordinary = _constant_records(tmp_path / "ordinary", 80.0, 12)
+    config = FineTuneConfig(batch_size=16, crop_size=32, mix_ordinary=0.25)
+    batches = finetune_dataset(failures, ordinary, config)
+    assert not hasattr(batches, "take")  # NumPy batches, not a tf.data dataset
+    share = []
+    for (inputs, targets), _ in zip(batches, range(40)):
+        assert inputs["L"].shape == (16, 32, 32, 1) and targets["logits"].shape == (16, 32, 32, 2)
+        assert set(inputs) == {"L"} and set(targets) == {"logits", "adv"}
+        source = inputs["L"].mean(axis=(1, 2, 3))
+        assert set(np.round(source)) <= {20.0, 80.0}
+        share.append(np.mean(source > 50))
+    assert abs(np.mean(share) - 0.25) < 0.06, np.mean(share)  # 640 crops: standard error 0.017
+
+    pairs = real_colorized_dataset(ordinary, failures, DiscriminatorConfig(batch_size=8, crop_size=32), training=True)
+    lab, labels = next(iter(pairs))
+    assert lab.shape == (8, 32, 32, 3)
+    np.testing.assert_array_equal(labels, [1, 1, 1, 1, 0, 0, 0, 0])
+    np.testing.assert_allclose(lab[:4, ..., 0].mean(axis=(1, 2)), 80.0, atol=0.2)  # the real half first
+    np.testing.assert_allclose(lab[4:, ..., 0].mean(axis=(1, 2)), 20.0, atol=0.2)
