@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # One device call: the method at real settings, then the Keras/JAX vs PyTorch benchmark.
-# Run on the GPU host from the repository root, with the keras/namex/optree wheels in .whl/
+# Run on the GPU host from the repository root, with the keras/namex/optree wheels in .whl/ (and protobuf:
+# gpu_method reads and writes the Lab records, tf.train.Example protos, without TensorFlow; google-crc32c
+# makes their checksums fast: without it they cost ~30 ms a 256-px record in Python)
 # and the photo tiles in .devdata/photos (benchmarks/pack_photos.py); results go to $OUT.
 set -u
 OUT=${OUT:-/tmp/gpu_out}
