@@ -12,6 +12,19 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+# A host without TensorFlow, in a process of a host with it: every attempt to import it fails, as
+# there, and is recorded.
+ABSENT_TENSORFLOW = """
+import importlib.abc, json, sys, traceback
+class Absent(importlib.abc.MetaPathFinder):
+    tried = []
+    def find_spec(self, name, path, target=None):
+        if name.split(".")[0] == "tensorflow":
+            Absent.tried.append("".join(traceback.format_stack()[-14:-4]))  # who asked
+            raise ImportError("no tensorflow on this host")
+sys.meta_path.insert(0, Absent())
+"""
+
 
 def test_predict_ab_in_keras_ops_gives_serving_inference_numbers():
     """train.callbacks.predict_ab (no TensorFlow needed) against serve.inference.predict_ab (TF ops):
@@ -71,14 +84,15 @@ def test_the_driver_trains_the_three_trainers_on_jax_without_tensorflow(tmp_path
     photos, out = tmp_path / "photos", tmp_path / "out"
     write_demo_photos(str(photos), tile=32, max_side=96)
     env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu", COLORDISC_RECORD_READER="numpy")
-    command = [sys.executable, "-c",
-               "import sys, json; from benchmarks import gpu_method; report = gpu_method.main(sys.argv[1:]); "
-               "print('TENSORFLOW', json.dumps('tensorflow' in sys.modules))",
+    command = [sys.executable, "-c", ABSENT_TENSORFLOW +
+               "from benchmarks import gpu_method; report = gpu_method.main(sys.argv[1:]); "
+               "print('TENSORFLOW', json.dumps('tensorflow' in sys.modules), json.dumps(Absent.tried))",
                "--photos", str(photos), "--out", str(out), "--smoke", "--max-steps", "2", "--budget", "3600",
                "--precision", "float32", "--eval-percent", "30", "--skip-before-after"]
     done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=1500)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "TENSORFLOW false" in done.stdout  # at the very end of the process, not only after training
+    # at the very end of the process, not only after training; and nothing even tried to import it
+    assert "TENSORFLOW false []" in done.stdout, done.stdout[-2000:]
     report = json.loads((out / "method.json").read_text())
     assert report["backend"] == "jax" and report["training_process_imported_tensorflow"] is False
     phases = report["phases"]
