@@ -390,7 +390,9 @@ def test_evaluate_a_pushed_generator_measures_what_serving_default_returns(tmp_p
         other = json.loads((tmp_path / source / "metrics.json").read_text())
         for key in ("colorfulness", "delta_cf", "psnr", "auc_raw"):
             assert other[key] == pytest.approx(result[key], rel=1e-3, abs=1e-3), (source, key)
-    assert "serving_default" in other["colorized_by"] and other["model_size"] is None
+    # the colorizer with realness carries generator_output + settings too (the web page's slider reads them):
+    # the same served path as the pushed generator
+    assert "generator_output" in other["colorized_by"] and other["model_size"] == 32
 
 
 @pytest.mark.parametrize("output", ["inside", "same"])
