@@ -157,6 +157,8 @@ def test_finetune_dataset_mixes_failures_and_ordinary(tiny_data):
     assert set(targets) == {"logits", "adv", "discriminator_real", "discriminator_colorized"}
 
 
+# slow (59 s): the JAX backend trains in make test-all here and in test_jax_trainers' driver test
+@pytest.mark.slow
 @pytest.mark.skipif(__import__("importlib").util.find_spec("jax") is None, reason="jax not installed")
 def test_finetune_step_runs_on_the_jax_backend(tmp_path):
     script = textwrap.dedent(f"""
@@ -232,6 +234,7 @@ def test_a_discriminator_compiled_on_its_own_does_not_blank_the_reported_loss(ti
         assert logs["loss"][0] == pytest.approx(parts, rel=0.05), logs
 
 
+@pytest.mark.slow  # 46 s: the L2 head is an option, not the method; make test-all runs it
 def test_an_l2_head_generator_runs_through_finetuning_scoring_and_serving(tiny_data, tmp_path):
     """head "l2" (the regression baseline) is a documented GeneratorConfig value: every consumer
     that takes the generator's Decoding handles it -- the fine-tuning anchors on the L2 loss it

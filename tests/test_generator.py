@@ -136,6 +136,7 @@ def test_tiny_generator_learns(tiny_data, tmp_path):
     assert any(f.startswith("events") for f in os.listdir(tmp_path / "logs" / "eval"))
 
 
+@pytest.mark.slow  # 20 s: test_mechanics_training's killed run resumes to the same weights, which implies the step count
 def test_killed_training_resumes_to_the_same_step_count(tiny_data, tmp_path):
     from colordisc_tf.train.generator import train_generator
 
