@@ -20,9 +20,9 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
-from colordisc_tf import color
 from colordisc_tf.color.decoding import Decoding
 from colordisc_tf.color.keras_ops import decode_ab
+from colordisc_tf.color.lab import luminance
 from colordisc_tf.data.image_io import ImageRejected, decode_image
 from colordisc_tf.serve.inference import lab_to_uint8_rgb
 from colordisc_tf.serve.overlay import realness_overlay
@@ -65,7 +65,7 @@ def read_photo(name: str, data: bytes, max_pixels: int) -> np.ndarray:
 
 def _luminance(rgb: np.ndarray):
     """(H, W, 3) uint8 -> L (1, H, W, 1) float32, as serving computes it."""
-    return color.rgb_to_lab(tf.cast(tf.constant(rgb), tf.float32) / 255.0)[None, ..., :1]
+    return luminance(rgb)[None]
 
 
 def run_network(network, rgb: np.ndarray) -> Kept:
