@@ -87,6 +87,26 @@ def test_holdout_is_a_fifth_of_the_groups_and_stable():
     assert held == starter_photos._holdout_groups(list(reversed(groups)))
 
 
+def test_scenes_that_are_not_natural_leave_training_after_the_holdout_draw(tmp_path, monkeypatch):
+    """The retina, a tissue slide and the deep sky are listed as excluded with their reason; the
+    hold-out is drawn over every group first, so leaving them out moves no other photo's split."""
+    names = ["retina", "hubble_deep_field", "immunohistochemistry"] + [f"photo{i}" for i in range(12)]
+    photos = [starter_photos.StarterPhoto(n, n, "test", "CC0", _photo(i, size=(200, 160)))
+              for i, n in enumerate(names)]
+    monkeypatch.setattr(starter_photos, "collect_photos", lambda sources, videos=True: (list(photos), []))
+    manifest = starter_photos.write_starter_set("unused", str(tmp_path), tile=80, scales=(160,))
+    held = starter_photos._holdout_groups(names)
+    excluded = {e["file"]: e["reason"] for e in manifest["excluded"]}
+    split = {e["name"]: e["split"] for e in manifest["photos"]}
+    for name in set(starter_photos.NOT_NATURAL_SCENES) - held:
+        assert excluded[name].startswith("not a natural scene") and name not in split
+        assert not list(tmp_path.glob(f"train/{name}_*"))
+    assert {n for n, s in split.items() if s == "holdout"} == held
+    trained = {n for n, s in split.items() if s == "train"}
+    assert trained == set(names) - held - set(starter_photos.NOT_NATURAL_SCENES)
+    assert manifest["counts"]["train_tiles"] == len(list(tmp_path.glob("train/*.png"))) == 4 * len(trained)
+
+
 def test_grey_scores_against_an_independent_recomputation(tmp_path):
     """holdout.compare's grey row: AuC of ab = 0 against the truth's ab (skimage's Lab), CF of
     the grey image 0, PSNR as NumPy computes it."""
@@ -136,7 +156,8 @@ def test_the_starter_ships_with_its_card_and_the_card_tells_what_metrics_json_ho
         assert {"grey", "starter"} <= set(scores)
         for name in ("grey", "starter"):
             assert f"| {name} | {scores[name]['auc_raw']:.2f} | {scores[name]['auc_rebalanced']:.2f} |" in card
-    assert "licence" in card.lower() and metrics["counts"]["photos"] >= 40
+    counts = metrics["counts"]
+    assert "licence" in card.lower() and counts["photos"] == counts["train_photos"] + counts["holdout_photos"] >= 30
 
 
 def test_the_demo_starts_from_the_starter_and_the_closing_lines_say_so():
