@@ -32,7 +32,7 @@ __all__ = [
     "dequantize_lab",
     "encode_lab_example",
     "decode_lab_example",
-    "read_ab",
+    "read_ab", "source_of",
     "replace_ab",
     "split_file_pattern",
 ]
@@ -115,6 +115,11 @@ def encode_lab_example(lab: np.ndarray, image_id: str, source: str, orig_height:
 def read_ab(serialized: bytes) -> np.ndarray:
     """A record's int8 ab, flat (H*W*2), and nothing else decoded: what counting bins needs."""
     return np.frombuffer(Example.FromString(serialized).features.feature["ab"].bytes_list.value[0], np.int8)
+
+
+def source_of(serialized: bytes) -> str:
+    """A record's source path (the image file it was made from)."""
+    return Example.FromString(serialized).features.feature["source"].bytes_list.value[0].decode()
 
 
 def decode_lab_example(serialized: bytes) -> dict:

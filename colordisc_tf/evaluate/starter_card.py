@@ -23,7 +23,7 @@ import shutil
 
 from colordisc_tf.evaluate.holdout import GREY, compare, contact_sheet
 
-__all__ = ["ship_starter", "BUNDLED_SOURCES"]
+__all__ = ["ship_starter", "photo_sets", "against_goal", "BUNDLED_SOURCES"]
 
 BUNDLED_SOURCES = ("scikit-image", "scikit-learn", "matplotlib")
 VERSIONS = ("tensorflow", "keras", "numpy", "apache-beam", "tfx", "pillow", "av", "scikit-image", "scikit-learn")
@@ -68,13 +68,7 @@ def ship_starter(pipeline_root: str, photos_dir: str, output: str, compare_with:
     shutil.rmtree(os.path.join(output, "logs"), ignore_errors=True)
     shutil.copytree(os.path.join(run_dir, "logs"), os.path.join(output, "logs"))
 
-    held = [e for e in manifest["photos"] if e["split"] == "holdout"]
-    holdout = os.path.join(photos_dir, "holdout")
-    sets = {
-        "holdout_unseen": [os.path.join(holdout, f"{e['name']}.png") for e in held if e["source"] not in BUNDLED_SOURCES],
-        "holdout_bundled": [os.path.join(holdout, f"{e['name']}.png") for e in held if e["source"] in BUNDLED_SOURCES],
-        **_evaluation_sets(os.path.join(photos_dir, "evaluation")),
-    }
+    sets = photo_sets(photos_dir)
     models = {GREY: None, **(compare_with or {}), "starter": output}
     color_prior = load_prior(prior_dir)
     prior = color_prior.prior
@@ -96,6 +90,19 @@ def ship_starter(pipeline_root: str, photos_dir: str, output: str, compare_with:
         json.dump(metrics, f, indent=1)
     _write_card(output, manifest, metrics, sheet)
     return metrics
+
+
+def photo_sets(photos_dir: str) -> dict[str, list[str]]:
+    """The photos the card measures on, by set: the starter-photos hold-out split by where it comes
+    from (holdout_unseen, holdout_bundled), and each evaluation package (unseen_<package>)."""
+    with open(os.path.join(photos_dir, "manifest.json")) as f:
+        held = [e for e in json.load(f)["photos"] if e["split"] == "holdout"]
+    holdout = os.path.join(photos_dir, "holdout")
+    return {
+        "holdout_unseen": [os.path.join(holdout, f"{e['name']}.png") for e in held if e["source"] not in BUNDLED_SOURCES],
+        "holdout_bundled": [os.path.join(holdout, f"{e['name']}.png") for e in held if e["source"] in BUNDLED_SOURCES],
+        **_evaluation_sets(os.path.join(photos_dir, "evaluation")),
+    }
 
 
 def _left_out(excluded: list[dict]) -> str:
