@@ -207,10 +207,10 @@ def _write_card(output: str, manifest: dict, metrics: dict, sheet: str | None) -
     for set_name, scores in metrics["sets"].items():
         met, line = against_goal(scores)
         lines.append(f"- **{set_name}**: {'met' if met else 'not met'}. {line}.")
-    lines += ["", "The configuration (`pipelines/configs/starter.json`: which photos, steps, width, crop, λ) was chosen",
-              "by a sweep of 8 configurations trained with this trainer on a GPU (Keras on JAX) and measured like",
-              "this card; docs/starter.md has the sweep's table. On sets this small one configuration trained twice",
-              "(on TensorFlow and on JAX, 2026-12-03/04) differed by up to 1 raw and 10 rebalanced AuC points.", "",
+    lines += ["", "What else was tried, and why `pipelines/configs/starter.json` says what it says: docs/starter.md (a",
+              "sweep of 8 configurations on a GPU, measured like this card, and a from-scratch run of the sweep's",
+              "pick through this pipeline). On sets this small one configuration trained twice (on TensorFlow and",
+              "on JAX) differed by up to 1 raw and 10 rebalanced AuC points: read small differences as noise.", "",
               "## What it cannot do", "",
               "- It has seen a few dozen photos: it knows that vegetation is green, sky blue and skin warm, and little",
               "  else. Objects whose colour is not told by texture (cars, clothes, painted walls) come out grey-brown.",
