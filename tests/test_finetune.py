@@ -127,6 +127,7 @@ def test_learning_discriminator_separates_real_from_colorized(tiny_data):
     assert runs[1]["adv_loss"] > 2 * runs[0]["adv_loss"], runs  # measured 0.67 -> 2.6
 
 
+@pytest.mark.slow  # 40 s; test_mechanics_training covers a killed run resuming to the same weights
 def test_killed_ttur_finetune_resumes_both_optimizers(tiny_data, tmp_path):
     from killing import stop_after_steps
 

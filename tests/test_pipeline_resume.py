@@ -51,6 +51,7 @@ def _backup_epochs(trainer_dir):
     return 0
 
 
+@pytest.mark.slow  # 65 s; resuming is covered by test_mechanics_training (generator) and the finetune tests
 def test_a_trainer_killed_in_the_pipeline_resumes_on_the_next_run(tmp_path):
     from pipelines.local_runner import run_locally
 

@@ -7,6 +7,7 @@ import sys
 import textwrap
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from colordisc_tf.config import Decoding
@@ -20,6 +21,7 @@ def _png(height, width, seed=0):
     return buf.getvalue()
 
 
+@pytest.mark.slow  # 42 s; test_pipeline serves the pushed colorizer with realness in the default run
 def test_colorize_with_realness_serves_in_a_fresh_process(tmp_path):
     from colordisc_tf.serve.export import export_colorizer_with_realness, export_discriminator
 
