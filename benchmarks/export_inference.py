@@ -15,15 +15,18 @@ call each in turn; each ratio to PyTorch is the median of the per-round ratios, 
 range, and the load average is recorded with the results. Same width, same random weights, same
 inputs; every runtime with its default threads (one per core).
 
---variants adds what was tried on ONNX Runtime (docs/deploy.md, Speed): tf2onnx's plain
+--variants adds what was tried (docs/deploy.md, Speed): on ONNX Runtime, tf2onnx's plain
 conversion (before the rewrites), the file ORT-optimized offline (level all, saved) and run with
-the session's optimizations off, one thread, and no spin-waiting. --profile adds ORT's profile
-(time by op type) and the node counts of the plain and the exported file.
+the session's optimizations off, one thread, and no spin-waiting; on Keras JAX, XLA's flags that
+route convolutions to oneDNN or XNNPACK (JAX_VARIANTS). --ceiling adds a float32 GEMM to the
+rounds and prints each runtime's GFLOP/s beside it (the network's FLOPs from
+benchmarks.gpu_step.generator_flops). --profile adds ORT's profile (time by op type) and the node
+counts of the plain and the exported file.
 --cost-model MODEL measures int8's colour cost (portable_quality) on a trained generator (the
 width-1.0 model here has random weights: its colours mean nothing).
 
     .venv/bin/python -m benchmarks.export_inference [--width 1.0] [--size 256] [--batches 1 16]
-        [--rounds 5] [--variants] [--profile] [--cost-model starter] [--json FILE]
+        [--rounds 5] [--variants] [--ceiling] [--profile] [--cost-model starter] [--json FILE]
 needs: pip install -r requirements-extras.txt, plus onnx, onnxruntime, tf2onnx, ai-edge-litert
 """
 
@@ -37,6 +40,7 @@ import time
 
 import numpy as np
 
+from benchmarks.gpu_step import generator_flops
 from benchmarks.harness import interleaved, load_twin, machine, print_interleaved, ratio, write_json
 
 _SEED = 0
@@ -73,10 +77,13 @@ def keras_worker(model_path: str, size: int, batches: list[int]) -> None:
 class _Child:
     """A Keras worker under another backend, called like a local run: fn() blocks until it answers."""
 
-    def __init__(self, model_dir: str, size: int, batches: list[int], backend: str):
+    def __init__(self, model_dir: str, size: int, batches: list[int], backend: str, xla_flags: str = ""):
+        env = {**os.environ, "KERAS_BACKEND": backend}
+        if xla_flags:
+            env["XLA_FLAGS"] = f"{env.get('XLA_FLAGS', '')} {xla_flags}".strip()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "benchmarks.export_inference", "--keras-worker", model_dir, "--size", str(size),
-             "--batches", *map(str, batches)], env={**os.environ, "KERAS_BACKEND": backend},
+             "--batches", *map(str, batches)], env=env,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         while self.process.stdout.readline().strip() != "ready":
             if self.process.poll() is not None:
@@ -108,6 +115,25 @@ def torch_colorize(width: float, temperature: float):
             return torch.nn.functional.interpolate(ab, size=L.shape[2:], mode="bilinear", align_corners=False)
 
     return colorize
+
+
+def gemm_ceiling(seconds: float):
+    """(fn, GFLOP a call): float32 GEMMs of 2048^3 in PyTorch (MKL), about `seconds` a call, timed
+    in the same rounds: the rate the stack reaches on the densest float32 work there is, which a
+    convolution with good kernels can match but not beat by much (docs/deploy.md, Speed)."""
+    import torch
+
+    a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
+    start = time.perf_counter()
+    a @ b
+    a @ b
+    repeats = max(1, round(seconds / ((time.perf_counter() - start) / 2)))
+
+    def run():
+        for _ in range(repeats):
+            a @ b
+
+    return run, repeats * 2 * 2048**3 / 1e9
 
 
 def _ort(path_or_bytes, threads=None, spinning=True, optimized=True):
@@ -190,6 +216,20 @@ def int8_cost(model: str) -> dict:
     return {fmt: quantize(part, fmt, convert(part, fmt)[0], bounds=unbounded)[1] for fmt in ("onnx", "litert")}
 
 
+#: XLA_FLAGS of the Keras JAX variants (--variants)
+JAX_VARIANTS = {"Keras JAX oneDNN": "--xla_cpu_use_onednn=true", "Keras JAX XNNPACK": "--xla_cpu_use_xnnpack=true"}
+
+
+def _print_ceiling(rates: dict, gflop_per_image: float) -> None:
+    """Each runtime's median GFLOP/s against the GEMM's (the same rounds)."""
+    ceiling = float(np.median(rates["GEMM ceiling"]))
+    print(f"GEMM ceiling {ceiling:.0f} GFLOP/s (float32 2048^3, PyTorch); the network {gflop_per_image:.1f} GFLOP an image")
+    for name, r in rates.items():
+        if name != "GEMM ceiling":
+            achieved = float(np.median(r)) * gflop_per_image
+            print(f"  {name:32s} {achieved:6.0f} GFLOP/s  {100 * achieved / ceiling:5.1f} % of the ceiling")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--width", type=float, default=1.0)
@@ -198,6 +238,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--variants", action="store_true", help="also ONNX Runtime's variants (the module docstring)")
     parser.add_argument("--profile", action="store_true", help="ORT's profile of the plain and the exported file")
+    parser.add_argument("--ceiling", action="store_true", help="also a float32 GEMM in the rounds: each runtime's "
+                        "GFLOP/s as a share of what this CPU's matrix units reach")
     parser.add_argument("--no-int8", action="store_true", help="leave the int8 files out")
     parser.add_argument("--cost-model", default=None, help="a trained generator to measure int8's colour cost on "
                         "('starter': the shipped one)")
@@ -248,16 +290,29 @@ def main():
             runs["ORT no spinning"] = _ort(files["onnx"], spinning=False)
         if args.profile:
             results["profile"] = profile({"tf2onnx plain": plain, "exported": files["onnx"]}, args.size)
-        jax_child = _Child(model_dir, args.size, args.batches, "jax")
+        children = {"Keras JAX": _Child(model_dir, args.size, args.batches, "jax")}
+        if args.variants:  # XLA:CPU's own convolution emitter against the oneDNN / XNNPACK kernels it can call
+            for name, flag in JAX_VARIANTS.items():
+                children[name] = _Child(model_dir, args.size, args.batches, "jax", flag)
+        flops = generator_flops(args.width, args.size) / 1e9
+        results["gflop_per_image"] = flops
         try:
             results["images_per_second"], results["vs_pytorch"] = {}, {}
             for batch in args.batches:
                 x = _inputs(batch, args.size)
                 torch_x = torch.from_numpy(x.transpose(0, 3, 1, 2).copy())
                 timed = {name: (lambda run=run: run(x)) for name, run in runs.items()}
-                timed["Keras JAX"] = lambda: jax_child.run(batch)
+                timed.update({name: (lambda child=child: child.run(batch)) for name, child in children.items()})
                 timed["PyTorch"] = lambda: twin(torch_x)
+                if args.ceiling:
+                    gemm, gemm_gflop = gemm_ceiling(batch / 2.0)
+                    timed["GEMM ceiling"] = gemm
                 rates = interleaved(timed, batch, args.rounds)
+                if args.ceiling:  # the GEMM's "img/s" as GFLOP/s
+                    rates["GEMM ceiling"] = [r * gemm_gflop / batch for r in rates.pop("GEMM ceiling")]
+                    results.setdefault("gemm_gflop_per_second", {})[str(batch)] = rates["GEMM ceiling"]
+                    _print_ceiling(rates, flops)
+                    rates.pop("GEMM ceiling")
                 results["images_per_second"][str(batch)] = rates
                 results["vs_pytorch"][str(batch)] = {name: ratio(r, rates["PyTorch"]) for name, r in rates.items()
                                                      if name != "PyTorch"}
@@ -267,7 +322,8 @@ def main():
                     print_interleaved([("ONNX Runtime int8 vs float", ratio(rates["ONNX Runtime int8"],
                                                                              rates["ONNX Runtime"]))], "ORT float")
         finally:
-            jax_child.close()
+            for child in children.values():
+                child.close()
     if args.cost_model:
         from colordisc_tf.models.starter import resolve_init
 

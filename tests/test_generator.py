@@ -124,12 +124,12 @@ def _gray_auc(tiny_data):
 def test_tiny_generator_learns(tiny_data, tmp_path):
     from colordisc_tf.train.generator import train_generator
 
-    config = GeneratorConfig(width=0.125, crop_size=32, batch_size=16, steps=300, steps_per_epoch=100,
-                             learning_rate=2e-3, eval_batches=8, image_every=3)
+    config = GeneratorConfig(width=0.125, crop_size=32, batch_size=16, steps=200, steps_per_epoch=100,
+                             learning_rate=2e-3, eval_batches=8, image_every=2)
     prior = tiny_data["prior"]
     _, history = train_generator(config, tiny_data["train"], tiny_data["eval"], str(tmp_path),
                                  prior=prior.prior, weights=prior.weights)
-    assert history["steps"] == 300
+    assert history["steps"] == 200
     assert history["val_loss"][-1] < history["val_loss"][0]
     assert history["auc_rebalanced"][-1] > _gray_auc(tiny_data)
     assert (tmp_path / "history.json").exists()

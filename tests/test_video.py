@@ -180,6 +180,36 @@ def test_none_colorizes_each_frame_as_serving_colorizes_that_image(tiny_models, 
             assert np.abs(colorized.astype(int) - expected).max() <= 1
 
 
+def test_onnx_runtime_colorizes_as_tensorflow_does_in_both_modes(tiny_models, cat_pan):
+    """--runtime onnx: the network in ONNX Runtime; every frame within one level of TensorFlow's,
+    stable mode included (the SavedModel form: the --max-frames test below)."""
+    from colordisc_tf.video.frame_colorizer import load_frame_colorizer
+
+    reference = load_frame_colorizer(str(tiny_models["generator"]))
+    colorizer = load_frame_colorizer(str(tiny_models["generator"]), "onnx")
+    assert (colorizer.decoding, colorizer.model_size) == (reference.decoding, reference.model_size)
+    for mode in ("none", "stable"):
+        out, _ = _colorize(cat_pan[:6], colorizer, TemporalState(mode), batch=3)
+        expected, _ = _colorize(cat_pan[:6], reference, TemporalState(mode), batch=3)
+        assert max(np.abs(a.astype(int) - b).max() for a, b in zip(out, expected)) <= 1
+
+
+def test_onnx_runtime_that_does_not_reproduce_tensorflow_is_refused(tiny_models, monkeypatch):
+    from colordisc_tf.video import onnx_frames
+    from colordisc_tf.video.frame_colorizer import load_frame_colorizer
+
+    monkeypatch.setattr(onnx_frames, "LOGIT_TOLERANCE", -1.0)  # no difference is within it
+    with pytest.raises(onnx_frames.OnnxRefused, match="differs from TensorFlow by .* use --runtime tensorflow"):
+        load_frame_colorizer(str(tiny_models["generator"]), "onnx")
+
+
+def test_onnx_runtime_without_onnxruntime_is_refused_in_one_line(tiny_models, clip, tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import onnxruntime raises ImportError
+    assert _cli(clip, "--model", tiny_models["generator"], "--output", tmp_path / "out", "--runtime", "onnx") == 2
+    assert "--runtime onnx needs onnxruntime and tf2onnx installed" in capsys.readouterr().err
+    assert not (tmp_path / "out" / "cat.mp4").exists()
+
+
 def _cli(*args):
     from pipelines.cli import main
 
@@ -208,12 +238,14 @@ def test_colorize_video_keeps_frames_rate_size_and_audio(tiny_models, clip, tmp_
 
 
 def test_max_frames_previews_the_start_and_cuts_the_audio_with_it(tiny_models, clip, tmp_path):
-    """--model as the Pusher leaves it: saved_models/<name>/<version>/ (the newest version is used)."""
+    """--model as the Pusher leaves it: saved_models/<name>/<version>/ (the newest version is used),
+    its network run by ONNX Runtime."""
     import shutil
 
     pushed = tmp_path / "saved_models" / "colordisc_generator"
     shutil.copytree(tiny_models["generator"] / "serving", pushed / "1796160635")
-    assert _cli(clip, "--model", pushed, "--output", tmp_path / "out", "--max-frames", 5, "--temporal", "none") == 0
+    assert _cli(clip, "--model", pushed, "--output", tmp_path / "out", "--max-frames", 5, "--temporal", "none",
+                "--runtime", "onnx") == 0
     out = probe(tmp_path / "out" / "cat.mp4")
     assert out["frames"] == 5 and out["audio_seconds"] < 5 / 12 + 0.1
 

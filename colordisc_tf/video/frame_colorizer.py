@@ -28,6 +28,7 @@ from colordisc_tf.serve.colorize_files import find_serving_dir
 from colordisc_tf.serve.export import discriminator_lab
 from colordisc_tf.serve.inference import lab_to_uint8_rgb
 from colordisc_tf.serve.saving import DISCRIMINATOR_FILE, GENERATOR_FILE, load_discriminator, load_generator
+from colordisc_tf.video.onnx_frames import RUNTIMES, onnx_outputs
 from colordisc_tf.video.temporal import TemporalState
 
 __all__ = ["FrameColorizer", "FrameScorer", "load_frame_colorizer", "load_frame_scorer"]
@@ -98,21 +99,36 @@ def _saved_model_signatures(path: str, needed: tuple[str, ...], what: str):
     return loaded, loaded.signatures
 
 
-def load_frame_colorizer(path: str) -> FrameColorizer:
+def load_frame_colorizer(path: str, runtime: str = "tensorflow") -> FrameColorizer:
     """A generator model directory (or .keras file) or a generator serving SavedModel (or a folder
-    holding one: Format-Serving/, serving/, TF Serving's version folders, newest first)."""
+    holding one: Format-Serving/, serving/, TF Serving's version folders, newest first). runtime
+    "onnx": the network runs in ONNX Runtime (colordisc_tf.video.onnx_frames), the rest as before."""
+    if runtime not in RUNTIMES:
+        raise ValueError(f"runtime must be one of {', '.join(RUNTIMES)}, got {runtime!r}")
+    keep = None
     if not _is_keras_model(path, GENERATOR_FILE):
         path = find_serving_dir(path)
-        loaded, signatures = _saved_model_signatures(path, ("generator_output", "settings"), "a generator")
+        keep, signatures = _saved_model_signatures(path, ("generator_output", "settings"), "a generator")
         settings = {k: v.numpy() for k, v in signatures["settings"]().items()}
         decoding = Decoding(float(settings["temperature"]), settings["head"].decode())
-        run = signatures["generator_output"]
-        colorizer = FrameColorizer(lambda l: run(L=tf.constant(l))["output"].numpy(), decoding,
-                                   int(settings["model_size"]))
-        colorizer._keep = loaded  # the signatures' variables live as long as the colorizer
-        return colorizer
-    model, config = load_generator(path)
-    return FrameColorizer(lambda l: model(l, training=False), config.decoding, config.serving_size)
+        signature, size = signatures["generator_output"], int(settings["model_size"])
+
+        def network(l_values):
+            return signature(L=l_values)["output"]
+    else:
+        model, config = load_generator(path)
+        decoding, size = config.decoding, config.serving_size
+
+        def network(l_values):
+            return model(l_values, training=False)
+    if runtime == "onnx":
+        outputs, _ = onnx_outputs(network, size)
+    else:
+        def outputs(l_values):
+            return network(tf.constant(l_values))
+    colorizer = FrameColorizer(outputs, decoding, size)
+    colorizer._keep = keep  # a SavedModel's signatures' variables live as long as the colorizer
+    return colorizer
 
 
 @dataclass

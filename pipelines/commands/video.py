@@ -21,6 +21,10 @@ def register(sub) -> None:
     vid.add_argument("--temporal", choices=("none", "stable"), default="stable",
                      help="none: each frame on its own (as serving colorizes an image); stable (default): the colour "
                      "decision carried along the optical flow from frame to frame, reset at shot cuts")
+    vid.add_argument("--runtime", choices=("tensorflow", "onnx"), default="tensorflow",
+                     help="what runs the network: tensorflow (default), or onnx: ONNX Runtime on the CPU, converted "
+                     "in memory and checked against TensorFlow first (needs onnxruntime and tf2onnx; docs/video.md, "
+                     "Speed, says when it is faster)")
     vid.add_argument("--max-frames", type=int, default=None, metavar="N", help="only the first N frames (a preview)")
     vid.add_argument("--history-weight", type=float, default=VIDEO_HISTORY_WEIGHT, metavar="W",
                      help=f"stable: weight of the carried history against the current frame (default {VIDEO_HISTORY_WEIGHT})")
@@ -52,7 +56,7 @@ def colorize_video(args) -> int:
     output = output_apart_from(paths, args.output)
     try:
         model = resolve_model(args.model, "generator")
-        colorizer = load_frame_colorizer(model.keras or model.saved_model)
+        colorizer = load_frame_colorizer(model.keras or model.saved_model, args.runtime)
         scorer = None
         if args.discriminator:
             discriminator = resolve_model(args.discriminator, "discriminator", "--discriminator")
