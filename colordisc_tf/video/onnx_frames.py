@@ -4,7 +4,7 @@ The file `colordisc export` writes ends in the decode (L -> ab), but the stable 
 decodes what it carries across frames, so video needs the network's output before the decode.
 This converts that function in memory with the export's converter (tf2onnx plus
 serve.portable_onnx's dilation rewrite) and checks it against TensorFlow on a probe before a
-frame goes through it. What it buys, and where it does not: docs/video.md, Speed.
+frame goes through it. What it buys, and where it does not: docs/video.md, "ONNX Runtime".
 """
 
 from __future__ import annotations

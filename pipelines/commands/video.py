@@ -24,7 +24,7 @@ def register(sub) -> None:
     vid.add_argument("--runtime", choices=("tensorflow", "onnx"), default="tensorflow",
                      help="what runs the network: tensorflow (default), or onnx: ONNX Runtime on the CPU, converted "
                      "in memory and checked against TensorFlow first (needs onnxruntime and tf2onnx; docs/video.md, "
-                     "Speed, says when it is faster)")
+                     "ONNX Runtime, says when it is faster)")
     vid.add_argument("--max-frames", type=int, default=None, metavar="N", help="only the first N frames (a preview)")
     vid.add_argument("--history-weight", type=float, default=VIDEO_HISTORY_WEIGHT, metavar="W",
                      help=f"stable: weight of the carried history against the current frame (default {VIDEO_HISTORY_WEIGHT})")
