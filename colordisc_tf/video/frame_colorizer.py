@@ -122,7 +122,7 @@ def load_frame_colorizer(path: str, runtime: str = "tensorflow") -> FrameColoriz
         def network(l_values):
             return model(l_values, training=False)
     if runtime == "onnx":
-        outputs, _ = onnx_outputs(network, size)
+        outputs = onnx_outputs(network, size)
     else:
         def outputs(l_values):
             return network(tf.constant(l_values))
