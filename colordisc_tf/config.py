@@ -197,6 +197,9 @@ class GeneratorConfig:
     steps_per_epoch: int = 50  # checkpoint (BackupAndRestore) + eval + logging interval
     learning_rate: float = 1e-3  # Adam; the reference used 3e-5 at width 1.0
     lr_decay: bool = True  # cosine decay to 10 % over `steps`
+    # > 0: the saved weights are this exponential moving average of the trained ones (Keras' use_ema),
+    # which smooths out where the last steps of a small-data run happened to land; 0: the last weights
+    ema_momentum: float = 0.0
     k: int = 5  # soft-encoding neighbours (the released code used 10)
     sigma: float = 5.0  # soft-encoding Gaussian, ab units
     temperature: float = Decoding.temperature  # of the annealed mean (part of `decoding`)
@@ -227,6 +230,7 @@ class GeneratorConfig:
         _training_steps(self, min_steps=0 if self.init else 1)
         _require(1 <= self.k <= 313, "k", "in [1, 313]", self.k)
         _require(self.sigma > 0, "sigma", "> 0", self.sigma)
+        _require(0 <= self.ema_momentum < 1, "ema_momentum", "in [0, 1)", self.ema_momentum)
         _require(self.temperature > 0, "temperature", "> 0", self.temperature)
         _require(self.eval_batches >= 0, "eval_batches", ">= 0", self.eval_batches)
         _require(self.image_every >= 0, "image_every", ">= 0", self.image_every)

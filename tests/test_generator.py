@@ -136,6 +136,34 @@ def test_tiny_generator_learns(tiny_data, tmp_path):
     assert any(f.startswith("events") for f in os.listdir(tmp_path / "logs" / "eval"))
 
 
+def test_ema_momentum_returns_the_moving_average_of_the_steps_weights(tiny_data, tmp_path):
+    import keras
+
+    from colordisc_tf.train.generator import train_generator
+
+    momentum, raw = 0.7, []
+
+    class EveryStep(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            raw.append([w.copy() for w in self.model.get_weights()])
+
+    config = GeneratorConfig(width=0.0625, crop_size=32, batch_size=8, steps=6, steps_per_epoch=3, eval_batches=0,
+                             ema_momentum=momentum)
+    model, _ = train_generator(config, tiny_data["train"], None, str(tmp_path), callbacks=[EveryStep()])
+    trainable = {id(v) for v in model.trainable_weights}
+    is_trainable = [id(v) in trainable for v in model.weights]
+    # NumPy oracle: Keras' EMA starts at the first step's weights, then avg = m * avg + (1 - m) * w
+    average = raw[0]
+    for step in raw[1:]:
+        average = [momentum * a + (1 - momentum) * w for a, w in zip(average, step)]
+    final = model.get_weights()
+    for got, ema, last, trained in zip(final, average, raw[-1], is_trainable):
+        np.testing.assert_allclose(got, ema if trained else last, rtol=1e-4, atol=1e-6)
+    assert any(t and not np.allclose(e, l) for e, l, t in zip(average, raw[-1], is_trainable))
+    with pytest.raises(ConfigError, match="ema_momentum"):
+        GeneratorConfig(ema_momentum=1.0)
+
+
 @pytest.mark.slow  # 20 s: test_mechanics_training's killed run resumes to the same weights, which implies the step count
 def test_killed_training_resumes_to_the_same_step_count(tiny_data, tmp_path):
     from colordisc_tf.train.generator import train_generator

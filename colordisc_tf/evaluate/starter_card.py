@@ -92,6 +92,12 @@ def ship_starter(pipeline_root: str, photos_dir: str, output: str, compare_with:
     return metrics
 
 
+def _averaged(momentum: float) -> str:
+    if not momentum:
+        return ""
+    return f", shipped as the moving average of its weights (EMA, momentum {momentum}: the last ~{1 / (1 - momentum):.0f} steps)"
+
+
 def photo_sets(photos_dir: str) -> dict[str, list[str]]:
     """The photos the card measures on, by set: the starter-photos hold-out split by where it comes
     from (holdout_unseen, holdout_bundled), and each evaluation package (unseen_<package>)."""
@@ -186,7 +192,8 @@ def _write_card(output: str, manifest: dict, metrics: dict, sheet: str | None) -
         "",
         f"{config['steps']} steps of batch {config['batch_size']}, random {config['crop_size']}-px crops with "
         f"{'random flips' if config['random_flip'] else 'no flips'}, Adam {config['learning_rate']} "
-        f"{'with cosine decay to 10 %' if config['lr_decay'] else ''}, rebalancing prior from the training tiles "
+        f"{'with cosine decay to 10 %' if config['lr_decay'] else ''}"
+        f"{_averaged(config.get('ema_momentum', 0.0))}, rebalancing prior from the training tiles "
         f"(λ = {metrics.get('prior_lam', '?')}, σ = {metrics.get('prior_sigma', '?')}). Served at {config['serving_size']} px.",
     ]
     if metrics.get("training_seconds"):

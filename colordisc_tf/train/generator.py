@@ -80,7 +80,8 @@ def train_generator(
     lr = config.learning_rate
     if config.lr_decay:
         lr = keras.optimizers.schedules.CosineDecay(lr, decay_steps=config.steps, alpha=0.1)
-    model.compile(optimizer=keras.optimizers.Adam(lr), loss=loss, jit_compile=config.jit_compile)
+    optimizer = keras.optimizers.Adam(lr, use_ema=config.ema_momentum > 0, ema_momentum=config.ema_momentum or 0.99)
+    model.compile(optimizer=optimizer, loss=loss, jit_compile=config.jit_compile)
 
     eval_callbacks = []
     if group.size > 1:

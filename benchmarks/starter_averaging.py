@@ -1,0 +1,91 @@
+"""Does averaging weights make the starter generalise better? One training run of the starter's
+configuration gives three generators on one trajectory, so they compare paired (the seed, which
+moves rebalanced AuC by up to 10 points on the card's sets, is the same for all three):
+
+- raw: the last weights (what the starter ships today);
+- ema: Keras' optimizer EMA of the weights (GeneratorConfig.ema_momentum);
+- swa: the mean of the last --swa-epochs epoch-end weights (stochastic weight averaging, BN
+  statistics averaged with them).
+
+    python -m benchmarks.starter_averaging train --records 'starter_root/records/Split-*/*' \\
+        --out averaging --seed 0 [--steps 6000] [--ema 0.999] [--swa-epochs 4]
+    python -m benchmarks.starter_sweep measure --photos starter_root/photos \\
+        --prior 'PRIOR_DIR' --json averaging.json averaging/seed0/*/
+
+Run one process per seed (taskset -c N on 2 cores). Results: docs/starter.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+
+from benchmarks.starter_sweep import CONFIGS, _records
+
+
+def train(args) -> None:
+    os.environ["COLORDISC_RECORD_READER"] = "numpy"
+    import keras
+    import numpy as np
+
+    from colordisc_tf.color import bins
+    from colordisc_tf.config import GeneratorConfig, from_dict
+    from colordisc_tf.data.color_prior import ColorPrior
+    from colordisc_tf.data.record_format import read_ab
+    from colordisc_tf.data.tfrecord_io import write_records
+    from colordisc_tf.serve.saving import save_generator
+    from colordisc_tf.train.generator import train_generator
+
+    drop, width, crop, _, lam = CONFIGS["c1_all_w125_c96_6k_l8"]  # the shipped starter's configuration
+    out = os.path.join(args.out, f"seed{args.seed}")
+    records = _records(args.records, drop)
+    write_records(os.path.join(out, "work", "train.gz"), records)
+    prior = ColorPrior(sum(bins.count_bins(read_ab(r)) for r in records), lam=lam, sigma=5.0)
+    per_epoch = min(500, args.steps)
+    config = from_dict(GeneratorConfig, {
+        "width": width, "crop_size": crop, "batch_size": 16, "steps": args.steps, "steps_per_epoch": per_epoch,
+        "learning_rate": 1e-3, "lr_decay": True, "ema_momentum": args.ema, "eval_batches": 0, "image_every": 0,
+        "serving_size": 256, "seed": args.seed})
+    epochs = args.steps // per_epoch
+    snapshots: list[list[np.ndarray]] = []
+
+    class Snapshots(keras.callbacks.Callback):
+        # fit swaps the EMA in after the last epoch_end: the raw weights are read here
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch >= epochs - args.swa_epochs:
+                snapshots.append(self.model.get_weights())
+
+    start = time.time()
+    model, history = train_generator(config, os.path.join(out, "work", "*.gz"), None, os.path.join(out, "work", "run"),
+                                     prior=prior.prior, weights=prior.weights, callbacks=[Snapshots()])
+    seconds = time.time() - start
+    variants = {"raw": snapshots[-1], "ema": model.get_weights(),
+                "swa": [np.mean(ws, axis=0) for ws in zip(*snapshots)]}
+    for name, weights in variants.items():
+        bare = keras.models.clone_model(model)
+        bare.set_weights(weights)
+        save_generator(bare, config, os.path.join(out, f"s{args.seed}_{name}"), export=False)
+    with open(os.path.join(out, "averaging.json"), "w") as f:
+        json.dump({"seed": args.seed, "tiles": len(records), "steps": args.steps, "seconds": seconds,
+                   "ema_momentum": args.ema, "swa_epochs": args.swa_epochs, "loss": history.get("loss")}, f)
+    print(f"seed {args.seed}: {len(records)} tiles, {args.steps} steps in {seconds:.0f} s", flush=True)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="what", required=True)
+    t = sub.add_parser("train")
+    t.add_argument("--records", required=True, help="the Lab records of the starter tiles (a glob)")
+    t.add_argument("--out", required=True)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--steps", type=int, default=6000)
+    t.add_argument("--ema", type=float, default=0.999)
+    t.add_argument("--swa-epochs", type=int, default=4)
+    args = parser.parse_args(argv)
+    train(args)
+
+
+if __name__ == "__main__":
+    main()
