@@ -119,6 +119,14 @@ def train(args) -> None:
         shutil.rmtree(os.path.join(args.out, folder), ignore_errors=True)
 
 
+def _margins(vs_grey: dict | None) -> str:
+    """The AuC margins over grey with their paired intervals (holdout.compare's vs_grey)."""
+    if not vs_grey or vs_grey["auc_raw_ci"] is None:
+        return ""
+    return "".join(f"  {key} vs grey {vs_grey[key]:+.1f} [{vs_grey[key + '_ci'][0]:+.1f}, {vs_grey[key + '_ci'][1]:+.1f}]"
+                   for key in ("auc_raw", "auc_rebalanced"))
+
+
 def measure(args) -> None:
     from colordisc_tf.data.color_prior import load_prior
     from colordisc_tf.evaluate.holdout import GREY, compare
@@ -131,8 +139,8 @@ def measure(args) -> None:
         results[set_name], _ = compare(models, paths, prior)
         for name, s in results[set_name].items():
             print(f"{set_name:36s} {name:24s} raw {s['auc_raw']:6.2f}  rebalanced {s['auc_rebalanced']:6.2f}  "
-                  f"CF {s['cf']:5.1f} (truth {s['cf_truth']:5.1f})  ΔCF {s['delta_cf']:5.1f}  PSNR {s['psnr']:5.2f}",
-                  flush=True)
+                  f"CF {s['cf']:5.1f} (truth {s['cf_truth']:5.1f})  ΔCF {s['delta_cf']:5.1f}  PSNR {s['psnr']:5.2f}"
+                  + _margins(s.get("vs_grey")), flush=True)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)

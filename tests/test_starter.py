@@ -139,6 +139,42 @@ def test_grey_scores_against_an_independent_recomputation(tmp_path):
     assert mse > 0 and scores[GREY]["psnr"] == pytest.approx(np.mean(psnrs), abs=1e-6)
 
 
+def test_margins_over_grey_carry_paired_intervals_within_the_photos_own_range(tmp_path):
+    """compare's vs_grey: the starter's margin is its score minus grey's, and its paired interval
+    lies inside the range of the per-photo margins (a mean of resampled photos cannot leave it:
+    recomputed per photo with skimage's Lab); grey against itself is 0 with the interval [0, 0]."""
+    from skimage.color import rgb2lab
+
+    from colordisc_tf import metrics
+    from colordisc_tf.evaluate.holdout import GREY, compare
+
+    paths = []
+    for i, saturation in enumerate((0.05, 0.4, 1.0)):  # photos grey leaves near or far from the truth
+        rgb = _photo(20 + i, size=(280, 260)).astype(np.float64)
+        grey = rgb.mean(-1, keepdims=True)
+        path = tmp_path / f"{i}.png"
+        Image.fromarray((grey + saturation * (rgb - grey)).round().astype(np.uint8)).save(path)
+        paths.append(str(path))
+    scores, colorized = compare({GREY: None, "also_grey": None, "starter": STARTER_DIR}, paths, np.full(313, 1 / 313))
+    assert "vs_grey" not in scores[GREY]
+    same = scores["also_grey"]["vs_grey"]
+    assert same["auc_raw"] == 0 and same["auc_raw_ci"] == [0, 0] and same["auc_rebalanced_ci"] == [0, 0]
+    margin = scores["starter"]["vs_grey"]
+    assert margin["auc_raw"] == pytest.approx(scores["starter"]["auc_raw"] - scores[GREY]["auc_raw"], abs=1e-9)
+    assert margin["psnr"] == pytest.approx(scores["starter"]["psnr"] - scores[GREY]["psnr"], abs=1e-9)
+
+    def per_photo_auc(images):
+        return np.array([metrics.auc_raw_accuracy(rgb2lab(x / 255.0)[..., 1:].reshape(-1, 2),
+                                                  rgb2lab(t / 255.0)[..., 1:].reshape(-1, 2))
+                         for x, t in zip(images, colorized["truth"])])
+
+    per_photo = per_photo_auc(colorized["starter"]) - per_photo_auc(colorized[GREY])
+    assert margin["auc_raw"] == pytest.approx(per_photo.mean(), abs=0.5)  # equal-sized photos: pooled = mean
+    low, high = margin["auc_raw_ci"]
+    assert per_photo.min() - 0.5 <= low <= margin["auc_raw"] <= high <= per_photo.max() + 0.5
+    assert high - low > 0.5  # photos of different saturation: the interval has width
+
+
 def test_init_starter_names_the_shipped_model():
     assert resolve_init("starter") == STARTER_DIR
     assert resolve_init("/some/dir") == "/some/dir" and resolve_init(None) is None

@@ -53,12 +53,27 @@ def colorize_all(model: str | None, photos: list[np.ndarray]) -> list[np.ndarray
     return out
 
 
-def _scores(preds: list[np.ndarray], truths: list[np.ndarray], prior) -> dict:
+#: the margins over grey that carry a paired interval (compare's "vs_grey")
+VS_GREY = ("auc_raw", "auc_rebalanced", "psnr")
+
+
+def _values(preds: list[np.ndarray], truths: list[np.ndarray], prior) -> dict:
     ab_pred, ab_true = (np.stack([srgb8_to_lab(x)[..., 1:] for x in xs]) for xs in (preds, truths))
-    summary = measures.summarize(measure_images(Images(np.stack(preds), np.stack(truths), ab_pred, ab_true, prior)))
+    return measure_images(Images(np.stack(preds), np.stack(truths), ab_pred, ab_true, prior))
+
+
+def _scores(values: dict) -> dict:
+    summary = measures.summarize(values)
     return {"auc_raw": summary["auc_raw"], "auc_rebalanced": summary["auc_rebalanced"], "cf": summary["colorfulness"],
             "cf_truth": summary["colorfulness_truth"], "delta_cf": summary["delta_cf"], "psnr": summary["psnr"],
-            "ssim": summary.get("ssim"), "images": len(preds)}
+            "ssim": summary.get("ssim"), "images": summary["images"]}
+
+
+def _vs_grey(grey: dict, values: dict) -> dict:
+    """model − grey of each VS_GREY metric with its paired interval: with a handful of photos, a
+    margin of a few points can be one photo's doing, and the interval says so."""
+    differences = measures.paired_differences(grey, values)
+    return {key: differences[key] for metric in VS_GREY for key in (metric, f"{metric}_ci")}
 
 
 def load_cuts(paths: list[str]) -> list[np.ndarray]:
@@ -66,10 +81,18 @@ def load_cuts(paths: list[str]) -> list[np.ndarray]:
 
 
 def compare(models: dict[str, str | None], paths: list[str], prior) -> tuple[dict, dict]:
-    """({name: scores}, {name: colorized cuts}) for each named model (any --model form; None: grey)."""
+    """({name: scores}, {name: colorized cuts}) for each named model (any --model form; None: grey).
+    With GREY among the models, every other model's scores hold "vs_grey": its margins over grey,
+    each with a paired bootstrap interval over the photos (None under 2 photos)."""
     truths = load_cuts(paths)
     colorized = {name: colorize_all(model_dir, truths) for name, model_dir in models.items()}
-    return {name: _scores(preds, truths, prior) for name, preds in colorized.items()}, {**colorized, "truth": truths}
+    values = {name: _values(preds, truths, prior) for name, preds in colorized.items()}
+    scores = {name: _scores(v) for name, v in values.items()}
+    if GREY in values:
+        for name in scores:
+            if name != GREY:
+                scores[name]["vs_grey"] = _vs_grey(values[GREY], values[name])
+    return scores, {**colorized, "truth": truths}
 
 
 def contact_sheet(colorized: dict[str, list[np.ndarray]], names: list[str], path: str, tile: int = 160) -> str:
