@@ -175,6 +175,25 @@ def test_margins_over_grey_carry_paired_intervals_within_the_photos_own_range(tm
     assert high - low > 0.5  # photos of different saturation: the interval has width
 
 
+def test_the_pooled_set_is_every_photo_nobody_here_chose(tmp_path):
+    from colordisc_tf.evaluate.starter_card import POOLED, photo_sets
+
+    photos = [{"name": "wall", "source": "lomiri-wallpapers", "split": "holdout"},
+              {"name": "coffee", "source": "scikit-image", "split": "holdout"},
+              {"name": "trained", "source": "lomiri-wallpapers", "split": "train"}]
+    (tmp_path / "manifest.json").write_text(json.dumps({"photos": photos}))
+    assert POOLED not in photo_sets(str(tmp_path))  # no evaluation packages: nothing to pool
+    for package, names in (("mate-backgrounds", ("Dune", "Aqua")), ("plasma-workspace-wallpapers", ("Kite",))):
+        (tmp_path / "evaluation" / package).mkdir(parents=True)
+        for name in names:
+            Image.fromarray(_photo(0, (40, 30))).save(tmp_path / "evaluation" / package / f"{name}.png")
+    sets = photo_sets(str(tmp_path))
+    names = {key: sorted(os.path.basename(p) for p in paths) for key, paths in sets.items()}
+    assert names["holdout_bundled"] == ["coffee.png"]
+    assert names[POOLED] == ["Aqua.png", "Dune.png", "Kite.png", "wall.png"]
+    assert len(sets[POOLED]) == len(set(sets[POOLED]))
+
+
 def test_init_starter_names_the_shipped_model():
     assert resolve_init("starter") == STARTER_DIR
     assert resolve_init("/some/dir") == "/some/dir" and resolve_init(None) is None

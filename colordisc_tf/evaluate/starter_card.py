@@ -78,10 +78,11 @@ def ship_starter(pipeline_root: str, photos_dir: str, output: str, compare_with:
             continue
         results[set_name], colorized = compare(models, paths, prior)
         results[set_name]["photos"] = [os.path.splitext(os.path.basename(p))[0] for p in paths]
-        sheets[set_name] = colorized
+        if set_name != POOLED:  # its photos are on the sheet already
+            sheets[set_name] = colorized
     if sheet:
         merged = {name: [img for s in sheets.values() for img in s[name]] for name in [*models, "truth"]}
-        contact_sheet(merged, [n for s in results.values() for n in s["photos"]], sheet, tile=128)
+        contact_sheet(merged, [n for name in sheets for n in results[name]["photos"]], sheet, tile=128)
     metrics = {"sets": results, "prior": os.path.abspath(prior_dir), "prior_lam": color_prior.lam,
                "prior_sigma": color_prior.sigma, "counts": manifest["counts"],
                "training_seconds": training_seconds,
@@ -98,17 +99,26 @@ def _averaged(momentum: float) -> str:
     return f", shipped as the moving average of its weights (EMA, momentum {momentum}: the last ~{1 / (1 - momentum):.0f} steps)"
 
 
+#: every photo of the sets nobody here chose, pooled: 27 photos give intervals a set of 3 or 12 cannot
+POOLED = "unseen_pooled"
+
+
 def photo_sets(photos_dir: str) -> dict[str, list[str]]:
     """The photos the card measures on, by set: the starter-photos hold-out split by where it comes
-    from (holdout_unseen, holdout_bundled), and each evaluation package (unseen_<package>)."""
+    from (holdout_unseen, holdout_bundled), each evaluation package (unseen_<package>), and, with
+    evaluation packages, POOLED: holdout_unseen and every unseen_<package> together."""
     with open(os.path.join(photos_dir, "manifest.json")) as f:
         held = [e for e in json.load(f)["photos"] if e["split"] == "holdout"]
     holdout = os.path.join(photos_dir, "holdout")
-    return {
+    sets = {
         "holdout_unseen": [os.path.join(holdout, f"{e['name']}.png") for e in held if e["source"] not in BUNDLED_SOURCES],
         "holdout_bundled": [os.path.join(holdout, f"{e['name']}.png") for e in held if e["source"] in BUNDLED_SOURCES],
         **_evaluation_sets(os.path.join(photos_dir, "evaluation")),
     }
+    packages = [name for name in sets if name.startswith("unseen_")]
+    if packages:
+        sets[POOLED] = [path for name in ("holdout_unseen", *packages) for path in sets[name]]
+    return sets
 
 
 def _left_out(excluded: list[dict]) -> str:
@@ -209,7 +219,9 @@ def _write_card(output: str, manifest: dict, metrics: dict, sheet: str | None) -
               "serving does; grey is ab = 0. AuC pools pixels; rebalanced AuC weights them by 1 / prior (the training",
               "prior); ΔCF = |mean CF − mean CF of the truth|.", ""]
     for set_name, scores in metrics["sets"].items():
-        lines += [f"**{set_name}** ({', '.join(scores['photos'])}):", "",
+        photos = (f"all {len(scores['photos'])} photos of holdout_unseen and the unseen_ sets" if set_name == POOLED
+                  else ", ".join(scores["photos"]))
+        lines += [f"**{set_name}** ({photos}):", "",
                   *_table({k: v for k, v in scores.items() if isinstance(v, dict)}), ""]
     if sheet:
         lines += [f"Contact sheet: `{os.path.relpath(sheet)}`.", ""]
