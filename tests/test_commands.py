@@ -145,7 +145,7 @@ def test_starter_photos_defaults(monkeypatch, tmp_path):
 def test_ship_starter_defaults(monkeypatch):
     ship = patch(monkeypatch, "colordisc_tf.evaluate.starter_card.ship_starter", {"sets": {}})
     assert main(["ship-starter", "--pipeline-root", "root", "--photos", "photos", "--output", "out"]) == 0
-    assert ship.only == (("root", "photos", "out", {}), {"sheet": None, "training_seconds": None})
+    assert ship.only == (("root", "photos", "out", {}), {"sheet": None, "training_seconds": None, "remeasure": False})
 
 
 def test_beam_cluster_defaults(monkeypatch):

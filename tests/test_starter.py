@@ -194,6 +194,19 @@ def test_the_pooled_set_is_every_photo_nobody_here_chose(tmp_path):
     assert len(sets[POOLED]) == len(set(sets[POOLED]))
 
 
+def test_a_remeasure_keeps_the_shipped_training_time_and_contact_sheet(tmp_path):
+    from colordisc_tf.evaluate.starter_card import _previous_card
+
+    with pytest.raises(FileNotFoundError, match="nothing to re-measure"):
+        _previous_card(str(tmp_path))
+    (tmp_path / "generator.keras").write_bytes(b"")
+    (tmp_path / "MODEL_CARD.md").write_text("x\n\nContact sheet: `benchmarks/results/old.jpg`.\n")
+    (tmp_path / "metrics.json").write_text(json.dumps({"training_seconds": 2098.0}))
+    assert _previous_card(str(tmp_path)) == {"training_seconds": 2098.0, "sheet": "benchmarks/results/old.jpg"}
+    (tmp_path / "metrics.json").write_text(json.dumps({"training_seconds": 5.0, "sheet": "new.jpg"}))
+    assert _previous_card(str(tmp_path))["sheet"] == "new.jpg"  # metrics.json's, once it keeps one
+
+
 def test_init_starter_names_the_shipped_model():
     assert resolve_init("starter") == STARTER_DIR
     assert resolve_init("/some/dir") == "/some/dir" and resolve_init(None) is None

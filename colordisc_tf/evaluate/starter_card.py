@@ -19,6 +19,7 @@ import glob
 import importlib.metadata
 import json
 import os
+import re
 import shutil
 
 from colordisc_tf.evaluate.holdout import GREY, compare, contact_sheet
@@ -49,24 +50,24 @@ def _table(results: dict) -> list[str]:
 
 
 def ship_starter(pipeline_root: str, photos_dir: str, output: str, compare_with: dict[str, str] | None = None,
-                 sheet: str | None = None, training_seconds: float | None = None) -> dict:
+                 sheet: str | None = None, training_seconds: float | None = None, remeasure: bool = False) -> dict:
     """Copies the newest GeneratorTrainer model of `pipeline_root` into `output` and measures it on
     the hold-out of `photos_dir` against grey (and `compare_with`: name -> generator model dir).
-    Returns the metrics written to output/metrics.json."""
+    `remeasure`: keep the model already in `output` (weights, curves, training time, contact sheet
+    unless `sheet` is given) and only measure it again, with `pipeline_root`'s prior: a run on the
+    same tiles. Returns the metrics written to output/metrics.json."""
     from colordisc_tf.data.color_prior import load_prior
 
-    model_dir = _newest(os.path.join(pipeline_root, "GeneratorTrainer", "model", "*"))
-    run_dir = os.path.join(pipeline_root, "GeneratorTrainer", "model_run", os.path.basename(model_dir))
     prior_dir = _newest(os.path.join(pipeline_root, "ColorPriorGen", "color_prior", "*"))
     with open(os.path.join(photos_dir, "manifest.json")) as f:
         manifest = json.load(f)
-    os.makedirs(output, exist_ok=True)
-    shutil.copy2(os.path.join(model_dir, "config.json"), os.path.join(output, "config.json"))
-    _save_without_optimizer(os.path.join(model_dir, "generator.keras"), os.path.join(output, "generator.keras"))
-    if os.path.exists(os.path.join(run_dir, "history.json")):
-        shutil.copy2(os.path.join(run_dir, "history.json"), os.path.join(output, "history.json"))
-    shutil.rmtree(os.path.join(output, "logs"), ignore_errors=True)
-    shutil.copytree(os.path.join(run_dir, "logs"), os.path.join(output, "logs"))
+    if remeasure:
+        previous = _previous_card(output)
+        training_seconds = training_seconds or previous.get("training_seconds")
+        shown_sheet = sheet or previous.get("sheet")
+    else:
+        _copy_trained(pipeline_root, output)
+        shown_sheet = sheet
 
     sets = photo_sets(photos_dir)
     models = {GREY: None, **(compare_with or {}), "starter": output}
@@ -85,12 +86,40 @@ def ship_starter(pipeline_root: str, photos_dir: str, output: str, compare_with:
         contact_sheet(merged, [n for name in sheets for n in results[name]["photos"]], sheet, tile=128)
     metrics = {"sets": results, "prior": os.path.abspath(prior_dir), "prior_lam": color_prior.lam,
                "prior_sigma": color_prior.sigma, "counts": manifest["counts"],
-               "training_seconds": training_seconds,
+               "training_seconds": training_seconds, "sheet": shown_sheet and os.path.relpath(shown_sheet),
                "versions": {p: _version(p) for p in VERSIONS}}
     with open(os.path.join(output, "metrics.json"), "w") as f:
         json.dump(metrics, f, indent=1)
-    _write_card(output, manifest, metrics, sheet)
+    _write_card(output, manifest, metrics)
     return metrics
+
+
+def _copy_trained(pipeline_root: str, output: str) -> None:
+    model_dir = _newest(os.path.join(pipeline_root, "GeneratorTrainer", "model", "*"))
+    run_dir = os.path.join(pipeline_root, "GeneratorTrainer", "model_run", os.path.basename(model_dir))
+    os.makedirs(output, exist_ok=True)
+    shutil.copy2(os.path.join(model_dir, "config.json"), os.path.join(output, "config.json"))
+    _save_without_optimizer(os.path.join(model_dir, "generator.keras"), os.path.join(output, "generator.keras"))
+    if os.path.exists(os.path.join(run_dir, "history.json")):
+        shutil.copy2(os.path.join(run_dir, "history.json"), os.path.join(output, "history.json"))
+    shutil.rmtree(os.path.join(output, "logs"), ignore_errors=True)
+    shutil.copytree(os.path.join(run_dir, "logs"), os.path.join(output, "logs"))
+
+
+def _previous_card(output: str) -> dict:
+    """What a re-measure keeps of the shipped card: training_seconds and the contact sheet's path
+    (metrics.json's, or the card's "Contact sheet:" line, which cards before metrics kept it had)."""
+    if not os.path.exists(os.path.join(output, "generator.keras")):
+        raise FileNotFoundError(f"nothing to re-measure: no generator.keras in {output}")
+    previous = {}
+    if os.path.exists(os.path.join(output, "metrics.json")):
+        with open(os.path.join(output, "metrics.json")) as f:
+            previous = json.load(f)
+    if not previous.get("sheet") and os.path.exists(os.path.join(output, "MODEL_CARD.md")):
+        with open(os.path.join(output, "MODEL_CARD.md")) as f:
+            found = re.search(r"^Contact sheet: `([^`]+)`", f.read(), re.MULTILINE)
+        previous["sheet"] = found and found.group(1)
+    return previous
 
 
 def _averaged(momentum: float) -> str:
@@ -176,7 +205,7 @@ def _version(package: str) -> str | None:
         return None
 
 
-def _write_card(output: str, manifest: dict, metrics: dict, sheet: str | None) -> None:
+def _write_card(output: str, manifest: dict, metrics: dict) -> None:
     with open(os.path.join(output, "config.json")) as f:
         config = json.load(f)
     c = manifest["counts"]
@@ -223,8 +252,8 @@ def _write_card(output: str, manifest: dict, metrics: dict, sheet: str | None) -
                   else ", ".join(scores["photos"]))
         lines += [f"**{set_name}** ({photos}):", "",
                   *_table({k: v for k, v in scores.items() if isinstance(v, dict)}), ""]
-    if sheet:
-        lines += [f"Contact sheet: `{os.path.relpath(sheet)}`.", ""]
+    if metrics.get("sheet"):
+        lines += [f"Contact sheet: `{metrics['sheet']}`.", ""]
     lines += ["## Against the goal", "",
               "The goal (issue 33) on photos it never saw: raw AuC at least grey's, rebalanced AuC 5 points above",
               "grey's, ΔCF at most 8. On each set above, with each margin's paired 95 % bootstrap interval over the",

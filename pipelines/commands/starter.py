@@ -30,6 +30,9 @@ def register(sub) -> None:
                       help=f"another generator to measure beside it (repeatable): {MODEL_FORMS}")
     ship.add_argument("--sheet", default=None, help="write the contact sheet (grey | compared | starter | truth) here")
     ship.add_argument("--training-seconds", type=float, default=None, help="the training time, for the card")
+    ship.add_argument("--remeasure", action="store_true",
+                      help="keep the generator already in --output and measure it again (a new card and metrics.json: "
+                           "after the measuring changed); --pipeline-root then only gives the prior")
     ship.set_defaults(func=ship_starter)
 
 
@@ -71,7 +74,7 @@ def ship_starter(args) -> int:
         compare_with[name] = path
     try:
         metrics = ship(args.pipeline_root, args.photos, args.output, compare_with, sheet=args.sheet,
-                       training_seconds=args.training_seconds)
+                       training_seconds=args.training_seconds, remeasure=args.remeasure)
     except FileNotFoundError as e:
         raise UserError(str(e)) from None
     for set_name, scores in metrics["sets"].items():
