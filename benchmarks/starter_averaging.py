@@ -7,12 +7,13 @@ moves rebalanced AuC by up to 10 points on the card's sets, is the same for all 
 - swa: the mean of the last --swa-epochs epoch-end weights (stochastic weight averaging, BN
   statistics averaged with them).
 
-    python -m benchmarks.starter_averaging train --records 'starter_root/records/Split-*/*' \\
+    python -m benchmarks.starter_averaging --records 'starter_root/records/Split-*/*' \\
         --out averaging --seed 0 [--steps 6000] [--ema 0.999] [--swa-epochs 4]
     python -m benchmarks.starter_sweep measure --photos starter_root/photos \\
         --prior 'PRIOR_DIR' --json averaging.json averaging/seed0/*/
 
-Run one process per seed (taskset -c N on 2 cores). Results: docs/starter.md.
+Run one process per seed (taskset -c N on 2 cores); the records: `colordisc preprocess
+starter_root/photos/train --size 160 --output starter_root/records`. Results: docs/starter.md.
 """
 
 from __future__ import annotations
@@ -75,16 +76,13 @@ def train(args) -> None:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="what", required=True)
-    t = sub.add_parser("train")
-    t.add_argument("--records", required=True, help="the Lab records of the starter tiles (a glob)")
-    t.add_argument("--out", required=True)
-    t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--steps", type=int, default=6000)
-    t.add_argument("--ema", type=float, default=0.999)
-    t.add_argument("--swa-epochs", type=int, default=4)
-    args = parser.parse_args(argv)
-    train(args)
+    parser.add_argument("--records", required=True, help="the Lab records of the starter tiles (a glob)")
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--steps", type=int, default=6000)
+    parser.add_argument("--ema", type=float, default=0.999)
+    parser.add_argument("--swa-epochs", type=int, default=4)
+    train(parser.parse_args(argv))
 
 
 if __name__ == "__main__":
