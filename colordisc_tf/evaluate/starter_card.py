@@ -108,7 +108,7 @@ def _copy_trained(pipeline_root: str, output: str) -> None:
 
 def _previous_card(output: str) -> dict:
     """What a re-measure keeps of the shipped card: training_seconds and the contact sheet's path
-    (metrics.json's, or the card's "Contact sheet:" line, which cards before metrics kept it had)."""
+    (metrics.json's; for a card written before metrics.json kept it, the card's "Contact sheet:" line)."""
     if not os.path.exists(os.path.join(output, "generator.keras")):
         raise FileNotFoundError(f"nothing to re-measure: no generator.keras in {output}")
     previous = {}
