@@ -197,8 +197,9 @@ class GeneratorConfig:
     steps_per_epoch: int = 50  # checkpoint (BackupAndRestore) + eval + logging interval
     learning_rate: float = 1e-3  # Adam; the reference used 3e-5 at width 1.0
     lr_decay: bool = True  # cosine decay to 10 % over `steps`
-    # > 0: the saved weights are this exponential moving average of the trained ones (Keras' use_ema),
-    # which smooths out where the last steps of a small-data run happened to land; 0: the last weights
+    # > 0: the saved weights are this exponential moving average of the trained ones (Keras' use_ema); 0: the
+    # last weights. BN statistics stay the last step's: on the starter it lost rebalanced AuC in 4 of 4 seeds
+    # (docs/starter.md), so it is off unless a run measures otherwise
     ema_momentum: float = 0.0
     k: int = 5  # soft-encoding neighbours (the released code used 10)
     sigma: float = 5.0  # soft-encoding Gaussian, ab units
