@@ -72,7 +72,7 @@ def _scores(values: dict) -> dict:
 def _vs_grey(grey: dict, values: dict) -> dict:
     """model − grey of each VS_GREY metric with its paired interval: with a handful of photos, a
     margin of a few points can be one photo's doing, and the interval says so."""
-    differences = measures.paired_differences(grey, values)
+    differences = measures.paired_differences(grey, values, skip=set(measures.statistics(grey)) - set(VS_GREY))
     return {key: differences[key] for metric in VS_GREY for key in (metric, f"{metric}_ci")}
 
 

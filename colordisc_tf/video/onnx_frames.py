@@ -4,7 +4,8 @@ The file `colordisc export` writes ends in the decode (L -> ab), but the stable 
 decodes what it carries across frames, so video needs the network's output before the decode.
 This converts that function in memory with the export's converter (serve.portable_onnx's
 onnx_bytes: tf2onnx, its dilation rewrite, its refusal of unknown ops), runs it with the export's
-runner, and checks it against TensorFlow on a probe before a frame goes through it. What it buys, and where it does not: docs/video.md, "ONNX Runtime".
+runner, and checks it against TensorFlow on a probe before a frame goes through it. What it buys,
+and where it does not: docs/video.md, "ONNX Runtime".
 """
 
 from __future__ import annotations
