@@ -8,7 +8,7 @@ moves rebalanced AuC by up to 10 points on the card's sets, is the same for all 
   statistics averaged with them).
 
     python -m benchmarks.starter_averaging --records 'starter_root/records/Split-*/*' \\
-        --out averaging --seed 0 [--steps 6000] [--ema 0.999] [--swa-epochs 4]
+        --out averaging --seed 0 [--config c1_all_w125_c96_6k_l8] [--steps N] [--ema 0.999] [--swa-epochs 4]
     python -m benchmarks.starter_sweep measure --photos starter_root/photos \\
         --prior 'PRIOR_DIR' --json averaging.json averaging/seed0/*/
 
@@ -39,7 +39,8 @@ def train(args) -> None:
     from colordisc_tf.serve.saving import save_generator
     from colordisc_tf.train.generator import train_generator
 
-    drop, width, crop, _, lam = CONFIGS["c1_all_w125_c96_6k_l8"]  # the shipped starter's configuration
+    drop, width, crop, steps, lam = CONFIGS[args.config]
+    args.steps = args.steps or steps
     out = os.path.join(args.out, f"seed{args.seed}")
     records = _records(args.records, drop)
     write_records(os.path.join(out, "work", "train.gz"), records)
@@ -62,14 +63,14 @@ def train(args) -> None:
     model, history = train_generator(config, os.path.join(out, "work", "*.gz"), None, os.path.join(out, "work", "run"),
                                      prior=prior.prior, weights=prior.weights, callbacks=[Snapshots()])
     seconds = time.time() - start
-    variants = {"raw": snapshots[-1], "ema": model.get_weights(),
+    variants = {"raw": snapshots[-1], **({"ema": model.get_weights()} if args.ema else {}),
                 "swa": [np.mean(ws, axis=0) for ws in zip(*snapshots)]}
     for name, weights in variants.items():
         bare = keras.models.clone_model(model)
         bare.set_weights(weights)
         save_generator(bare, config, os.path.join(out, f"s{args.seed}_{name}"), export=False)
     with open(os.path.join(out, "averaging.json"), "w") as f:
-        json.dump({"seed": args.seed, "tiles": len(records), "steps": args.steps, "seconds": seconds,
+        json.dump({"config": args.config, "seed": args.seed, "tiles": len(records), "steps": args.steps, "seconds": seconds,
                    "ema_momentum": args.ema, "swa_epochs": args.swa_epochs, "loss": history.get("loss")}, f)
     print(f"seed {args.seed}: {len(records)} tiles, {args.steps} steps in {seconds:.0f} s", flush=True)
 
@@ -79,8 +80,10 @@ def main(argv=None) -> None:
     parser.add_argument("--records", required=True, help="the Lab records of the starter tiles (a glob)")
     parser.add_argument("--out", required=True)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--steps", type=int, default=6000)
-    parser.add_argument("--ema", type=float, default=0.999)
+    parser.add_argument("--config", default="c1_all_w125_c96_6k_l8", choices=sorted(CONFIGS),
+                        help="a starter_sweep configuration (default: the shipped starter's)")
+    parser.add_argument("--steps", type=int, default=None, help="default: the configuration's")
+    parser.add_argument("--ema", type=float, default=0.999, help="0: no EMA generator")
     parser.add_argument("--swa-epochs", type=int, default=4)
     train(parser.parse_args(argv))
 

@@ -40,6 +40,7 @@ CONFIGS = {
     "c7_nat_w125_c96_12k_l9": (True, 0.125, 96, 12000, 0.9),
     "c8_nat_w25_c128_12k_l8": (True, 0.25, 128, 12000, 0.8),  # past 2 CPU cores' 2 hours: what capacity buys
     "c9_all_w125_c96_12k_l8": (False, 0.125, 96, 12000, 0.8),  # the 2026-12-04 starter's
+    "c10_all_w25_c64_8k_l8": (False, 0.25, 64, 8000, 0.8),  # c5 on every photo: the sweep's best raw AuC
 }
 
 

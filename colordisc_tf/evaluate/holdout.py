@@ -20,9 +20,14 @@ from colordisc_tf.evaluate import measures
 from colordisc_tf.evaluate.measures import Images, measure_images
 from colordisc_tf.evaluate.protocol import prepare
 
-__all__ = ["GREY", "colorize_all", "compare", "contact_sheet"]
+__all__ = ["GREY", "colorize_all", "compare", "contact_sheet", "grey_cuts", "load_cuts", "score", "served_cut"]
 
 GREY = "grey"
+
+
+def grey_cuts(photos: list[np.ndarray]) -> list[np.ndarray]:
+    """Each cut with ab = 0: the floor every colorizer must beat."""
+    return [_grey(p) for p in photos]
 
 
 def _grey(rgb: np.ndarray) -> np.ndarray:
@@ -37,20 +42,24 @@ def colorize_all(model: str | None, photos: list[np.ndarray]) -> list[np.ndarray
     """Each (256, 256, 3) uint8 cut colorized as serving colorizes it. `model`: any form --model
     takes (colordisc_tf.serve.model_ref); None: grey."""
     if model is None:
-        return [_grey(p) for p in photos]
-    from colordisc_tf.color.lab import luminance
-    from colordisc_tf.serve.inference import lab_to_uint8_rgb, served_ab
+        return grey_cuts(photos)
     from colordisc_tf.serve.model_ref import ModelRefused, load_generator_network, resolve_model
 
     network = load_generator_network(resolve_model(model, "generator"))
     if network is None:
         raise ModelRefused(f"{model}: a SavedModel without generator_output + settings; give its model directory")
-    out = []
-    for rgb in photos:
-        l_full = luminance(rgb[None])
-        ab = served_ab(network.raw, l_full, network.model_size, network.decoding)
-        out.append(np.asarray(lab_to_uint8_rgb(np.concatenate([np.asarray(l_full), np.asarray(ab)], -1)))[0])
-    return out
+    return [served_cut(network.raw, rgb, network.model_size, network.decoding) for rgb in photos]
+
+
+def served_cut(raw, rgb: np.ndarray, model_size: int, decoding) -> np.ndarray:
+    """One cut colorized as serving colorizes it: `raw` (L (1, s, s, 1) -> the network's raw output)
+    at s = model_size, decoded per `decoding`, ab upsampled and joined to the cut's L (8-bit sRGB)."""
+    from colordisc_tf.color.lab import luminance
+    from colordisc_tf.serve.inference import lab_to_uint8_rgb, served_ab
+
+    l_full = luminance(rgb[None])
+    ab = served_ab(raw, l_full, model_size, decoding)
+    return np.asarray(lab_to_uint8_rgb(np.concatenate([np.asarray(l_full), np.asarray(ab)], -1)))[0]
 
 
 #: the margins over grey that carry a paired interval (compare's "vs_grey")
@@ -80,19 +89,25 @@ def load_cuts(paths: list[str]) -> list[np.ndarray]:
     return [prepare(np.asarray(Image.open(p).convert("RGB"))) for p in paths]
 
 
-def compare(models: dict[str, str | None], paths: list[str], prior) -> tuple[dict, dict]:
-    """({name: scores}, {name: colorized cuts}) for each named model (any --model form; None: grey).
-    With GREY among the models, every other model's scores hold "vs_grey": its margins over grey,
-    each with a paired bootstrap interval over the photos (None under 2 photos)."""
-    truths = load_cuts(paths)
-    colorized = {name: colorize_all(model_dir, truths) for name, model_dir in models.items()}
+def score(colorized: dict[str, list[np.ndarray]], truths: list[np.ndarray], prior) -> dict:
+    """{name: scores} of each name's colorized cuts against the truths. With GREY among the names,
+    every other name's scores hold "vs_grey": its margins over grey, each with a paired bootstrap
+    interval over the photos (None under 2 photos)."""
     values = {name: _values(preds, truths, prior) for name, preds in colorized.items()}
     scores = {name: _scores(v) for name, v in values.items()}
     if GREY in values:
         for name in scores:
             if name != GREY:
                 scores[name]["vs_grey"] = _vs_grey(values[GREY], values[name])
-    return scores, {**colorized, "truth": truths}
+    return scores
+
+
+def compare(models: dict[str, str | None], paths: list[str], prior) -> tuple[dict, dict]:
+    """({name: scores}, {name: colorized cuts}) for each named model (any --model form; None: grey),
+    scored as `score` scores them."""
+    truths = load_cuts(paths)
+    colorized = {name: colorize_all(model_dir, truths) for name, model_dir in models.items()}
+    return score(colorized, truths, prior), {**colorized, "truth": truths}
 
 
 def contact_sheet(colorized: dict[str, list[np.ndarray]], names: list[str], path: str, tile: int = 160) -> str:
