@@ -128,6 +128,21 @@ def _margins(vs_grey: dict | None) -> str:
                    for key in ("auc_raw", "auc_rebalanced"))
 
 
+def _per_photo(colorized: dict, paths: list[str]) -> dict:
+    """{photo: {model: its raw AuC − grey's}}, printed: which photos a pooled margin comes from."""
+    from colordisc_tf.evaluate.holdout import GREY, photo_auc_raw
+
+    truths = colorized.pop("truth")
+    aucs = {name: photo_auc_raw(preds, truths) for name, preds in colorized.items()}
+    table = {os.path.splitext(os.path.basename(p))[0]: {name: round(float(aucs[name][i] - aucs[GREY][i]), 2)
+                                                         for name in aucs if name != GREY}
+             for i, p in enumerate(paths)}
+    for grey_auc, (photo, margins) in zip(aucs[GREY], table.items()):
+        print(f"  {photo:36s} grey {grey_auc:6.2f}  " + "  ".join(f"{name} {m:+6.1f}" for name, m in margins.items()),
+              flush=True)
+    return table
+
+
 def measure(args) -> None:
     from colordisc_tf.data.color_prior import load_prior
     from colordisc_tf.evaluate.holdout import GREY, compare
@@ -137,11 +152,13 @@ def measure(args) -> None:
     models = {GREY: None, **{os.path.basename(os.path.normpath(m)): m for m in args.models}}
     results = {}
     for set_name, paths in photo_sets(args.photos).items():
-        results[set_name], _ = compare(models, paths, prior)
+        results[set_name], colorized = compare(models, paths, prior)
         for name, s in results[set_name].items():
             print(f"{set_name:36s} {name:24s} raw {s['auc_raw']:6.2f}  rebalanced {s['auc_rebalanced']:6.2f}  "
                   f"CF {s['cf']:5.1f} (truth {s['cf_truth']:5.1f})  ΔCF {s['delta_cf']:5.1f}  PSNR {s['psnr']:5.2f}"
                   + _margins(s.get("vs_grey")), flush=True)
+        if set_name == args.per_photo:
+            results[f"{set_name}_photos"] = _per_photo(colorized, paths)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
@@ -161,6 +178,8 @@ def main(argv=None) -> None:
     m.add_argument("--photos", required=True, help="a starter-photos folder (holdout/, evaluation/)")
     m.add_argument("--prior", required=True, help="the prior directory (a glob: the newest is taken)")
     m.add_argument("--json", default=None)
+    m.add_argument("--per-photo", default=None, metavar="SET",
+                   help="also each photo's raw AuC − grey's on this set (e.g. unseen_pooled)")
     m.add_argument("models", nargs="+", help="generator model folders (generator.keras + config.json)")
     args = parser.parse_args(argv)
     train(args) if args.what == "train" else measure(args)

@@ -146,7 +146,7 @@ def test_margins_over_grey_carry_paired_intervals_within_the_photos_own_range(tm
     from skimage.color import rgb2lab
 
     from colordisc_tf import metrics
-    from colordisc_tf.evaluate.holdout import GREY, compare
+    from colordisc_tf.evaluate.holdout import GREY, compare, photo_auc_raw
 
     paths = []
     for i, saturation in enumerate((0.05, 0.4, 1.0)):  # photos grey leaves near or far from the truth
@@ -173,6 +173,8 @@ def test_margins_over_grey_carry_paired_intervals_within_the_photos_own_range(tm
     low, high = margin["auc_raw_ci"]
     assert per_photo.min() - 0.5 <= low <= margin["auc_raw"] <= high <= per_photo.max() + 0.5
     assert high - low > 0.5  # photos of different saturation: the interval has width
+    own = photo_auc_raw(colorized["starter"], colorized["truth"])  # which photo a margin comes from
+    assert own == pytest.approx(per_photo_auc(colorized["starter"]), abs=0.5)
 
 
 def test_the_pooled_set_is_every_photo_nobody_here_chose(tmp_path):

@@ -20,7 +20,7 @@ from colordisc_tf.evaluate import measures
 from colordisc_tf.evaluate.measures import Images, measure_images
 from colordisc_tf.evaluate.protocol import prepare
 
-__all__ = ["GREY", "colorize_all", "compare", "contact_sheet", "grey_cuts", "load_cuts", "score", "served_cut"]
+__all__ = ["GREY", "colorize_all", "compare", "contact_sheet", "grey_cuts", "load_cuts", "photo_auc_raw", "score", "served_cut"]
 
 GREY = "grey"
 
@@ -66,9 +66,14 @@ def served_cut(raw, rgb: np.ndarray, model_size: int, decoding) -> np.ndarray:
 VS_GREY = ("auc_raw", "auc_rebalanced", "psnr")
 
 
-def _values(preds: list[np.ndarray], truths: list[np.ndarray], prior) -> dict:
+def _values(preds: list[np.ndarray], truths: list[np.ndarray], prior, only=None) -> dict:
     ab_pred, ab_true = (np.stack([srgb8_to_lab(x)[..., 1:] for x in xs]) for xs in (preds, truths))
-    return measure_images(Images(np.stack(preds), np.stack(truths), ab_pred, ab_true, prior))
+    return measure_images(Images(np.stack(preds), np.stack(truths), ab_pred, ab_true, prior), only)
+
+
+def photo_auc_raw(preds: list[np.ndarray], truths: list[np.ndarray]) -> np.ndarray:
+    """(N,) each photo's own raw AuC (%): which photos a pooled margin comes from."""
+    return measures.per_image_auc(_values(preds, truths, None, only={"auc"}))
 
 
 def _scores(values: dict) -> dict:
