@@ -5,7 +5,8 @@ output is then decoded several ways and scored against grey as the model card sc
 - the annealed mean at higher temperatures (T -> 1: the plain mean, less saturated);
 - the annealed mean of the prior-corrected distribution, logits - alpha * log w (w: the training
   prior's rebalancing weights). Rebalanced training learns roughly p(bin | L) * w(bin); alpha = 1
-  divides that back out: what the network would say without rebalancing, at no retraining.
+  divides that back out: what the network would say without rebalancing, at no retraining;
+- the network run at other serving sizes (the L it sees, area-resized; ab upsampled back).
 
     python -m benchmarks.starter_decoding --photos starter_root/photos --prior starter_root/prior \\
         [--set unseen_pooled] [--json FILE] MODEL_DIR [MODEL_DIR ...]
@@ -23,13 +24,14 @@ import numpy as np
 
 from colordisc_tf.color import ANNEAL_T
 
-#: (temperature, alpha): the paper's decoding first
-DECODINGS = ((ANNEAL_T, 0.0), (0.5, 0.0), (0.62, 0.0), (0.75, 0.0), (1.0, 0.0),
-             (ANNEAL_T, 0.25), (ANNEAL_T, 0.5), (ANNEAL_T, 0.75), (ANNEAL_T, 1.0))
+#: (temperature, alpha, serving size; None: the generator's own): the paper's decoding first
+DECODINGS = ((ANNEAL_T, 0.0, None), (0.5, 0.0, None), (0.62, 0.0, None), (0.75, 0.0, None), (1.0, 0.0, None),
+             (ANNEAL_T, 0.25, None), (ANNEAL_T, 0.5, None), (ANNEAL_T, 0.75, None), (ANNEAL_T, 1.0, None),
+             (ANNEAL_T, 0.0, 128), (ANNEAL_T, 0.0, 176), (ANNEAL_T, 0.0, 352))
 
 
 def decodings_of(model_dir: str, truths: list[np.ndarray], log_weights: np.ndarray, decodings=DECODINGS) -> dict:
-    """{"T<t>_a<alpha>": colorized cuts} of one generator, its network run once per photo."""
+    """{"T<t>_a<alpha>[_s<size>]": colorized cuts} of one generator, its network run once per photo and size."""
     from colordisc_tf.color.decoding import Decoding
     from colordisc_tf.evaluate.holdout import served_cut
     from colordisc_tf.serve.model_ref import load_generator_network, resolve_model
@@ -37,20 +39,20 @@ def decodings_of(model_dir: str, truths: list[np.ndarray], log_weights: np.ndarr
     network = load_generator_network(resolve_model(model_dir, "generator"))
     if network.decoding.head != "classification":
         raise SystemExit(f"{model_dir}: a {network.decoding.head} head has no bin distribution to decode")
-    raws: dict[int, np.ndarray] = {}  # photo -> the network's output, kept across decodings
+    raws: dict[tuple[int, int], np.ndarray] = {}  # (photo, size) -> the network's output, kept across decodings
 
-    def corrected(i: int, alpha: float):
+    def corrected(key: tuple[int, int], alpha: float):
         def raw(l_small):
-            if i not in raws:
-                raws[i] = np.asarray(network.raw(l_small))
-            return raws[i] - alpha * log_weights
+            if key not in raws:
+                raws[key] = np.asarray(network.raw(l_small))
+            return raws[key] - alpha * log_weights
         return raw
 
     out = {}
-    for temperature, alpha in decodings:
-        decoding = Decoding(temperature, network.decoding.head)
-        out[f"T{temperature:g}_a{alpha:g}"] = [served_cut(corrected(i, alpha), rgb, network.model_size, decoding)
-                                               for i, rgb in enumerate(truths)]
+    for temperature, alpha, size in decodings:
+        decoding, size = Decoding(temperature, network.decoding.head), size or network.model_size
+        name = f"T{temperature:g}_a{alpha:g}" + ("" if size == network.model_size else f"_s{size}")
+        out[name] = [served_cut(corrected((i, size), alpha), rgb, size, decoding) for i, rgb in enumerate(truths)]
     return out
 
 
@@ -79,7 +81,7 @@ def main(argv=None) -> None:
             if decoding == GREY:
                 continue
             d = s["vs_grey"]
-            print(f"{name:14s} {decoding:11s} raw − grey {d['auc_raw']:+5.2f} [{d['auc_raw_ci'][0]:+.1f}, "
+            print(f"{name:14s} {decoding:16s} raw − grey {d['auc_raw']:+5.2f} [{d['auc_raw_ci'][0]:+.1f}, "
                   f"{d['auc_raw_ci'][1]:+.1f}]  rebalanced − grey {d['auc_rebalanced']:+5.2f} "
                   f"[{d['auc_rebalanced_ci'][0]:+.1f}, {d['auc_rebalanced_ci'][1]:+.1f}]  CF {s['cf']:5.1f}  "
                   f"ΔCF {s['delta_cf']:5.1f}", flush=True)

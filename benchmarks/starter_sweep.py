@@ -41,6 +41,7 @@ CONFIGS = {
     "c8_nat_w25_c128_12k_l8": (True, 0.25, 128, 12000, 0.8),  # past 2 CPU cores' 2 hours: what capacity buys
     "c9_all_w125_c96_12k_l8": (False, 0.125, 96, 12000, 0.8),  # the 2026-12-04 starter's
     "c10_all_w25_c64_8k_l8": (False, 0.25, 64, 8000, 0.8),  # c5 on every photo: the sweep's best raw AuC
+    "c11_all_w125_c96_6k_l9": (False, 0.125, 96, 6000, 0.9),  # c1 with less rebalancing
 }
 
 
