@@ -26,8 +26,8 @@ import time
 from benchmarks.starter_sweep import CONFIGS, _records
 
 
-def _darkened(records: list[bytes], copies: int, seed: int) -> list[bytes]:
-    """`copies` more of each tile with L scaled by a random 0.35-0.85 and ab kept: a dusk-blue sky
+def _darkened(records: list[bytes], copies: int, seed: int, low: float = 0.35, high: float = 0.85) -> list[bytes]:
+    """`copies` more of each tile with L scaled by a random low-high and ab kept: a dusk-blue sky
     seen at the darkness of a sunset (the dark skies the starter paints orange)."""
     import numpy as np
 
@@ -39,7 +39,7 @@ def _darkened(records: list[bytes], copies: int, seed: int) -> list[bytes]:
         tile = decode_lab_example(record)
         for _ in range(copies):
             lab = tile["lab"].copy()
-            lab[..., 0] *= rng.uniform(0.35, 0.85)
+            lab[..., 0] *= rng.uniform(low, high)
             out.append(encode_lab_example(lab, tile["id"], tile["source"], tile["orig_height"], tile["orig_width"]))
     return out
 
@@ -61,7 +61,7 @@ def train(args) -> None:
     args.steps = args.steps or steps
     out = os.path.join(args.out, f"seed{args.seed}")
     records = _records(args.records, drop)
-    records += _darkened(records, args.darken, args.seed) if args.darken else []
+    records += _darkened(records, args.darken, args.seed, *args.darken_range) if args.darken else []
     write_records(os.path.join(out, "work", "train.gz"), records)
     prior = ColorPrior(sum(bins.count_bins(read_ab(r)) for r in records), lam=lam, sigma=5.0)
     per_epoch = min(500, args.steps)
@@ -89,7 +89,7 @@ def train(args) -> None:
         bare.set_weights(weights)
         save_generator(bare, config, os.path.join(out, f"s{args.seed}_{name}"), export=False)
     with open(os.path.join(out, "averaging.json"), "w") as f:
-        json.dump({"config": args.config, "darken": args.darken, "seed": args.seed, "tiles": len(records), "steps": args.steps, "seconds": seconds,
+        json.dump({"config": args.config, "darken": args.darken, "darken_range": list(args.darken_range), "seed": args.seed, "tiles": len(records), "steps": args.steps, "seconds": seconds,
                    "ema_momentum": args.ema, "swa_epochs": args.swa_epochs, "loss": history.get("loss")}, f)
     print(f"seed {args.seed}: {len(records)} tiles, {args.steps} steps in {seconds:.0f} s", flush=True)
 
@@ -104,7 +104,9 @@ def main(argv=None) -> None:
     parser.add_argument("--steps", type=int, default=None, help="default: the configuration's")
     parser.add_argument("--ema", type=float, default=0.999, help="0: no EMA generator")
     parser.add_argument("--swa-epochs", type=int, default=4)
-    parser.add_argument("--darken", type=int, default=0, help="darkened copies of each tile to add (L x 0.35-0.85)")
+    parser.add_argument("--darken", type=int, default=0, help="darkened copies of each tile to add")
+    parser.add_argument("--darken-range", type=float, nargs=2, default=(0.35, 0.85), metavar=("LOW", "HIGH"),
+                        help="the darkened copies' L factor, drawn uniformly")
     train(parser.parse_args(argv))
 
 
