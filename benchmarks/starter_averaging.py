@@ -89,7 +89,8 @@ def train(args) -> None:
         bare.set_weights(weights)
         save_generator(bare, config, os.path.join(out, f"s{args.seed}_{name}"), export=False)
     with open(os.path.join(out, "averaging.json"), "w") as f:
-        json.dump({"config": args.config, "darken": args.darken, "darken_range": list(args.darken_range), "seed": args.seed, "tiles": len(records), "steps": args.steps, "seconds": seconds,
+        json.dump({"config": args.config, "darken": args.darken, "darken_range": list(args.darken_range),
+                   "seed": args.seed, "tiles": len(records), "steps": args.steps, "seconds": seconds,
                    "ema_momentum": args.ema, "swa_epochs": args.swa_epochs, "loss": history.get("loss")}, f)
     print(f"seed {args.seed}: {len(records)} tiles, {args.steps} steps in {seconds:.0f} s", flush=True)
 

@@ -133,8 +133,8 @@ def _per_photo(colorized: dict, paths: list[str]) -> dict:
     """{photo: {model: its raw AuC − grey's}}, printed: which photos a pooled margin comes from."""
     from colordisc_tf.evaluate.holdout import GREY, photo_auc_raw
 
-    truths = colorized.pop("truth")
-    aucs = {name: photo_auc_raw(preds, truths) for name, preds in colorized.items()}
+    truths = colorized["truth"]
+    aucs = {name: photo_auc_raw(preds, truths) for name, preds in colorized.items() if name != "truth"}
     table = {os.path.splitext(os.path.basename(p))[0]: {name: round(float(aucs[name][i] - aucs[GREY][i]), 2)
                                                          for name in aucs if name != GREY}
              for i, p in enumerate(paths)}

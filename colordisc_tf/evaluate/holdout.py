@@ -20,7 +20,8 @@ from colordisc_tf.evaluate import measures
 from colordisc_tf.evaluate.measures import Images, measure_images
 from colordisc_tf.evaluate.protocol import prepare
 
-__all__ = ["GREY", "colorize_all", "compare", "contact_sheet", "grey_cuts", "load_cuts", "photo_auc_raw", "score", "served_cut"]
+__all__ = ["GREY", "colorize_all", "compare", "contact_sheet", "grey_cuts", "load_cuts", "photo_auc_raw", "score",
+           "served_cut"]
 
 GREY = "grey"
 
