@@ -22,8 +22,9 @@ def _photo(seed: int, size=(300, 200)) -> np.ndarray:
 
 
 def _make_deb(folder, package: str, images: dict[str, np.ndarray], copyright_text: str,
-              under: str = "usr/share/backgrounds") -> str:
-    """A real .deb (dpkg-deb --build) holding images (names relative to `under`) and a copyright file."""
+              under: str = "usr/share/backgrounds", files: dict[str, bytes] | None = None) -> str:
+    """A real .deb (dpkg-deb --build) holding images (names relative to `under`), other files
+    (paths from the root) and a copyright file."""
     root = folder / f"{package}_root"
     (root / "DEBIAN").mkdir(parents=True)
     (root / "DEBIAN" / "control").write_text(
@@ -32,6 +33,9 @@ def _make_deb(folder, package: str, images: dict[str, np.ndarray], copyright_tex
     for name, rgb in images.items():
         (backgrounds / name).parent.mkdir(parents=True, exist_ok=True)
         Image.fromarray(rgb).save(backgrounds / name)
+    for path, body in (files or {}).items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_bytes(body)
     doc = root / "usr" / "share" / "doc" / package
     doc.mkdir(parents=True)
     (doc / "copyright").write_text(copyright_text)
@@ -56,6 +60,42 @@ def test_debian_photos_keeps_the_photographs_lists_the_art_and_reads_each_licenc
     assert photos[0].rgb.shape == (200, 300, 3)
     assert excluded == [{"source": "lomiri-wallpapers-16.04", "file": "abstract.png",
                          "reason": "not a photograph (abstract art, pattern or logo)"}]
+
+
+def _webp(rgb: np.ndarray) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="WEBP", lossless=True)
+    return buffer.getvalue()
+
+
+@pytest.mark.skipif(shutil.which("dpkg-deb") is None, reason="needs dpkg-deb (Debian)")
+def test_gcompris_photos_come_from_its_resource_files_with_each_licence(tmp_path):
+    from test_qt_resources import write_rcc
+
+    act = "gcompris/src/activities/"
+    rcc_files = {
+        act + "erase/resource/alpaca.webp": _webp(_photo(3)),
+        act + "erase/resource/README": b"Copyright: Dietmar\nLicense: CC-BY-SA-4.0\nFiles: alpaca.webp\n",
+        act + "erase/resource/square.svg": b"<svg/>",
+        act + "erase/Erase.qml": b"Item {}",
+        act + "explore_monuments/resource/france/Eiffel_tower2.webp": _webp(_photo(4)),
+        act + "lang/resource/words_sample/apple.webp": _webp(_photo(5)),  # clip art
+    }
+    rcc = write_rcc(rcc_files, compress={act + "erase/resource/alpaca.webp"})
+    _make_deb(tmp_path, starter_photos.GCOMPRIS_PACKAGE, {}, "", files={"usr/share/gcompris-qt/rcc/a.rcc": rcc})
+    excluded = []
+    photos = list(starter_photos._gcompris_photos(str(tmp_path), excluded))
+    assert [(p.name, p.group) for p in photos] == [
+        ("gcompris_erase_alpaca", "gcompris_alpaca"),
+        ("gcompris_explore_monuments_france_Eiffel_tower2", "gcompris_eiffeltower2")]
+    assert photos[0].licence == "CC-BY-SA-4.0 (Dietmar)" and photos[1].licence.startswith("GPL-3+")
+    np.testing.assert_array_equal(photos[0].rgb, _photo(3))  # lossless: the pixels that went in
+    assert sorted(e["file"] for e in excluded) == [act + "erase/resource/square.svg",
+                                                   act + "lang/resource/words_sample/apple.webp"]
+    with pytest.raises(FileNotFoundError, match="apt-get download gcompris-qt-data"):
+        list(starter_photos._gcompris_photos(str(tmp_path / "nowhere"), []))
 
 
 def test_a_missing_package_is_named_with_the_command_that_fetches_it(tmp_path):

