@@ -26,9 +26,15 @@ import time
 from benchmarks.starter_sweep import CONFIGS, _records
 
 
-def _darkened(records: list[bytes], copies: int, seed: int, low: float = 0.35, high: float = 0.85) -> list[bytes]:
+def _darkened(records: list[bytes], copies: int, seed: int, low: float = 0.35, high: float = 0.85,
+              exposure: bool = False) -> list[bytes]:
     """`copies` more of each tile with L scaled by a random low-high and ab kept: a dusk-blue sky
-    seen at the darkness of a sunset (the dark skies the starter paints orange)."""
+    seen at the darkness of a sunset (the dark skies the starter paints orange).
+
+    exposure: scale ab with L+16 instead. Lab is a cube root of XYZ, so dimming the light by k
+    multiplies L+16, a and b by k^(1/3) alike: the tile as a shorter exposure would have shot it,
+    its colours as dull as real dark scenes (keeping ab makes dark tiles more saturated than any
+    photo of the dark)."""
     import numpy as np
 
     from colordisc_tf.data.record_format import decode_lab_example, encode_lab_example
@@ -39,7 +45,10 @@ def _darkened(records: list[bytes], copies: int, seed: int, low: float = 0.35, h
         tile = decode_lab_example(record)
         for _ in range(copies):
             lab = tile["lab"].copy()
-            lab[..., 0] *= rng.uniform(low, high)
+            factor = rng.uniform(low, high)
+            if exposure:
+                lab[..., 1:] *= (lab[..., :1] * factor + 16.0) / (lab[..., :1] + 16.0)
+            lab[..., 0] *= factor
             out.append(encode_lab_example(lab, tile["id"], tile["source"], tile["orig_height"], tile["orig_width"]))
     return out
 
@@ -61,7 +70,7 @@ def train(args) -> None:
     args.steps = args.steps or steps
     out = os.path.join(args.out, f"seed{args.seed}")
     records = _records(args.records, drop)
-    records += _darkened(records, args.darken, args.seed, *args.darken_range) if args.darken else []
+    records += _darkened(records, args.darken, args.seed, *args.darken_range, exposure=args.exposure) if args.darken else []
     write_records(os.path.join(out, "work", "train.gz"), records)
     prior = ColorPrior(sum(bins.count_bins(read_ab(r)) for r in records), lam=lam, sigma=5.0)
     per_epoch = min(500, args.steps)
@@ -77,6 +86,8 @@ def train(args) -> None:
         def on_epoch_end(self, epoch, logs=None):
             if epoch >= epochs - args.swa_epochs:
                 snapshots.append(self.model.get_weights())
+            if args.every_epoch and epoch < epochs - 1:  # the learning curve on photos: a generator an epoch
+                save_generator(self.model, config, os.path.join(out, f"s{args.seed}_e{epoch + 1:02d}"), export=False)
 
     start = time.time()
     model, history = train_generator(config, os.path.join(out, "work", "*.gz"), None, os.path.join(out, "work", "run"),
@@ -90,6 +101,7 @@ def train(args) -> None:
         save_generator(bare, config, os.path.join(out, f"s{args.seed}_{name}"), export=False)
     with open(os.path.join(out, "averaging.json"), "w") as f:
         json.dump({"config": args.config, "darken": args.darken, "darken_range": list(args.darken_range),
+                   "exposure": args.exposure,
                    "seed": args.seed, "tiles": len(records), "steps": args.steps, "seconds": seconds,
                    "ema_momentum": args.ema, "swa_epochs": args.swa_epochs, "loss": history.get("loss")}, f)
     print(f"seed {args.seed}: {len(records)} tiles, {args.steps} steps in {seconds:.0f} s", flush=True)
@@ -105,9 +117,13 @@ def main(argv=None) -> None:
     parser.add_argument("--steps", type=int, default=None, help="default: the configuration's")
     parser.add_argument("--ema", type=float, default=0.999, help="0: no EMA generator")
     parser.add_argument("--swa-epochs", type=int, default=4)
+    parser.add_argument("--every-epoch", action="store_true",
+                        help="also save the generator of every epoch end (s<seed>_e<epoch>): the learning curve")
     parser.add_argument("--darken", type=int, default=0, help="darkened copies of each tile to add")
     parser.add_argument("--darken-range", type=float, nargs=2, default=(0.35, 0.85), metavar=("LOW", "HIGH"),
                         help="the darkened copies' L factor, drawn uniformly")
+    parser.add_argument("--exposure", action="store_true",
+                        help="darken as a shorter exposure would (ab scaled with L+16) instead of keeping ab")
     train(parser.parse_args(argv))
 
 

@@ -9,7 +9,7 @@ output is then decoded several ways and scored against grey as the model card sc
 - the network run at other serving sizes (the L it sees, area-resized; ab upsampled back).
 
     python -m benchmarks.starter_decoding --photos starter_root/photos --prior starter_root/prior \\
-        [--set unseen_pooled] [--json FILE] MODEL_DIR [MODEL_DIR ...]
+        [--set unseen_pooled] [--json FILE] [--decodings T:ALPHA[:SIZE] ...] MODEL_DIR [MODEL_DIR ...]
 
 2026-12-04 (the shipped starter and four seeds of its configuration): docs/starter.md.
 """
@@ -66,16 +66,21 @@ def main(argv=None) -> None:
     parser.add_argument("--prior", required=True, help="the training prior's directory: rebalanced AuC and w")
     parser.add_argument("--set", default="unseen_pooled", help="one of the card's photo sets")
     parser.add_argument("--json", default=None)
+    parser.add_argument("--decodings", nargs="+", default=None, metavar="T:ALPHA[:SIZE]",
+                        help="decodings to score instead of DECODINGS (alpha < 0 rebalances further)")
     parser.add_argument("models", nargs="+", help="generator model folders (generator.keras + config.json)")
     args = parser.parse_args(argv)
 
+    decodings = DECODINGS if not args.decodings else [
+        (float(t), float(a), int(size[0]) if size else None)
+        for t, a, *size in (d.split(":") for d in args.decodings)]
     prior = load_prior(args.prior)
     log_weights = np.log(prior.weights).astype(np.float32)
     truths = load_cuts(photo_sets(args.photos)[args.set])
     results = {}
     for model_dir in args.models:
         name = os.path.basename(os.path.normpath(model_dir))
-        colorized = {GREY: grey_cuts(truths), **decodings_of(model_dir, truths, log_weights)}
+        colorized = {GREY: grey_cuts(truths), **decodings_of(model_dir, truths, log_weights, decodings)}
         results[name] = score(colorized, truths, prior.prior)
         for decoding, s in results[name].items():
             if decoding == GREY:

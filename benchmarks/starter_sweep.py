@@ -42,6 +42,9 @@ CONFIGS = {
     "c9_all_w125_c96_12k_l8": (False, 0.125, 96, 12000, 0.8),  # the 2026-12-04 starter's
     "c10_all_w25_c64_8k_l8": (False, 0.25, 64, 8000, 0.8),  # c5 on every photo: the sweep's best raw AuC
     "c11_all_w125_c96_6k_l9": (False, 0.125, 96, 6000, 0.9),  # c1 with less rebalancing
+    # with GCompris' photos (6x the tiles) the starter colours less: more rebalancing (the paper's 0.5)
+    "c12_all_w125_c96_6k_l5": (False, 0.125, 96, 6000, 0.5),
+    "c13_all_w125_c96_6k_l6": (False, 0.125, 96, 6000, 0.6),
 }
 
 
