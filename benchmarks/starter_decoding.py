@@ -6,10 +6,12 @@ output is then decoded several ways and scored against grey as the model card sc
 - the annealed mean of the prior-corrected distribution, logits - alpha * log w (w: the training
   prior's rebalancing weights). Rebalanced training learns roughly p(bin | L) * w(bin); alpha = 1
   divides that back out: what the network would say without rebalancing, at no retraining;
-- the network run at other serving sizes (the L it sees, area-resized; ab upsampled back).
+- the network run at other serving sizes (the L it sees, area-resized; ab upsampled back);
+- a chroma gain (Decoding.chroma_gain): the decoded ab times GAIN (> 1: a dull but rightly hued
+  colorizer made as colourful as the truth; does it keep its raw AuC?).
 
     python -m benchmarks.starter_decoding --photos starter_root/photos --prior starter_root/prior \\
-        [--set unseen_pooled] [--json FILE] [--decodings T:ALPHA[:SIZE] ...] MODEL_DIR [MODEL_DIR ...]
+        [--set unseen_pooled] [--json FILE] [--decodings T:ALPHA[:SIZE[:GAIN]] ...] MODEL_DIR [MODEL_DIR ...]
 
 2026-12-04 (the shipped starter and four seeds of its configuration): docs/starter.md.
 """
@@ -24,14 +26,15 @@ import numpy as np
 
 from colordisc_tf.color import ANNEAL_T
 
-#: (temperature, alpha, serving size; None: the generator's own): the paper's decoding first
-DECODINGS = ((ANNEAL_T, 0.0, None), (0.5, 0.0, None), (0.62, 0.0, None), (0.75, 0.0, None), (1.0, 0.0, None),
-             (ANNEAL_T, 0.25, None), (ANNEAL_T, 0.5, None), (ANNEAL_T, 0.75, None), (ANNEAL_T, 1.0, None),
-             (ANNEAL_T, 0.0, 128), (ANNEAL_T, 0.0, 176), (ANNEAL_T, 0.0, 352))
+#: (temperature, alpha, serving size (None: the generator's own), chroma gain): the paper's decoding first
+DECODINGS = ((ANNEAL_T, 0.0, None, 1.0), (0.5, 0.0, None, 1.0), (0.62, 0.0, None, 1.0), (0.75, 0.0, None, 1.0),
+             (1.0, 0.0, None, 1.0), (ANNEAL_T, 0.25, None, 1.0), (ANNEAL_T, 0.5, None, 1.0),
+             (ANNEAL_T, 0.75, None, 1.0), (ANNEAL_T, 1.0, None, 1.0), (ANNEAL_T, 0.0, 128, 1.0),
+             (ANNEAL_T, 0.0, 176, 1.0), (ANNEAL_T, 0.0, 352, 1.0))
 
 
 def decodings_of(model_dir: str, truths: list[np.ndarray], log_weights: np.ndarray, decodings=DECODINGS) -> dict:
-    """{"T<t>_a<alpha>[_s<size>]": colorized cuts} of one generator, its network run once per photo and size."""
+    """{"T<t>_a<alpha>[_s<size>][_g<gain>]": colorized cuts} of one generator, its network run once per photo and size."""
     from colordisc_tf.color.decoding import Decoding
     from colordisc_tf.evaluate.holdout import served_cut
     from colordisc_tf.serve.model_ref import load_generator_network, resolve_model
@@ -49,9 +52,10 @@ def decodings_of(model_dir: str, truths: list[np.ndarray], log_weights: np.ndarr
         return raw
 
     out = {}
-    for temperature, alpha, size in decodings:
-        decoding, size = Decoding(temperature, network.decoding.head), size or network.model_size
-        name = f"T{temperature:g}_a{alpha:g}" + ("" if size == network.model_size else f"_s{size}")
+    for temperature, alpha, size, gain in decodings:
+        decoding, size = Decoding(temperature, network.decoding.head, gain), size or network.model_size
+        name = (f"T{temperature:g}_a{alpha:g}" + ("" if size == network.model_size else f"_s{size}")
+                + ("" if gain == 1.0 else f"_g{gain:g}"))
         out[name] = [served_cut(corrected((i, size), alpha), rgb, size, decoding) for i, rgb in enumerate(truths)]
     return out
 
@@ -66,14 +70,15 @@ def main(argv=None) -> None:
     parser.add_argument("--prior", required=True, help="the training prior's directory: rebalanced AuC and w")
     parser.add_argument("--set", default="unseen_pooled", help="one of the card's photo sets")
     parser.add_argument("--json", default=None)
-    parser.add_argument("--decodings", nargs="+", default=None, metavar="T:ALPHA[:SIZE]",
-                        help="decodings to score instead of DECODINGS (alpha < 0 rebalances further)")
+    parser.add_argument("--decodings", nargs="+", default=None, metavar="T:ALPHA[:SIZE[:GAIN]]",
+                        help="decodings to score instead of DECODINGS (alpha < 0 rebalances further; SIZE 0: "
+                             "the generator's own)")
     parser.add_argument("models", nargs="+", help="generator model folders (generator.keras + config.json)")
     args = parser.parse_args(argv)
 
     decodings = DECODINGS if not args.decodings else [
-        (float(t), float(a), int(size[0]) if size else None)
-        for t, a, *size in (d.split(":") for d in args.decodings)]
+        (float(t), float(a), int(rest[0]) or None if rest else None, float(rest[1]) if len(rest) > 1 else 1.0)
+        for t, a, *rest in (d.split(":") for d in args.decodings)]
     prior = load_prior(args.prior)
     log_weights = np.log(prior.weights).astype(np.float32)
     truths = load_cuts(photo_sets(args.photos)[args.set])

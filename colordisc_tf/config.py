@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import typing
 
 from colordisc_tf.color.decoding import HEADS, Decoding
@@ -204,6 +205,9 @@ class GeneratorConfig:
     k: int = 5  # soft-encoding neighbours (the released code used 10)
     sigma: float = 5.0  # soft-encoding Gaussian, ab units
     temperature: float = Decoding.temperature  # of the annealed mean (part of `decoding`)
+    # the decoded ab times this (part of `decoding`: a colourfulness calibration, Decoding's docstring); None:
+    # the init's (the starter's is fitted on its hold-out), 1 without an init
+    chroma_gain: float | None = None
     random_flip: bool = True
     eval_batches: int = 4  # eval AuC / loss on this many eval batches each epoch
     image_every: int = 1  # image grid to TensorBoard every N epochs (0: never)
@@ -233,6 +237,7 @@ class GeneratorConfig:
         _require(self.sigma > 0, "sigma", "> 0", self.sigma)
         _require(0 <= self.ema_momentum < 1, "ema_momentum", "in [0, 1)", self.ema_momentum)
         _require(self.temperature > 0, "temperature", "> 0", self.temperature)
+        _require(self.chroma_gain is None or self.chroma_gain > 0, "chroma_gain", "> 0 (or null)", self.chroma_gain)
         _require(self.eval_batches >= 0, "eval_batches", ">= 0", self.eval_batches)
         _require(self.image_every >= 0, "image_every", ">= 0", self.image_every)
         _require(self.serving_size >= 8, "serving_size", ">= 8", self.serving_size)
@@ -241,7 +246,22 @@ class GeneratorConfig:
     @property
     def decoding(self) -> Decoding:
         """The one decoding value every consumer of this generator takes whole."""
-        return Decoding(self.temperature, self.head)
+        return Decoding(self.temperature, self.head, self.resolved_chroma_gain)
+
+    @property
+    def resolved_chroma_gain(self) -> float:
+        """chroma_gain, or the init's where it says null (1 without an init, or an init without a config)."""
+        if self.chroma_gain is not None:
+            return self.chroma_gain
+        if not self.init:
+            return 1.0
+        from colordisc_tf.models.starter import resolve_init
+
+        path = os.path.join(resolve_init(self.init), "config.json")
+        if not os.path.isfile(path):
+            return 1.0
+        with open(path) as f:
+            return float(json.load(f).get("chroma_gain") or 1.0)
 
 
 @dataclasses.dataclass(frozen=True)

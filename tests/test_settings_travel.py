@@ -130,3 +130,53 @@ def test_colorize_component_and_evaluation_decode_at_the_generators_temperature(
     wrong = metrics.auc_raw_accuracy(_decode(saved, real[..., :1], 0.38), real[..., 1:])
     assert report["sets"]["eval_all"]["base"]["auc_raw"] == pytest.approx(expected, abs=1e-3)
     assert abs(expected - wrong) > 0.1
+
+
+GAIN = 1.6  # a chroma gain (Decoding.chroma_gain: the starter's is fitted on its hold-out)
+
+
+def test_the_chroma_gain_scales_the_annealed_mean_as_numpy_computes_it():
+    from colordisc_tf.color.keras_ops import decode_output
+
+    logits = np.random.default_rng(3).normal(0, 2, (2, 3, 4, 313)).astype("float32")
+    z = logits / TEMPERATURE
+    p = np.exp(z - z.max(-1, keepdims=True))
+    oracle = (p / p.sum(-1, keepdims=True)) @ AB_BINS
+    for gain in (1.0, GAIN):
+        got = np.asarray(decode_output(logits, Decoding(TEMPERATURE, chroma_gain=gain)))
+        np.testing.assert_allclose(got, gain * oracle, atol=1e-3)
+    with pytest.raises(ValueError, match="chroma_gain"):
+        Decoding(chroma_gain=0.0)
+
+
+def test_a_chroma_gain_travels_with_the_generator_into_serving_and_to_what_starts_from_it(saved, tmp_path):
+    import json
+
+    import tensorflow as tf
+
+    from colordisc_tf.serve.model_ref import load_generator_network, resolve_model
+    from colordisc_tf.serve.saving import load_generator, save_generator
+
+    generator, _ = load_generator(str(saved / "generator"))
+    gained = tmp_path / "gained"
+    save_generator(generator, GeneratorConfig(width=0.0625, serving_size=32, temperature=TEMPERATURE,
+                                              chroma_gain=GAIN), str(gained))
+    l_chan = np.linspace(20, 80, 32 * 32, dtype="float32").reshape(1, 32, 32, 1)
+    at_one = _decode(saved, l_chan, TEMPERATURE)
+    loaded = tf.saved_model.load(str(gained / "serving"))
+    served = loaded.signatures["colorize_lab"](L=tf.constant(l_chan))["ab"].numpy()
+    np.testing.assert_allclose(served, GAIN * at_one, atol=0.05)
+    settings = {k: v.numpy() for k, v in loaded.signatures["settings"]().items()}
+    assert Decoding.from_settings(settings) == Decoding(TEMPERATURE, "classification", GAIN)
+    for form in (str(gained), str(gained / "serving")):  # the Keras model and the SavedModel say the same
+        assert load_generator_network(resolve_model(form, "generator")).decoding.chroma_gain == GAIN
+    # a SavedModel exported before chroma_gain existed: the decoding it was exported with
+    assert Decoding.from_settings({"temperature": np.float64(0.5), "head": b"classification"}).chroma_gain == 1.0
+
+    # a generator started from it keeps its gain unless its config says another, and saves it as a number
+    follower = GeneratorConfig(width=0.0625, init=str(gained), steps=0)
+    assert follower.decoding.chroma_gain == GAIN
+    assert GeneratorConfig(width=0.0625, init=str(gained), steps=0, chroma_gain=1.0).decoding.chroma_gain == 1.0
+    assert GeneratorConfig(width=0.0625).decoding.chroma_gain == 1.0
+    save_generator(generator, follower, str(tmp_path / "follower"), export=False)
+    assert json.loads((tmp_path / "follower" / "config.json").read_text())["chroma_gain"] == GAIN

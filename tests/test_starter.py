@@ -326,3 +326,37 @@ def test_against_goal_reads_each_bound_as_issue_33_states_it():
         starter = {"auc_raw": 80.0, "auc_rebalanced": 65.0, "delta_cf": 8.0, **worse}
         met, line = against_goal({"grey": grey, "starter": starter})
         assert not met and line.count("missed") == 1
+
+
+def test_the_chroma_gain_fit_makes_the_colorizations_as_colourful_as_the_photos():
+    """fit_chroma_gain against an independent recomputation: the cuts colorized at the fitted gain,
+    scored by metrics.colorfulness, have the photos' mean CF; a gain past GAIN_BOUNDS is clipped."""
+    import types
+
+    from colordisc_tf.color.decoding import Decoding
+    from colordisc_tf.evaluate.chroma_calibration import GAIN_BOUNDS, fit_chroma_gain
+    from colordisc_tf.evaluate.holdout import served_cut
+    from colordisc_tf.metrics import colorfulness
+
+    bins = np.loadtxt(os.path.join(REPO, "colordisc_tf", "data", "ab_bins_313.csv"), delimiter=",", skiprows=1)
+
+    def raw(l_small):  # a hedging network: half on a dull orange, half on grey, varying with L
+        logits = np.full((*np.shape(l_small)[:3], 313), -8.0, np.float32)
+        logits[..., int(np.argmin(np.linalg.norm(bins - [15, 30], axis=1)))] = 0.0
+        logits[..., int(np.argmin(np.linalg.norm(bins, axis=1)))] = np.asarray(l_small)[..., 0] / 50.0
+        return logits
+
+    network = types.SimpleNamespace(raw=raw, decoding=Decoding(), model_size=32)
+    rng = np.random.default_rng(0)
+    base = np.linspace(60, 200, 64)[None, :, None] + rng.normal(0, 6, (64, 64, 1))
+    photos = [np.clip(base * np.array(tint), 0, 255).astype(np.uint8) for tint in ((1.0, 0.9, 0.8), (1.0, 0.92, 0.85))]
+    fit = fit_chroma_gain(network, photos)
+    truth_cf = np.mean([colorfulness(p) for p in photos])
+    at_fit = np.mean([colorfulness(served_cut(raw, p, 32, Decoding(chroma_gain=fit.gain))) for p in photos])
+    at_one = np.mean([colorfulness(served_cut(raw, p, 32, Decoding())) for p in photos])
+    assert fit.gain > 1.2 and not fit.clipped  # the hedge is duller than the photos
+    assert at_one == pytest.approx(fit.cf_before, abs=0.01) and fit.cf_truth == pytest.approx(truth_cf, abs=0.01)
+    assert at_fit == pytest.approx(truth_cf, abs=0.5) and fit.cf_after == pytest.approx(at_fit, abs=0.01)
+    grey = [np.repeat(p[..., :1], 3, axis=-1) for p in photos]  # nothing to match: the lowest gain, said so
+    low = fit_chroma_gain(network, grey)
+    assert low.clipped and low.gain == GAIN_BOUNDS[0] and "clipped" in low.describe()

@@ -22,16 +22,30 @@ HEADS = ("classification", "l2")
 @dataclasses.dataclass(frozen=True)
 class Decoding:
     """temperature: of the annealed mean (Zhang et al.: 0.38; the l2 head ignores it);
-    head: what the generator outputs, one of HEADS."""
+    head: what the generator outputs, one of HEADS;
+    chroma_gain: the decoded ab times this. 1: the paper's decoding. A colourfulness calibration,
+    fitted on held-out photos (ship-starter fits the starter's, docs/starter.md): a small colorizer
+    trained on few photos hedges, and its annealed mean comes out duller than photos are."""
 
     temperature: float = ANNEAL_T
     head: str = "classification"
+    chroma_gain: float = 1.0
 
     def __post_init__(self):
         if self.head not in HEADS:
             raise ValueError(f"head must be one of {HEADS}, got {self.head!r}")
         if not self.temperature > 0:
             raise ValueError(f"temperature must be > 0, got {self.temperature!r}")
+        if not self.chroma_gain > 0:
+            raise ValueError(f"chroma_gain must be > 0, got {self.chroma_gain!r}")
+
+    @classmethod
+    def from_settings(cls, settings: dict) -> Decoding:
+        """From a serving SavedModel's `settings` signature (NumPy values). SavedModels exported
+        before chroma_gain existed have none: 1, the decoding they were exported with."""
+        head = settings["head"]
+        return cls(float(settings["temperature"]), head.decode() if isinstance(head, bytes) else str(head),
+                   float(settings.get("chroma_gain", 1.0)))
 
     @property
     def anneals(self) -> bool:

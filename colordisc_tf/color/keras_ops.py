@@ -41,17 +41,18 @@ def soft_encode(ab, k: int = 5, sigma: float = 5.0):
     return ops.sum(ops.one_hot(idx, NUM_BINS) * ops.expand_dims(w, -1), axis=-2)
 
 
-def annealed_mean(logits_or_probs, T: float, from_logits: bool = True):
-    """(..., Q) -> (..., 2) ab: softmax(log p / T) @ bins. Differentiable.
+def annealed_mean(logits_or_probs, T: float, from_logits: bool = True, gain: float = 1.0):
+    """(..., Q) -> (..., 2) ab: softmax(log p / T) @ (gain * bins). Differentiable.
 
-    With from_logits, softmax(logits / T) is the same thing computed stably.
+    With from_logits, softmax(logits / T) is the same thing computed stably. The gain scales the
+    constant, not the result: the graph keeps its shape (the ONNX export rewrites it by pattern).
     """
     if from_logits:
         log_z = ops.log_softmax(logits_or_probs, axis=-1)
     else:
         log_z = ops.log(ops.maximum(logits_or_probs, 1e-30))
     annealed = ops.softmax(log_z / T, axis=-1)
-    return ops.matmul(annealed, ops.convert_to_tensor(_BINS))
+    return ops.matmul(annealed, ops.convert_to_tensor(_BINS if gain == 1.0 else (_BINS * gain).astype(_BINS.dtype)))
 
 
 def downsample_ab(ab, factor: int = 4):
@@ -62,7 +63,9 @@ def downsample_ab(ab, factor: int = 4):
 def decode_output(output, decoding: Decoding):
     """The generator's output -> ab at the output's own (1/4) resolution, per `decoding`."""
     output = ops.cast(output, "float32")
-    return annealed_mean(output, decoding.temperature) if decoding.anneals else output * AB_NORM
+    if decoding.anneals:
+        return annealed_mean(output, decoding.temperature, gain=decoding.chroma_gain)
+    return output * (AB_NORM * decoding.chroma_gain)
 
 
 def decode_ab(output, size, decoding: Decoding):

@@ -101,7 +101,7 @@ def _served_colorizer(ref):
         colorize.keep = network.keep
         return colorize, {"route": f"{network.source}, through colordisc_tf.serve.inference.served_ab (as "
                           "serving_default colorizes)", "model_size": network.model_size,
-                          "decoding": {"head": network.decoding.head, "temperature": network.decoding.temperature}}
+                          "decoding": dataclasses.asdict(network.decoding)}
     loaded = tf.saved_model.load(ref.saved_model)
     key = "colorized" if "colorized" in ref.signatures["serving_default"] else "colorized_bytes"
 

@@ -11,7 +11,7 @@ The colorizer's signatures:
         "_bytes" (it would send serving_default's PNG as raw bytes).
     colorize_lab(L: float32 [B, H, W, 1]) -> {"ab": float32 [B, H, W, 2]}
     generator_output(L: float32 [B, H, W, 1]) -> {"output": the generator's raw output [B, H/4, W/4, C]}
-    settings() -> {"temperature", "head", "model_size"}: how serving decodes (video colorization
+    settings() -> {"temperature", "head", "chroma_gain", "model_size"}: how serving decodes (video colorization
         decodes generator_output itself, carrying it across frames: colordisc_tf.video)
 
 The colorizer with its discriminator (export_colorizer_with_realness) has both and adds
@@ -53,6 +53,12 @@ def discriminator_lab(rgb_uint8, model_size: int):
     return color.rgb_to_lab(tf.clip_by_value(small, 0.0, 1.0))
 
 
+def _decoding_settings(decoding: Decoding) -> dict:
+    """The settings signature's half that says how to decode (Decoding.from_settings reads it back)."""
+    return {"temperature": tf.constant(decoding.temperature, tf.float64), "head": tf.constant(decoding.head),
+            "chroma_gain": tf.constant(decoding.chroma_gain, tf.float64)}
+
+
 def _discriminator_scores(discriminator, lab):
     from colordisc_tf.models.discriminator import realness, realness_map
 
@@ -90,8 +96,7 @@ def export_generator(
     archive.add_endpoint("colorize_lab", colorize_lab, input_signature=l_spec)
     archive.add_endpoint("generator_output", lambda L: {"output": model(L, training=False)},  # noqa: N803
                          input_signature=l_spec)
-    archive.add_endpoint("settings", lambda: {"temperature": tf.constant(decoding.temperature, tf.float64),
-                                              "head": tf.constant(decoding.head),
+    archive.add_endpoint("settings", lambda: {**_decoding_settings(decoding),
                                               "model_size": tf.constant(model_size, tf.int32)}, input_signature=[])
     archive.write_out(export_dir, verbose=False)
     return export_dir
@@ -189,8 +194,7 @@ def export_colorizer_with_realness(
                          input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32, name="lab")])
     archive.add_endpoint("generator_output", lambda L: {"output": generator(L, training=False)},  # noqa: N803
                          input_signature=[tf.TensorSpec([None, None, None, 1], tf.float32, name="L")])
-    archive.add_endpoint("settings", lambda: {"temperature": tf.constant(decoding.temperature, tf.float64),
-                                              "head": tf.constant(decoding.head),
+    archive.add_endpoint("settings", lambda: {**_decoding_settings(decoding),
                                               "model_size": tf.constant(model_size, tf.int32),
                                               "discriminator_size": tf.constant(discriminator_size, tf.int32)},
                          input_signature=[])

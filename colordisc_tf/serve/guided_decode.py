@@ -11,6 +11,8 @@ No retraining; keras.ops only (any backend).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from keras import ops
 
 from colordisc_tf.color.decoding import Decoding
@@ -42,7 +44,8 @@ def guided_decode(logits, l_chan, discriminator, decoding: Decoding, temperature
         raise ValueError(f"margin must be >= 0, got {margin}")
     size = tuple(int(s) for s in l_chan.shape[1:3])
     l_chan = ops.cast(l_chan, "float32")
-    candidates = ops.stack([decode_ab(logits, size, Decoding(t)) for t in temperatures], axis=1)  # (B, K, H, W, 2)
+    candidates = ops.stack([decode_ab(logits, size, replace(decoding, temperature=t))
+                             for t in temperatures], axis=1)  # (B, K, H, W, 2)
     scores = ops.stack([realness(discriminator(ops.concatenate([l_chan, candidates[:, k]], axis=-1), training=False))
                         for k in range(len(temperatures))], axis=1)  # (B, K)
     penalty = ops.convert_to_tensor([0.0 if t == base else margin for t in temperatures], dtype="float32")

@@ -229,8 +229,7 @@ def load_generator_network(ref: ModelRef) -> GeneratorNetwork | None:
     loaded = tf.saved_model.load(ref.saved_model)
     settings = {k: v.numpy() for k, v in loaded.signatures["settings"]().items()}
     run = loaded.signatures["generator_output"]
-    return GeneratorNetwork(lambda L: run(L=L)["output"], Decoding(float(settings["temperature"]),  # noqa: N803
-                                                                   settings["head"].decode()),
+    return GeneratorNetwork(lambda L: run(L=L)["output"], Decoding.from_settings(settings),  # noqa: N803
                             int(settings["model_size"]), "SavedModel generator_output + settings", loaded)
 
 

@@ -110,7 +110,7 @@ def load_frame_colorizer(path: str, runtime: str = "tensorflow") -> FrameColoriz
         path = find_serving_dir(path)
         keep, signatures = _saved_model_signatures(path, ("generator_output", "settings"), "a generator")
         settings = {k: v.numpy() for k, v in signatures["settings"]().items()}
-        decoding = Decoding(float(settings["temperature"]), settings["head"].decode())
+        decoding = Decoding.from_settings(settings)
         signature, size = signatures["generator_output"], int(settings["model_size"])
 
         def network(l_values):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import importlib.resources
 import logging
 import math
@@ -90,7 +91,7 @@ def create_app(models, settings: PageSettings = PageSettings()) -> Starlette:
     decoding = models.colorizer.decoding
 
     def result(kept_photo, temperature: float, network_decoding: Decoding) -> dict:
-        colorized = photo.decode_at(kept_photo, Decoding(temperature, network_decoding.head))
+        colorized = photo.decode_at(kept_photo, dataclasses.replace(network_decoding, temperature=temperature))
         out = {"colorized": _data_url(colorized), "temperature": temperature, "realness": None, "overlay": None}
         if models.scorer is not None:
             realness, overlay = photo.score(models.scorer, colorized)

@@ -20,6 +20,9 @@ def register(sub) -> None:
                          help="folder with the .debs of mate-backgrounds and plasma-workspace-wallpapers: their "
                               "photographs go to OUTPUT/evaluation/<package>/, for ship-starter to measure on, "
                               "never to train on")
+    starter.add_argument("--gcompris", action="store_true",
+                         help="also the photographs inside gcompris-qt-data's .deb in --sources "
+                              "(docs/starter.md, 'More photos')")
     starter.set_defaults(func=starter_photos)
 
     ship = sub.add_parser("ship-starter", help="copy a starter run's generator into the package, with its model card")
@@ -42,7 +45,7 @@ def starter_photos(args) -> int:
     if os.path.isdir(args.output) and os.listdir(args.output):
         raise UserError(f"{args.output} is not empty: choose a new --output")
     try:
-        manifest = write_starter_set(args.sources, args.output, tile=args.tile)
+        manifest = write_starter_set(args.sources, args.output, tile=args.tile, gcompris=args.gcompris)
     except FileNotFoundError as e:
         raise UserError(str(e)) from None
     c = manifest["counts"]
