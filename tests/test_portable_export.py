@@ -42,7 +42,7 @@ def models(tmp_path_factory):
     keras.utils.set_random_seed(0)
     generator, discriminator = build_generator(0.0625), build_discriminator(8, depth=2)
     spread_like_trained(generator, discriminator, 32)
-    config = GeneratorConfig(width=0.0625, serving_size=32, temperature=0.3)  # not the default: it must travel
+    config = GeneratorConfig(width=0.0625, serving_size=32, temperature=0.3, chroma_gain=1.3)  # not the defaults: they must travel
     save_generator(generator, config, str(root / "generator"), export=False)
     save_discriminator(discriminator, DiscriminatorConfig(width=8, depth=2, serving_size=32), str(root / "discriminator"),
                        export=False)
@@ -108,6 +108,7 @@ def test_generator_file_equals_the_keras_model_and_colorize_lab(models, exported
         ab = run(L=L)["ab"]
         assert ab.shape == (3, height, width, 2)
         oracle = _bilinear(_annealed_mean_ab(np.asarray(model(L, training=False)), config.temperature), height, width)
+        oracle *= config.chroma_gain  # 1.3: the decode's gain travels into the file
         assert oracle.std() > 5, "the test model's ab hardly varies: equality would prove little"
         np.testing.assert_allclose(ab, oracle, atol=1e-3, rtol=0)
         np.testing.assert_allclose(ab, colorize_lab(L=tf.constant(L))["ab"].numpy(), atol=1e-3, rtol=0)
@@ -423,7 +424,8 @@ def test_the_onnx_generator_is_the_graph_a_deployment_engineer_would_write(expor
     assert ops.count("Transpose") <= 4
     [decode] = [node for node in graph.node if node.name == "decode_as_one_conv/sums"]
     filters = {init.name: numpy_helper.to_array(init) for init in graph.initializer}[decode.input[1]]
-    np.testing.assert_array_equal(filters[:, :, 0, 0], np.concatenate([AB_BINS.T, np.ones((1, 313))]))
+    gain = 1.3  # the models fixture's chroma_gain: in the bins' filters, the ones row (the sum) untouched
+    np.testing.assert_allclose(filters[:, :, 0, 0], np.concatenate([gain * AB_BINS.T, np.ones((1, 313))]), rtol=1e-6)
 
 
 def _auc_oracle(pred, truth, weights=None):
