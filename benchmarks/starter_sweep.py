@@ -156,6 +156,8 @@ def measure(args) -> None:
     models = {GREY: None, **{os.path.basename(os.path.normpath(m)): m for m in args.models}}
     results = {}
     for set_name, paths in photo_sets(args.photos).items():
+        if not paths:  # e.g. holdout_gcompris of a starter set without GCompris
+            continue
         results[set_name], colorized = compare(models, paths, prior)
         for name, s in results[set_name].items():
             print(f"{set_name:36s} {name:24s} raw {s['auc_raw']:6.2f}  rebalanced {s['auc_rebalanced']:6.2f}  "
