@@ -8,7 +8,7 @@ import pytest
 from colordisc_tf.config import FineTuneConfig, GeneratorConfig, PipelineConfig, PriorConfig, load_config
 
 # pipelines/configs/starter.json is not here on purpose: it mixes its prior with uniform at lambda 0.8,
-# chosen by measurement for a 0.5 M-parameter model on a few dozen photos (its MODEL_CARD.md says why)
+# chosen by measurement for a 0.5 M-parameter model on a few hundred photos (its MODEL_CARD.md says why)
 PRESETS = ("pipelines/configs/demo.json", "pipelines/configs/full.json")
 ANNEAL_T = 0.38  # Zhang et al. 2016: decode temperature
 SOFT_K, SOFT_SIGMA = 5, 5.0  # soft-encoding: 5 nearest bins, Gaussian sigma 5 (ab units)
