@@ -36,20 +36,16 @@ DECODINGS = ((ANNEAL_T, 0.0, None, 1.0), (0.5, 0.0, None, 1.0), (0.62, 0.0, None
 def decodings_of(model_dir: str, truths: list[np.ndarray], log_weights: np.ndarray, decodings=DECODINGS) -> dict:
     """{"T<t>_a<alpha>[_s<size>][_g<gain>]": colorized cuts} of one generator, its network run once per photo and size."""
     from colordisc_tf.color.decoding import Decoding
-    from colordisc_tf.evaluate.holdout import served_cut
+    from colordisc_tf.evaluate.holdout import raw_once, served_cut
     from colordisc_tf.serve.model_ref import load_generator_network, resolve_model
 
     network = load_generator_network(resolve_model(model_dir, "generator"))
     if network.decoding.head != "classification":
         raise SystemExit(f"{model_dir}: a {network.decoding.head} head has no bin distribution to decode")
-    raws: dict[tuple[int, int], np.ndarray] = {}  # (photo, size) -> the network's output, kept across decodings
+    raw_of = raw_once(network)  # (photo, size) -> the network's output, kept across decodings
 
     def corrected(key: tuple[int, int], alpha: float):
-        def raw(l_small):
-            if key not in raws:
-                raws[key] = np.asarray(network.raw(l_small))
-            return raws[key] - alpha * log_weights
-        return raw
+        return lambda l_small: raw_of(key)(l_small) - alpha * log_weights
 
     out = {}
     for temperature, alpha, size, gain in decodings:

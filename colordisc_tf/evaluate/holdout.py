@@ -20,8 +20,8 @@ from colordisc_tf.evaluate import measures
 from colordisc_tf.evaluate.measures import Images, measure_images
 from colordisc_tf.evaluate.protocol import prepare
 
-__all__ = ["GREY", "colorize_all", "compare", "contact_sheet", "grey_cuts", "load_cuts", "photo_auc_raw", "score",
-           "served_cut"]
+__all__ = ["GREY", "colorize_all", "compare", "contact_sheet", "grey_cuts", "load_cuts", "photo_auc_raw", "raw_once",
+           "score", "served_cut"]
 
 GREY = "grey"
 
@@ -50,6 +50,20 @@ def colorize_all(model: str | None, photos: list[np.ndarray]) -> list[np.ndarray
     if network is None:
         raise ModelRefused(f"{model}: a SavedModel without generator_output + settings; give its model directory")
     return [served_cut(network.raw, rgb, network.model_size, network.decoding) for rgb in photos]
+
+
+def raw_once(network):
+    """key -> (L -> network.raw(L)), each key's network run kept: decode one output many ways (the
+    chroma-gain fit, benchmarks/starter_decoding) without running the network again."""
+    kept: dict = {}
+
+    def of(key):
+        def raw(l_small):
+            if key not in kept:
+                kept[key] = np.asarray(network.raw(l_small))
+            return kept[key]
+        return raw
+    return of
 
 
 def served_cut(raw, rgb: np.ndarray, model_size: int, decoding) -> np.ndarray:

@@ -24,6 +24,7 @@ import os
 import re
 import shutil
 
+from colordisc_tf.config import GeneratorConfig, describe, from_dict
 from colordisc_tf.data.starter_photos import GCOMPRIS_PACKAGE
 from colordisc_tf.evaluate.holdout import GREY, compare, contact_sheet
 
@@ -109,11 +110,9 @@ def _calibrate(output: str, paths: list[str]) -> dict | None:
         return None
     fit = fit_chroma_gain(load_generator_network(resolve_model(output, "generator")), load_cuts(paths))
     with open(os.path.join(output, "config.json")) as f:
-        config = json.load(f)
-    config["chroma_gain"] = fit.gain
-    with open(os.path.join(output, "config.json"), "w") as f:
-        json.dump(config, f, indent=2, sort_keys=True)
-        f.write("\n")
+        config = from_dict(GeneratorConfig, json.load(f))
+    with open(os.path.join(output, "config.json"), "w") as f:  # as saving.save_generator writes it
+        f.write(describe(dataclasses.replace(config, chroma_gain=fit.gain)))
     return {**dataclasses.asdict(fit), "text": fit.describe()}
 
 
