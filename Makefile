@@ -67,7 +67,7 @@ STARTER_DIR ?= starter_root
 STARTER_DEBS := gnome-backgrounds lomiri-wallpapers lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 \
   sway-backgrounds ukui-wallpapers gcompris-qt-data
 # other desktops' wallpapers: kept for evaluation (the card's unseen_* sets), never trained on
-EVALUATION_DEBS := mate-backgrounds plasma-workspace-wallpapers
+EVALUATION_DEBS := mate-backgrounds plasma-workspace-wallpapers lxqt-themes enlightenment-data
 starter: editable
 	mkdir -p $(STARTER_DIR)/sources $(STARTER_DIR)/evaluation_sources
 	cd $(STARTER_DIR)/sources && apt-get download $(STARTER_DEBS)

@@ -1,6 +1,7 @@
 """The starter colorizer: its photo set (sources, groups, hold-out, tiles), the held-out
 comparison against grey, and the shipped model that the demo starts from."""
 
+import io
 import json
 import os
 import shutil
@@ -19,6 +20,12 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def _photo(seed: int, size=(300, 200)) -> np.ndarray:
     rng = np.random.default_rng(seed)
     return rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
+
+
+def _jpeg(rgb: np.ndarray) -> bytes:
+    out = io.BytesIO()
+    Image.fromarray(rgb).save(out, "JPEG", quality=90)
+    return out.getvalue()
 
 
 def _make_deb(folder, package: str, images: dict[str, np.ndarray], copyright_text: str,
@@ -143,12 +150,28 @@ def test_evaluation_photos_are_the_listed_photographs_at_their_largest(tmp_path)
     with pytest.raises(FileNotFoundError, match="plasma-workspace-wallpapers"):
         write_evaluation_set(str(debs), str(tmp_path / "out"))
     _make_deb(debs, "plasma-workspace-wallpapers", plasma, "", under="usr/share/wallpapers")
+    lxqt = {f"wallpapers/{n}.png": _photo(i, (90, 60)) for i, n in enumerate(EVALUATION_PACKAGES["lxqt-themes"])}
+    lxqt["themes/frost/fog.png"] = _photo(97, (300, 200))  # a theme's own image of the same name: not the wallpaper
+    _make_deb(debs, "lxqt-themes", lxqt, "", under="usr/share/lxqt")
+    # an .edj keeps each size of a wallpaper as a JPEG among other bytes (one of them a false JPEG start)
+    edj_sizes = {n: (70 + i, 50) for i, n in enumerate(EVALUATION_PACKAGES["enlightenment-data"])}
+    largest = {n: _jpeg(_photo(i, size)) for i, (n, size) in enumerate(edj_sizes.items())}
+    edj = {f"usr/share/enlightenment/data/backgrounds/{n}.edj":
+           b"\x1e\xe7\x0a\xe7eet\xff\xd8\xff\x00" + _jpeg(_photo(50, (32, 24))) + largest[n] + b"\x00" * 16
+           for n in edj_sizes}
+    _make_deb(debs, "enlightenment-data", {}, "", files=edj)
     counts = write_evaluation_set(str(debs), str(tmp_path / "out"), short_side=80)
-    assert counts == {"mate-backgrounds": 12, "plasma-workspace-wallpapers": 12}
+    assert counts == {"mate-backgrounds": 12, "plasma-workspace-wallpapers": 12, "lxqt-themes": 11,
+                      "enlightenment-data": 14}
     written = {p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*.png")}
     assert written == {f"{pkg}/{n}.png" for pkg, names in EVALUATION_PACKAGES.items() for n in names}
     assert Image.open(tmp_path / "out" / "plasma-workspace-wallpapers" / "Kite.png").size == (107, 80)  # of 120x90
     assert Image.open(tmp_path / "out" / "mate-backgrounds" / "Dune.png").size == (90, 60)  # never upscaled
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "out" / "lxqt-themes" / "fog.png")),
+                                  lxqt["wallpapers/fog.png"])
+    for name in ("Bamboo", "Yellow-Flower"):  # the largest JPEG, decoded as Pillow decodes it alone
+        np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "out" / "enlightenment-data" / f"{name}.png")),
+                                      np.asarray(Image.open(io.BytesIO(largest[name])).convert("RGB")))
 
 
 def test_grey_scores_against_an_independent_recomputation(tmp_path):

@@ -1,4 +1,4 @@
-"""Photos kept for evaluation: the photographs of two other desktops' wallpaper packages.
+"""Photos kept for evaluation: the photographs of other desktops' wallpaper packages.
 
 Issue 33 keeps other desktops' wallpapers out of training so that a colorizer can be measured on
 photos nobody here chose. These are the photographs among them (looked at one by one,
@@ -21,26 +21,57 @@ from colordisc_tf.data.starter_photos import _deb_members, _resize_short
 
 __all__ = ["EVALUATION_PACKAGES", "write_evaluation_set"]
 
-# package -> the photographs' names (MATE: the file's stem; Plasma: the wallpaper's folder, whose
-# largest image is taken)
+# package -> the photographs' names (MATE, LXQt: the file's stem; Plasma: the wallpaper's folder, whose
+# largest image is taken; Enlightenment: the .edj theme file's stem, whose largest JPEG is taken). LXQt and
+# Enlightenment were added on 2026-12-04, late, after the starter was chosen: a check it was never tuned on.
 EVALUATION_PACKAGES = {
     "mate-backgrounds": {"Aqua", "Blinds", "Dune", "FreshFlower", "Garden", "GreenMeadow", "LadyBird", "RainDrops",
                          "Storm", "TwoWings", "Wood", "YellowFlower"},
     "plasma-workspace-wallpapers": {"BytheWater", "ColdRipple", "ColorfulCups", "DarkestHour", "EveningGlow",
                                     "FallenLeaf", "Grey", "Kite", "OneStandsOut", "Path", "Volna", "summer_1am"},
+    "lxqt-themes": {"Butterfly-Kenneth-Wimer", "Valendas", "after-the-rain", "appleflower", "beam", "butterfly",
+                    "cloud", "drop", "flowers", "fog", "this-is-not-windows"},
+    "enlightenment-data": {"Bamboo", "Foggy-Trees", "God-Rays", "Green-Maple", "Lichen-Branches", "Mountain", "Peaks",
+                           "Red-Maple", "Sea-of-Lanterns", "Snow-Trees", "Spruce-Needles", "Sunset-Clouds",
+                           "White-Flower", "Yellow-Flower"},
 }
+# where each package keeps its wallpapers (LXQt's themes folders hold other images)
+_FOLDERS = {"lxqt-themes": "/lxqt/wallpapers/", "enlightenment-data": "/enlightenment/data/backgrounds/"}
 _PLASMA = re.compile(r"wallpapers/([^/]+)/contents/images/(\d+)x(\d+)\.\w+$")
+_JPEG_START = re.compile(rb"\xff\xd8\xff")
+
+
+def _largest_jpeg(container: bytes) -> tuple[int, bytes] | None:
+    """(pixels, bytes from its start) of the largest JPEG inside an Enlightenment .edj (an Eet file that
+    keeps each size of the wallpaper as a plain JPEG; no Eet reader is needed to find them)."""
+    best = None
+    for match in _JPEG_START.finditer(container):
+        try:
+            with Image.open(io.BytesIO(container[match.start():])) as img:
+                pixels = img.size[0] * img.size[1]
+        except OSError:  # three bytes that only look like a JPEG's start
+            continue
+        if best is None or pixels > best[0]:
+            best = (pixels, container[match.start():])
+    return best
 
 
 def _photos(package: str, members):
     """(name, encoded bytes) of each listed photograph in the package (Plasma: its largest size)."""
     wanted, best = EVALUATION_PACKAGES[package], {}
     for member, data in members:
+        if package in _FOLDERS and _FOLDERS[package] not in member:
+            continue
         plasma = _PLASMA.search(member)
         name = plasma.group(1) if plasma else os.path.splitext(os.path.basename(member))[0]
-        if name not in wanted or not member.lower().endswith((".jpg", ".jpeg", ".png")):
+        if name not in wanted or not member.lower().endswith((".jpg", ".jpeg", ".png", ".edj")):
             continue
         pixels = int(plasma.group(2)) * int(plasma.group(3)) if plasma else 0
+        if member.endswith(".edj"):
+            found = _largest_jpeg(data)
+            if found is None:
+                continue
+            pixels, data = found
         if name not in best or pixels > best[name][0]:
             best[name] = (pixels, data)
     return {name: data for name, (_, data) in best.items()}
