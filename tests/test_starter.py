@@ -105,6 +105,42 @@ def test_gcompris_photos_come_from_its_resource_files_with_each_licence(tmp_path
         list(starter_photos._gcompris_photos(str(tmp_path / "nowhere"), []))
 
 
+@pytest.mark.skipif(shutil.which("dpkg-deb") is None, reason="needs dpkg-deb (Debian)")
+def test_app_photos_are_turned_as_shown_and_carry_each_licence(tmp_path):
+    from colordisc_tf.data import app_photos
+
+    tall = np.zeros((60, 40, 3), np.uint8)
+    tall[:30, :, 0], tall[30:, :, 2] = 220, 220  # red above blue: JPEG keeps which is where
+    index = (b'<db><images><image file="sideways_1.jpg" angle="90" width="40" height="60">'
+             b'<image file="sideways_2.jpg" width="40" height="60"></images></db>')
+    _make_deb(tmp_path, "kphotoalbum", {"kphotoalbum/demo/sideways_1.jpg": tall, "doc/HTML/en/screen.png": _photo(11)},
+              "", under="usr/share", files={"usr/share/kphotoalbum/demo/index.xml": index})
+    desktop = b"[Desktop Entry]\nName=Bee\nX-KDE-PluginInfo-Author=J. Severns\nX-KDE-PluginInfo-License=Public Domain\n"
+    _make_deb(tmp_path, "palapeli-data", {"palapeli/collection/bee.jpg": _photo(12), "palapeli/backgrounds/wood.jpg":
+                                          _photo(13)}, "", under="usr/share",
+              files={"usr/share/palapeli/collection/bee.desktop": desktop})
+    _make_deb(tmp_path, "tuxpaint-data", {"tuxpaint/templates/cliff.jpg": _photo(14), "tuxpaint/starters/reef-back.png":
+                                          _photo(15), "tuxpaint/starters/car.png": _photo(16)}, "", under="usr/share")
+    with pytest.raises(FileNotFoundError, match="apt-get download puzzle-jigsaw"):
+        list(app_photos.app_photos(str(tmp_path), []))
+    _make_deb(tmp_path, "puzzle-jigsaw", {"puzzle-jigsaw/samples/tiger.jpeg": _photo(17)}, "", under="usr/share")
+    excluded = []
+    photos = {p.name: p for p in app_photos.app_photos(str(tmp_path), excluded)}
+    assert sorted(photos) == ["kphotoalbum_sideways_1", "palapeli-data_bee", "puzzle-jigsaw_tiger",
+                              "tuxpaint-data_cliff", "tuxpaint-data_reef-back"]
+    # KPhotoAlbum shows it turned 90 degrees clockwise: what np.rot90 gives with k=-1
+    turned, oracle = photos["kphotoalbum_sideways_1"].rgb, np.rot90(tall, k=-1)
+    assert turned.shape == oracle.shape == (40, 60, 3)
+    for half in (np.s_[:, :24], np.s_[:, 36:]):  # away from the edge JPEG's chroma blurs
+        np.testing.assert_allclose(turned[half], oracle[half], atol=40)
+    assert photos["kphotoalbum_sideways_1"].group == "kphotoalbum_sideways"  # _1, _2 ... of one visit: one unit
+    assert photos["palapeli-data_bee"].licence.startswith("Public Domain (J. Severns")
+    assert photos["tuxpaint-data_reef-back"].licence.startswith("public domain (NOAA")
+    assert photos["tuxpaint-data_cliff"].licence.startswith("GPL-2+") and photos["puzzle-jigsaw_tiger"].licence.startswith("CC0")
+    assert sorted(e["file"] for e in excluded) == ["usr/share/doc/HTML/en/screen.png", "usr/share/palapeli/backgrounds/wood.jpg",
+                                                  "usr/share/tuxpaint/starters/car.png"]
+
+
 def test_a_missing_package_is_named_with_the_command_that_fetches_it(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"apt-get download .*gnome-backgrounds"):
         list(starter_photos._debian_photos(str(tmp_path), []))

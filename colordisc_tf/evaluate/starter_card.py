@@ -25,6 +25,7 @@ import re
 import shutil
 
 from colordisc_tf.config import GeneratorConfig, describe, from_dict
+from colordisc_tf.data.app_photos import APP_PACKAGES
 from colordisc_tf.data.starter_photos import GCOMPRIS_PACKAGE
 from colordisc_tf.evaluate.holdout import GREY, compare, contact_sheet
 
@@ -153,22 +154,23 @@ def _averaged(momentum: float) -> str:
 #: every photo of the sets nobody here chose, pooled: 27 photos give intervals a set of 3 or 12 cannot
 POOLED = "unseen_pooled"
 #: the hold-out photos this project chose the sources of: the chroma gain is fitted on them, never on POOLED's
-CALIBRATION = ("holdout_bundled", "holdout_gcompris")
+CALIBRATION = ("holdout_bundled", "holdout_gcompris", "holdout_apps")
 
 
 def photo_sets(photos_dir: str) -> dict[str, list[str]]:
     """The photos the card measures on, by set: the starter-photos hold-out split by where it comes
-    from (holdout_unseen: the wallpapers and footage; holdout_bundled; holdout_gcompris), each
+    from (holdout_unseen: the wallpapers and footage; holdout_bundled; holdout_gcompris; holdout_apps), each
     evaluation package (unseen_<package>), and, with evaluation packages, POOLED: holdout_unseen and
     every unseen_<package> together. The hold-out outside POOLED fits the chroma gain (CALIBRATION)."""
     with open(os.path.join(photos_dir, "manifest.json")) as f:
         held = [e for e in json.load(f)["photos"] if e["split"] == "holdout"]
     holdout = os.path.join(photos_dir, "holdout")
-    chosen = (*BUNDLED_SOURCES, GCOMPRIS_PACKAGE)
+    chosen = (*BUNDLED_SOURCES, GCOMPRIS_PACKAGE, *APP_PACKAGES)
     sets = {
         "holdout_unseen": [os.path.join(holdout, f"{e['name']}.png") for e in held if e["source"] not in chosen],
         "holdout_bundled": [os.path.join(holdout, f"{e['name']}.png") for e in held if e["source"] in BUNDLED_SOURCES],
         "holdout_gcompris": [os.path.join(holdout, f"{e['name']}.png") for e in held if e["source"] == GCOMPRIS_PACKAGE],
+        "holdout_apps": [os.path.join(holdout, f"{e['name']}.png") for e in held if e["source"] in APP_PACKAGES],
         **_evaluation_sets(os.path.join(photos_dir, "evaluation")),
     }
     packages = [name for name in sets if name.startswith("unseen_")]

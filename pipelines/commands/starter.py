@@ -17,12 +17,16 @@ def register(sub) -> None:
     starter.add_argument("--output", required=True, help="new folder: train/, holdout/, manifest.json")
     starter.add_argument("--tile", type=int, default=160, help="training tile size (the records' size)")
     starter.add_argument("--evaluation-sources", default=None, metavar="DIR",
-                         help="folder with the .debs of mate-backgrounds and plasma-workspace-wallpapers: their "
+                         help="folder with the .debs of the evaluation packages (mate-backgrounds, "
+                              "plasma-workspace-wallpapers, lxqt-themes, enlightenment-data): their "
                               "photographs go to OUTPUT/evaluation/<package>/, for ship-starter to measure on, "
                               "never to train on")
     starter.add_argument("--gcompris", action="store_true",
                          help="also the photographs inside gcompris-qt-data's .deb in --sources "
                               "(docs/starter.md, 'More photos')")
+    starter.add_argument("--app-photos", action="store_true",
+                         help="also the photographs that tuxpaint-data, kphotoalbum, palapeli-data and puzzle-jigsaw "
+                              "ship (their .debs in --sources; colordisc_tf/data/app_photos.py)")
     starter.set_defaults(func=starter_photos)
 
     ship = sub.add_parser("ship-starter", help="copy a starter run's generator into the package, with its model card")
@@ -45,7 +49,8 @@ def starter_photos(args) -> int:
     if os.path.isdir(args.output) and os.listdir(args.output):
         raise UserError(f"{args.output} is not empty: choose a new --output")
     try:
-        manifest = write_starter_set(args.sources, args.output, tile=args.tile, gcompris=args.gcompris)
+        manifest = write_starter_set(args.sources, args.output, tile=args.tile, gcompris=args.gcompris,
+                                     app_photos=args.app_photos)
     except FileNotFoundError as e:
         raise UserError(str(e)) from None
     c = manifest["counts"]
