@@ -416,6 +416,10 @@ def test_the_chroma_gain_fit_makes_the_colorizations_as_colourful_as_the_photos(
     assert fit.gain > 1.2 and not fit.clipped  # the hedge is duller than the photos
     assert at_one == pytest.approx(fit.cf_before, abs=0.01) and fit.cf_truth == pytest.approx(truth_cf, abs=0.01)
     assert at_fit == pytest.approx(truth_cf, abs=0.5) and fit.cf_after == pytest.approx(at_fit, abs=0.01)
+    under = fit_chroma_gain(network, photos, below=4.0)  # aimed 4 CF points under the photos'
+    at_under = np.mean([colorfulness(served_cut(raw, p, 32, Decoding(chroma_gain=under.gain))) for p in photos])
+    assert at_under == pytest.approx(truth_cf - 4.0, abs=0.5) and 1.0 < under.gain < fit.gain
+    assert "aimed 4 under" in under.describe()
     grey = [np.repeat(p[..., :1], 3, axis=-1) for p in photos]  # nothing to match: the lowest gain, said so
     low = fit_chroma_gain(network, grey)
     assert low.clipped and low.gain == GAIN_BOUNDS[0] and "clipped" in low.describe()

@@ -7,8 +7,10 @@ AuC but had CF 37-43 where the photos have 60 (docs/starter.md). Scaling the dec
 one-number correction; it is fitted on photos the model did not train on and that the goal is not
 judged on, so that the photos nobody here chose still measure it honestly.
 
-CF (Hasler and Süsstrunk) is linear in ab until sRGB clips, so `gain <- gain * CF_truth / CF(gain)`
-lands in two or three steps.
+CF (Hasler and Süsstrunk) is linear in ab until sRGB clips, so `gain <- gain * CF_target / CF(gain)`
+lands in two or three steps. The target may sit `below` the photos' CF: colour the network is unsure
+of costs raw AuC (docs/starter.md: about 0.4 points per 0.1 of gain), so a caller that tolerates some
+ΔCF can aim under the photos' CF and keep raw AuC.
 """
 
 from __future__ import annotations
@@ -33,16 +35,19 @@ class ChromaFit:
     cf_after: float  # at `gain`
     photos: int
     clipped: bool
+    below: float = 0.0  # the CF aimed at: cf_truth - below
 
     def describe(self) -> str:
+        aim = f", aimed {self.below:g} under" if self.below else ""
         return (f"chroma gain {self.gain:.3f} fitted on {self.photos} held-out photos: mean CF "
-                f"{self.cf_before:.1f} -> {self.cf_after:.1f} (the photos': {self.cf_truth:.1f})"
+                f"{self.cf_before:.1f} -> {self.cf_after:.1f} (the photos': {self.cf_truth:.1f}{aim})"
                 + (f"; clipped to {GAIN_BOUNDS}" if self.clipped else ""))
 
 
-def fit_chroma_gain(network, truths: list[np.ndarray], steps: int = 4) -> ChromaFit:
+def fit_chroma_gain(network, truths: list[np.ndarray], steps: int = 4, below: float = 0.0) -> ChromaFit:
     """network: a model_ref.GeneratorNetwork (raw, decoding, model_size); truths: (H, W, 3) uint8
-    cuts. The network runs once per photo; each step only decodes again."""
+    cuts. The gain makes the colorizations' mean CF the photos' mean CF minus `below`. The network
+    runs once per photo; each step only decodes again."""
     from colordisc_tf.evaluate.holdout import raw_once, served_cut
 
     if not truths:
@@ -55,16 +60,17 @@ def fit_chroma_gain(network, truths: list[np.ndarray], steps: int = 4) -> Chroma
                               for i, rgb in enumerate(truths)]))
 
     cf_truth = float(np.mean([colorfulness(rgb) for rgb in truths]))
+    target = max(cf_truth - below, 0.0)
     start = network.decoding.chroma_gain
     gain, cf = start, mean_cf(start)
     cf_before, clipped = cf, False
     for _ in range(steps):
         if cf <= 0:
             break
-        wanted = gain * cf_truth / cf
+        wanted = gain * target / cf
         clipped = not GAIN_BOUNDS[0] <= wanted <= GAIN_BOUNDS[1]
         gain = float(np.clip(wanted, *GAIN_BOUNDS))
         cf = mean_cf(gain)
-        if clipped or abs(cf - cf_truth) < 0.05:
+        if clipped or abs(cf - target) < 0.05:
             break
-    return ChromaFit(round(gain, 4), cf_truth, cf_before, cf, len(truths), clipped)
+    return ChromaFit(round(gain, 4), cf_truth, cf_before, cf, len(truths), clipped, below)
