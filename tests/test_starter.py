@@ -281,6 +281,7 @@ def test_the_pooled_set_is_every_photo_nobody_here_chose(tmp_path):
 
     photos = [{"name": "wall", "source": "lomiri-wallpapers", "split": "holdout"},
               {"name": "coffee", "source": "scikit-image", "split": "holdout"},
+              {"name": "sheep", "source": "tuxpaint-data", "split": "holdout"},  # chosen here: calibration only
               {"name": "trained", "source": "lomiri-wallpapers", "split": "train"}]
     (tmp_path / "manifest.json").write_text(json.dumps({"photos": photos}))
     assert POOLED not in photo_sets(str(tmp_path))  # no evaluation packages: nothing to pool
@@ -290,7 +291,8 @@ def test_the_pooled_set_is_every_photo_nobody_here_chose(tmp_path):
             Image.fromarray(_photo(0, (40, 30))).save(tmp_path / "evaluation" / package / f"{name}.png")
     sets = photo_sets(str(tmp_path))
     names = {key: sorted(os.path.basename(p) for p in paths) for key, paths in sets.items()}
-    assert names["holdout_bundled"] == ["coffee.png"]
+    assert names["holdout_bundled"] == ["coffee.png"] and names["holdout_apps"] == ["sheep.png"]
+    assert names["holdout_unseen"] == ["wall.png"]
     assert names[POOLED] == ["Aqua.png", "Dune.png", "Kite.png", "wall.png"]
     assert len(sets[POOLED]) == len(set(sets[POOLED]))
 
