@@ -188,7 +188,7 @@ def _left_out(excluded: list[dict]) -> str:
     art = collections.Counter(e["source"] for e in excluded if e["reason"].startswith("not a photograph"))
     others = len(excluded) - sum(art.values())
     return f"{sum(art.values())} image files of the packages that are not photographs (abstract art, patterns, " \
-        "logos, drawings, clip art, icons, paintings: " + ", ".join(f"{n} of {s}" for s, n in sorted(art.items())) + ")" + (
+        "logos, drawings, clip art, icons, paintings, textures, screenshots: " + ", ".join(f"{n} of {s}" for s, n in sorted(art.items())) + ")" + (
         f", and {others} other files" if others else "")
 
 
@@ -250,7 +250,8 @@ def _write_card(output: str, manifest: dict, metrics: dict) -> None:
         "A small ECCV16 classification colorizer (Zhang et al. 2016: 313 ab bins, rebalanced cross entropy,",
         f"annealed mean T = {config['temperature']}), width {config['width']}, trained on 2 CPU cores on every real",
         "colour photograph the project's allowed sources hold. It exists so that the demo and every other",
-        "surface start from a colorizer that beats leaving a photo grey. It is not a general colorizer:",
+        "surface start from a colorizer that learned from real photos; the goal is to beat leaving a photo grey",
+        "(\"Against the goal\" below says how near it comes). It is not a general colorizer:",
         "for that, import the released ECCV16 weights or train `pipelines/configs/full.json` on a GPU.",
         "",
         "Reproduce: `make starter` (fetches the packages, cuts the photos, runs",
