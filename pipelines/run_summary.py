@@ -18,8 +18,8 @@ from colordisc_tf.config import PipelineConfig
 
 __all__ = ["latest_run_outputs", "report_run"]
 
-EXPECTATIONS = ("the starter colorizer learned from about two hundred photos on a CPU: on photos it never saw it is at "
-                "grey's raw AuC and well above grey's rebalanced AuC, with duller colours than theirs "
+EXPECTATIONS = ("the starter colorizer learned from about 230 photos on a CPU: on photos it never saw it is at "
+                "grey's raw AuC (within the noise) and well above grey's rebalanced AuC, about as colourful as they are "
                 "(colordisc_tf/models/starter/MODEL_CARD.md), not a real colorizer. For a real one, import the released ECCV16 weights or train "
                 "pipelines/configs/full.json on your photos on a GPU (README: \"Getting a real colorizer\").")
 
