@@ -111,8 +111,8 @@ def test_app_photos_are_turned_as_shown_and_carry_each_licence(tmp_path):
 
     tall = np.zeros((60, 40, 3), np.uint8)
     tall[:30, :, 0], tall[30:, :, 2] = 220, 220  # red above blue: JPEG keeps which is where
-    index = (b'<db><images><image file="sideways_1.jpg" angle="90" width="40" height="60">'
-             b'<image file="sideways_2.jpg" width="40" height="60"></images></db>')
+    index = (b'<db><images><image file="sideways_1.jpg" description="a > in a description" angle="90" width="40">'
+             b'<options/></image><image file="sideways_2.jpg" width="40" height="60"/></images></db>')
     _make_deb(tmp_path, "kphotoalbum", {"kphotoalbum/demo/sideways_1.jpg": tall, "doc/HTML/en/screen.png": _photo(11)},
               "", under="usr/share", files={"usr/share/kphotoalbum/demo/index.xml": index})
     desktop = b"[Desktop Entry]\nName=Bee\nX-KDE-PluginInfo-Author=J. Severns\nX-KDE-PluginInfo-License=Public Domain\n"
@@ -123,6 +123,8 @@ def test_app_photos_are_turned_as_shown_and_carry_each_licence(tmp_path):
                                           _photo(15), "tuxpaint/starters/car.png": _photo(16)}, "", under="usr/share")
     with pytest.raises(FileNotFoundError, match="apt-get download puzzle-jigsaw"):
         list(app_photos.app_photos(str(tmp_path), []))
+    old = _make_deb(tmp_path, "puzzle-jigsaw", {"puzzle-jigsaw/samples/lion.jpeg": _photo(18)}, "", under="usr/share")
+    os.rename(old, tmp_path / "puzzle-jigsaw_0.9_all.deb")  # an older version beside the newer: read once, the newer
     _make_deb(tmp_path, "puzzle-jigsaw", {"puzzle-jigsaw/samples/tiger.jpeg": _photo(17)}, "", under="usr/share")
     excluded = []
     photos = {p.name: p for p in app_photos.app_photos(str(tmp_path), excluded)}
@@ -193,7 +195,8 @@ def test_evaluation_photos_are_the_listed_photographs_at_their_largest(tmp_path)
     edj_sizes = {n: (70 + i, 50) for i, n in enumerate(EVALUATION_PACKAGES["enlightenment-data"])}
     largest = {n: _jpeg(_photo(i, size)) for i, (n, size) in enumerate(edj_sizes.items())}
     edj = {f"usr/share/enlightenment/data/backgrounds/{n}.edj":
-           b"\x1e\xe7\x0a\xe7eet\xff\xd8\xff\x00" + _jpeg(_photo(50, (32, 24))) + largest[n] + b"\x00" * 16
+           b"\x1e\xe7\x0a\xe7eet\xff\xd8\xff\x00" + _jpeg(_photo(50, (32, 24))) + largest[n] + _jpeg(_photo(51, (40, 30)))
+           + b"\x00" * 16
            for n in edj_sizes}
     _make_deb(debs, "enlightenment-data", {}, "", files=edj)
     counts = write_evaluation_set(str(debs), str(tmp_path / "out"), short_side=80)
@@ -333,6 +336,14 @@ def test_the_starter_ships_with_its_card_and_the_card_tells_what_metrics_json_ho
             assert f"| {name} | {scores[name]['auc_raw']:.2f} | {scores[name]['auc_rebalanced']:.2f} |" in card
     counts = metrics["counts"]
     assert "licence" in card.lower() and counts["photos"] == counts["train_photos"] + counts["holdout_photos"] >= 30
+    # the shipped gain is the fitted one, aimed CHROMA_BELOW under the calibration photos (never the pooled)
+    from colordisc_tf.evaluate.starter_card import CALIBRATION, CHROMA_BELOW, POOLED
+
+    with open(os.path.join(STARTER_DIR, "config.json")) as f:
+        assert json.load(f)["chroma_gain"] == metrics["chroma_fit"]["gain"]
+    assert metrics["chroma_fit"]["below"] == CHROMA_BELOW and metrics["chroma_fit"]["text"] in card
+    assert metrics["chroma_fit"]["photos"] == sum(len(metrics["sets"][s]["photos"]) for s in CALIBRATION if s in metrics["sets"])
+    assert "holdout_apps" in CALIBRATION and POOLED not in CALIBRATION
 
 
 def test_the_demo_starts_from_the_starter_and_the_closing_lines_say_so():

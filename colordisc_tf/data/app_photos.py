@@ -13,6 +13,8 @@ surf, sheep, dusk, snow, pubs and people.
     puzzle-jigsaw         2  CC0-1.0 (Pexels; puzzle-jigsaw's debian/copyright)
 
 Each photo is turned the way its application shows it (KPhotoAlbum keeps the angle in its index.xml).
+tuxpaint's reef is a 256-colour PNG; it is kept, being a photograph with its licence (LibreOffice's
+template pictures are left out for having none).
 """
 
 from __future__ import annotations
@@ -44,18 +46,18 @@ APP_PACKAGES = {
     "palapeli-data": AppSource(r"/palapeli/collection/[^/]+\.jpg$", "GPL-2+ (palapeli-data's debian/copyright)"),
     "puzzle-jigsaw": AppSource(r"/puzzle-jigsaw/samples/[^/]+\.jpe?g$", "CC0-1.0 (Pexels; puzzle-jigsaw's debian/copyright)"),
 }
-_PER_PHOTO_LICENCE = {"skyline-sf-dusk-back": _NOAA, "reef-back": _NOAA}
-_KPHOTOALBUM_IMAGE = re.compile(r"<image\b[^>]*>")
+_PER_PHOTO_LICENCE = {("tuxpaint-data", "skyline-sf-dusk-back"): _NOAA, ("tuxpaint-data", "reef-back"): _NOAA}
 
 
 def _kphotoalbum_angles(index_xml: str) -> dict[str, int]:
-    """file name -> the clockwise angle KPhotoAlbum shows it at (its demo keeps some photos on their side)."""
-    angles = {}
-    for tag in _KPHOTOALBUM_IMAGE.findall(index_xml):
-        name, angle = re.search(r'\bfile="([^"]+)"', tag), re.search(r'\bangle="(\d+)"', tag)
-        if name and angle:
-            angles[name.group(1)] = int(angle.group(1))
-    return angles
+    """file name -> the clockwise angle KPhotoAlbum shows it at (its demo keeps three photos on their side
+    and one upside down)."""
+    import xml.etree.ElementTree as ET
+
+    if not index_xml:
+        return {}
+    return {image.get("file"): int(image.get("angle")) for image in ET.fromstring(index_xml).iter("image")
+            if image.get("file") and image.get("angle")}
 
 
 def _palapeli_licences(desktop_files: dict[str, str]) -> dict[str, str]:
@@ -79,8 +81,8 @@ def app_photos(deb_dir: str, excluded: list[dict]):
     listed in `excluded`. A package's .deb missing from deb_dir is an error naming the command."""
     from colordisc_tf.data.starter_photos import _IMAGE_SUFFIXES, StarterPhoto, _deb_members, _debs
 
-    for deb in _debs(deb_dir, tuple(APP_PACKAGES)):
-        package = deb.name.split("_")[0]
+    newest = {deb.name.split("_")[0]: deb for deb in _debs(deb_dir, tuple(APP_PACKAGES))}  # sorted: the last is newest
+    for package, deb in newest.items():
         source = APP_PACKAGES[package]
         members = dict(_deb_members(str(deb)))
         index = next((body.decode("utf-8", "replace") for path, body in members.items()
@@ -91,13 +93,13 @@ def app_photos(deb_dir: str, excluded: list[dict]):
         for path, body in sorted(members.items()):
             if not path.lower().endswith(_IMAGE_SUFFIXES):
                 continue
-            if not re.search(source.photos, path):
-                excluded.append({"source": package, "file": path.lstrip("./"),
+            if not re.search(source.photos, path, re.I):
+                excluded.append({"source": package, "file": path.removeprefix("./"),
                                  "reason": "not a photograph (an icon, a drawing, a texture or a documentation screenshot)"})
                 continue
             base, stem = os.path.basename(path), Path(path).stem
             img = Image.open(io.BytesIO(body)).convert("RGB")
             if angles.get(base):
                 img = img.rotate(-angles[base], expand=True)  # PIL turns counter-clockwise
-            licence = licences.get(stem) or _PER_PHOTO_LICENCE.get(stem) or source.licence
+            licence = licences.get(stem) or _PER_PHOTO_LICENCE.get((package, stem)) or source.licence
             yield StarterPhoto(f"{package}_{stem}", _group(package, stem), package, licence, np.asarray(img))

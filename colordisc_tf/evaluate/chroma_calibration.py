@@ -1,5 +1,5 @@
 """Fits a generator's chroma gain (Decoding.chroma_gain) on held-out photos: the gain at which its
-colorizations are, on average, as colourful as the photos themselves.
+colorizations are, on average, as colourful as the photos themselves (or `below` CF points less).
 
 A small colorizer trained on a few hundred photos hedges between hues, and the annealed mean of a
 hedged distribution is duller than any of its hues: the 2026-12-04 GCompris runs beat grey on raw
@@ -9,7 +9,7 @@ judged on, so that the photos nobody here chose still measure it honestly.
 
 CF (Hasler and Süsstrunk) is linear in ab until sRGB clips, so `gain <- gain * CF_target / CF(gain)`
 lands in two or three steps. The target may sit `below` the photos' CF: colour the network is unsure
-of costs raw AuC (docs/starter.md: about 0.4 points per 0.1 of gain), so a caller that tolerates some
+of costs raw AuC (docs/starter.md: 0.3-0.7 points per 0.1 of gain), so a caller that tolerates some
 ΔCF can aim under the photos' CF and keep raw AuC.
 """
 

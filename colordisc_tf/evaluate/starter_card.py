@@ -7,10 +7,12 @@
     <output>/MODEL_CARD.md                  sources and licences, training, held-out metrics, limits
 
 The held-out photos are the starter set's hold-out (colordisc_tf.data.starter_photos: a fifth
-of the photo groups, never trained on), split by where they come from: photos of the Debian
-packages and footage, which no model here trained on, and photos bundled in scikit-image /
-scikit-learn, which the bundled-photo demo model did train on (so its numbers there are not
-held-out for it).
+of the photo groups, never trained on), split by where they come from: holdout_unseen (the wallpaper
+packages issue 33 names, and footage), holdout_bundled (scikit-image / scikit-learn, which the
+bundled-photo demo model did train on), holdout_gcompris and holdout_apps (sources this project
+chose: with holdout_bundled they fit the chroma gain, CALIBRATION). Beside them, the photographs of
+other desktops' wallpaper packages (data.evaluation_photos, never trained on) are a set each, and
+pooled with holdout_unseen they are POOLED: the photos nobody here chose.
 """
 
 from __future__ import annotations
@@ -152,7 +154,7 @@ def _averaged(momentum: float) -> str:
     return f", shipped as the moving average of its weights (EMA, momentum {momentum}: the last ~{1 / (1 - momentum):.0f} steps)"
 
 
-#: every photo of the sets nobody here chose, pooled: 27 photos give intervals a set of 3 or 12 cannot
+#: every photo of the sets nobody here chose, pooled: 52 photos (2026-12-04) give intervals a set of 3 or 14 cannot
 POOLED = "unseen_pooled"
 #: the hold-out photos this project chose the sources of: the chroma gain is fitted on them, never on POOLED's
 CALIBRATION = ("holdout_bundled", "holdout_gcompris", "holdout_apps")
@@ -305,14 +307,14 @@ def _write_card(output: str, manifest: dict, metrics: dict) -> None:
     lines += ["", "What else was tried, and why `pipelines/configs/starter.json` says what it says: docs/starter.md (a",
               "sweep of 8 configurations on a GPU, measured like this card, a from-scratch run of the sweep's",
               "pick through this pipeline, weight averaging and ensembles of seeds, decoding, darkening, and the",
-              "GCompris photographs that brought raw AuC to grey's). Seeds of one configuration spread by an sd of",
-              "1.6 rebalanced AuC points on the 27 photos nobody here chose, and over 19 points on Plasma: read a",
+              "GCompris photographs that brought raw AuC to grey's). Two seeds of one configuration differ by 9 to 10",
+              "rebalanced AuC points on the 52 photos nobody here chose, and by up to 2 raw AuC points: read a",
               "margin by its interval, and prefer unseen_pooled.", "",
               "## What it cannot do", "",
               f"- It has seen {c['train_photos']} photos: it knows that vegetation is green, sky blue and skin warm, and",
               "  little else. Objects whose colour is not told by texture (cars, clothes, painted walls) come out",
-              "  grey-brown. It paints grey photos (fog, dusk, cloud, snow) and undercolours vivid ones (see ΔCF by",
-              "  set above).",
+              "  grey-brown. It paints grey photos (fog, dusk, cloud, snow) and undercolours vivid ones (see the",
+              "  contact sheet and the photos most below grey in docs/starter.md).",
               "- It is at width 0.125 (about 0.5 M parameters): small enough to ship, too small to be good.",
               "- It never saw black-and-white film grain, scans or very dark photos.",
               "", "## Versions", "",
