@@ -45,6 +45,9 @@ CONFIGS = {
     # with GCompris' photos (6x the tiles) the starter colours less: more rebalancing (the paper's 0.5)
     "c12_all_w125_c96_6k_l5": (False, 0.125, 96, 6000, 0.5),
     "c13_all_w125_c96_6k_l6": (False, 0.125, 96, 6000, 0.6),
+    # no rebalancing: hues as the data has them, the colour left to the fitted chroma gain (grey scenes stay
+    # grey where a rebalanced network paints them; 2026-12-04, late)
+    "c14_all_w125_c96_12k_l10": (False, 0.125, 96, 12000, 1.0),
 }
 
 
