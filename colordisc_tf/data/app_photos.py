@@ -81,8 +81,7 @@ def app_photos(deb_dir: str, excluded: list[dict]):
     listed in `excluded`. A package's .deb missing from deb_dir is an error naming the command."""
     from colordisc_tf.data.starter_photos import _IMAGE_SUFFIXES, StarterPhoto, _deb_members, _debs
 
-    newest = {deb.name.split("_")[0]: deb for deb in _debs(deb_dir, tuple(APP_PACKAGES))}  # sorted: the last is newest
-    for package, deb in newest.items():
+    for package, deb in _debs(deb_dir, tuple(APP_PACKAGES)).items():
         source = APP_PACKAGES[package]
         members = dict(_deb_members(str(deb)))
         index = next((body.decode("utf-8", "replace") for path, body in members.items()

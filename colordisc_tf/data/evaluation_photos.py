@@ -17,7 +17,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from colordisc_tf.data.starter_photos import _deb_members, _resize_short
+from colordisc_tf.data.starter_photos import _deb_members, _debs, _resize_short
 
 __all__ = ["EVALUATION_PACKAGES", "write_evaluation_set"]
 
@@ -80,14 +80,8 @@ def _photos(package: str, members):
 def write_evaluation_set(deb_dir: str, output_dir: str, short_side: int = 512) -> dict[str, int]:
     """Writes each package's listed photographs under output_dir/<package>/; returns the count per
     package. A package's .deb missing from deb_dir, or a listed photo missing from it, is an error."""
-    debs = {p.name.split("_")[0]: p for p in Path(deb_dir).glob("*.deb")}
-    missing = [p for p in EVALUATION_PACKAGES if p not in debs]
-    if missing:
-        raise FileNotFoundError(f"{deb_dir}: no .deb of {missing} (fetch them with `apt-get download {' '.join(missing)}`)")
     counts = {}
-    for package, deb in sorted(debs.items()):
-        if package not in EVALUATION_PACKAGES:
-            continue
+    for package, deb in sorted(_debs(deb_dir, EVALUATION_PACKAGES).items()):
         photos = _photos(package, _deb_members(str(deb)))
         absent = sorted(EVALUATION_PACKAGES[package] - set(photos))
         if absent:

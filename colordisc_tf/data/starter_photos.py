@@ -109,20 +109,19 @@ def _licences(copyright_text: str) -> dict[str, str]:
     return out
 
 
-def _debs(deb_dir: str, packages) -> list[Path]:
-    debs = [p for p in sorted(Path(deb_dir).glob("*.deb")) if p.name.split("_")[0] in packages]
-    found = {p.name.split("_")[0] for p in debs}
-    missing = [p for p in packages if p not in found]
+def _debs(deb_dir: str, packages) -> dict[str, Path]:
+    """package -> its .deb in deb_dir (the last by file name where several versions were fetched, so a
+    photo is read once); a package without one is an error naming the command that fetches it."""
+    debs = {p.name.split("_")[0]: p for p in sorted(Path(deb_dir).glob("*.deb")) if p.name.split("_")[0] in packages}
+    missing = [p for p in packages if p not in debs]
     if missing:
         raise FileNotFoundError(f"{deb_dir}: no .deb of {missing} (fetch them with `apt-get download {' '.join(missing)}`)")
     return debs
 
 
 def _debian_photos(deb_dir: str, excluded: list[dict]):
-    debs = _debs(deb_dir, DEBIAN_PACKAGES)
     seen = set()
-    for deb in debs:
-        package = deb.name.split("_")[0]
+    for package, deb in _debs(deb_dir, DEBIAN_PACKAGES).items():
         members = list(_deb_members(str(deb)))
         copyright_text = next((b.decode("utf-8", "replace") for n, b in members if n.endswith("/copyright")), "")
         licences = _licences(copyright_text)
@@ -153,7 +152,7 @@ def _gcompris_photos(deb_dir: str, excluded: list[dict]):
 
     from colordisc_tf.data.qt_resources import read_rcc
 
-    deb = _debs(deb_dir, (GCOMPRIS_PACKAGE,))[-1]  # the newest, when several versions were fetched
+    deb = _debs(deb_dir, (GCOMPRIS_PACKAGE,))[GCOMPRIS_PACKAGE]
     for member, data in _deb_members(str(deb)):
         if not member.endswith(".rcc"):
             continue

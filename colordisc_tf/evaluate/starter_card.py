@@ -172,12 +172,15 @@ def photo_sets(photos_dir: str) -> dict[str, list[str]]:
     with open(os.path.join(photos_dir, "manifest.json")) as f:
         held = [e for e in json.load(f)["photos"] if e["split"] == "holdout"]
     holdout = os.path.join(photos_dir, "holdout")
-    chosen = (*BUNDLED_SOURCES, GCOMPRIS_PACKAGE, *APP_PACKAGES)
+
+    def held_from(sources, chosen_here: bool = True) -> list[str]:
+        return [os.path.join(holdout, f"{e['name']}.png") for e in held if (e["source"] in sources) == chosen_here]
+
     sets = {
-        "holdout_unseen": [os.path.join(holdout, f"{e['name']}.png") for e in held if e["source"] not in chosen],
-        "holdout_bundled": [os.path.join(holdout, f"{e['name']}.png") for e in held if e["source"] in BUNDLED_SOURCES],
-        "holdout_gcompris": [os.path.join(holdout, f"{e['name']}.png") for e in held if e["source"] == GCOMPRIS_PACKAGE],
-        "holdout_apps": [os.path.join(holdout, f"{e['name']}.png") for e in held if e["source"] in APP_PACKAGES],
+        "holdout_unseen": held_from((*BUNDLED_SOURCES, GCOMPRIS_PACKAGE, *APP_PACKAGES), chosen_here=False),
+        "holdout_bundled": held_from(BUNDLED_SOURCES),
+        "holdout_gcompris": held_from((GCOMPRIS_PACKAGE,)),
+        "holdout_apps": held_from(APP_PACKAGES),
         **_evaluation_sets(os.path.join(photos_dir, "evaluation")),
     }
     packages = [name for name in sets if name.startswith("unseen_")]
