@@ -64,7 +64,8 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--photos", required=True, help="a starter-photos folder (holdout/, evaluation/)")
     parser.add_argument("--prior", required=True, help="the training prior's directory: rebalanced AuC and w")
-    parser.add_argument("--set", default="unseen_pooled", help="one of the card's photo sets")
+    parser.add_argument("--set", default="unseen_pooled",
+                        help="one of the card's photo sets, or several joined by commas (pooled)")
     parser.add_argument("--json", default=None)
     parser.add_argument("--decodings", nargs="+", default=None, metavar="T:ALPHA[:SIZE[:GAIN]]",
                         help="decodings to score instead of DECODINGS (alpha < 0 rebalances further; SIZE 0: "
@@ -77,7 +78,8 @@ def main(argv=None) -> None:
         for t, a, *rest in (d.split(":") for d in args.decodings)]
     prior = load_prior(args.prior)
     log_weights = np.log(prior.weights).astype(np.float32)
-    truths = load_cuts(photo_sets(args.photos)[args.set])
+    sets = photo_sets(args.photos)
+    truths = load_cuts([path for name in args.set.split(",") for path in sets[name]])
     results = {}
     for model_dir in args.models:
         name = os.path.basename(os.path.normpath(model_dir))
