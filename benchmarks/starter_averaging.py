@@ -12,6 +12,9 @@ moves rebalanced AuC by up to 10 points on the card's sets, is the same for all 
     python -m benchmarks.starter_sweep measure --photos starter_root/photos \\
         --prior 'PRIOR_DIR' --json averaging.json averaging/seed0/*/
 
+Which tiles: --max-short 400 (only those cut near serving's scale), --repeat-short 400 3 (every
+tile, those three times over), --keep-tiles 1215 (as many, drawn from every scale).
+
 Run one process per seed (taskset -c N on 2 cores); the records: `colordisc preprocess
 starter_root/photos/train --size 160 --output starter_root/records`. Results: docs/starter.md.
 """
@@ -53,6 +56,34 @@ def _darkened(records: list[bytes], copies: int, seed: int, low: float = 0.35, h
     return out
 
 
+def _short_side(record: bytes) -> int:
+    from colordisc_tf.data.record_format import source_of
+    from colordisc_tf.data.starter_photos import tile_short_side
+
+    return tile_short_side(source_of(record))
+
+
+def select_tiles(records: list[bytes], max_short: int = 0, repeat_short: tuple[int, int] | None = None,
+                 keep_tiles: int = 0, seed: int = 0) -> list[bytes]:
+    """The tiles a run trains on, by the scale each was cut at. Serving sees a photo at about 256 px,
+    and most starter tiles are cut from 640-px copies (2026-12-05: docs/starter.md).
+
+    max_short: only the tiles cut at a short side of at most this; repeat_short (SHORT, K): every
+    tile, those cut at a short side of at most SHORT K times over; keep_tiles: this many drawn at
+    random from every scale (max_short's control: as few tiles)."""
+    import numpy as np
+
+    if max_short:
+        records = [r for r in records if _short_side(r) <= max_short]
+    if repeat_short:
+        limit, times = repeat_short
+        records = [r for r in records for _ in range(times if _short_side(r) <= limit else 1)]
+    if keep_tiles:
+        keep = np.random.default_rng(seed).choice(len(records), keep_tiles, replace=False)
+        records = [records[i] for i in sorted(keep)]
+    return records
+
+
 def train(args) -> None:
     os.environ["COLORDISC_RECORD_READER"] = "numpy"
     import keras
@@ -70,6 +101,7 @@ def train(args) -> None:
     args.steps = args.steps or steps
     out = os.path.join(args.out, f"seed{args.seed}")
     records = _records(args.records, drop)
+    records = select_tiles(records, args.max_short, args.repeat_short, args.keep_tiles, args.seed)
     records += _darkened(records, args.darken, args.seed, *args.darken_range, exposure=args.exposure) if args.darken else []
     write_records(os.path.join(out, "work", "train.gz"), records)
     prior = ColorPrior(sum(bins.count_bins(read_ab(r)) for r in records), lam=lam, sigma=5.0)
@@ -100,7 +132,8 @@ def train(args) -> None:
         bare.set_weights(weights)
         save_generator(bare, config, os.path.join(out, f"s{args.seed}_{name}"), export=False)
     with open(os.path.join(out, "averaging.json"), "w") as f:
-        json.dump({"config": args.config, "darken": args.darken, "darken_range": list(args.darken_range),
+        json.dump({"config": args.config, "max_short": args.max_short, "repeat_short": args.repeat_short,
+                   "keep_tiles": args.keep_tiles, "darken": args.darken, "darken_range": list(args.darken_range),
                    "exposure": args.exposure,
                    "seed": args.seed, "tiles": len(records), "steps": args.steps, "seconds": seconds,
                    "ema_momentum": args.ema, "swa_epochs": args.swa_epochs, "loss": history.get("loss")}, f)
@@ -119,6 +152,12 @@ def main(argv=None) -> None:
     parser.add_argument("--swa-epochs", type=int, default=4)
     parser.add_argument("--every-epoch", action="store_true",
                         help="also save the generator of every epoch end (s<seed>_e<epoch>): the learning curve")
+    parser.add_argument("--max-short", type=int, default=0,
+                        help="train only on tiles cut at a short side of at most this (0: every tile)")
+    parser.add_argument("--repeat-short", type=int, nargs=2, default=None, metavar=("SHORT", "K"),
+                        help="repeat the tiles cut at a short side of at most SHORT K times (every tile kept)")
+    parser.add_argument("--keep-tiles", type=int, default=0,
+                        help="train on this many tiles drawn at random (0: every tile)")
     parser.add_argument("--darken", type=int, default=0, help="darkened copies of each tile to add")
     parser.add_argument("--darken-range", type=float, nargs=2, default=(0.35, 0.85), metavar=("LOW", "HIGH"),
                         help="the darkened copies' L factor, drawn uniformly")

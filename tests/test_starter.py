@@ -436,3 +436,24 @@ def test_the_chroma_gain_fit_makes_the_colorizations_as_colourful_as_the_photos(
     grey = [np.repeat(p[..., :1], 3, axis=-1) for p in photos]  # nothing to match: the lowest gain, said so
     low = fit_chroma_gain(network, grey)
     assert low.clipped and low.gain == GAIN_BOUNDS[0] and "clipped" in low.describe()
+
+
+def test_a_tiles_scale_is_read_back_from_its_name_and_selects_the_training_tiles():
+    from benchmarks.starter_averaging import select_tiles
+    from colordisc_tf.data.record_format import encode_lab_example
+
+    # the photo's own name may look like a tile's: only the end of the name counts
+    names = [starter_photos.tile_name("Gold_s12_0001_0002", short, y, 0) for short, y in
+             ((160, 0), (320, 0), (320, 160), (640, 0), (640, 160), (640, 320))]
+    assert [starter_photos.tile_short_side(f"/x/train/{n}") for n in names] == [160, 320, 320, 640, 640, 640]
+    with pytest.raises(ValueError, match="Gold.png"):
+        starter_photos.tile_short_side("/x/train/Gold.png")
+
+    lab = np.zeros((4, 4, 3), np.float32)
+    records = [encode_lab_example(lab, n, f"/x/train/{n}", 4, 4) for n in names]
+    assert select_tiles(records, max_short=400) == records[:3]
+    repeated = select_tiles(records, repeat_short=(400, 3))
+    assert len(repeated) == 3 * 3 + 3 and all(repeated.count(r) == (3 if i < 3 else 1) for i, r in enumerate(records))
+    kept = select_tiles(records, keep_tiles=4, seed=1)
+    assert len(kept) == 4 and len(set(kept)) == 4 and set(kept) <= set(records)
+    assert select_tiles(records) == records

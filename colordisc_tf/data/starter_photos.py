@@ -266,6 +266,19 @@ def _tiles(rgb: np.ndarray, tile: int, scales: tuple[int, ...]):
                 yield short, y, x, arr[y : y + tile, x : x + tile]
 
 
+def tile_name(photo: str, short: int, y: int, x: int) -> str:
+    """A training tile's file name: the photo, the short side it was cut at, where."""
+    return f"{photo}_s{short}_{y:04d}_{x:04d}.png"
+
+
+def tile_short_side(path: str) -> int:
+    """The short side a tile named by tile_name was cut at (whatever the photo's own name holds)."""
+    found = re.search(r"_s(\d+)_\d{4,}_\d{4,}\.png$", os.path.basename(path))
+    if not found:
+        raise ValueError(f"{path}: not a starter tile's name (PHOTO_s<short>_<y>_<x>.png)")
+    return int(found.group(1))
+
+
 def write_starter_set(sources_dir: str, output_dir: str, tile: int = 160, scales=(160, 320, 640),
                       holdout_short_side: int = 256, videos: bool = True, gcompris: bool = False,
                       app_photos: bool = False) -> dict:
@@ -288,7 +301,7 @@ def write_starter_set(sources_dir: str, output_dir: str, tile: int = 160, scales
         else:
             n = 0
             for short, y, x, t in _tiles(photo.rgb, tile, scales):
-                Image.fromarray(t).save(out / "train" / f"{photo.name}_s{short}_{y:04d}_{x:04d}.png")
+                Image.fromarray(t).save(out / "train" / tile_name(photo.name, short, y, x))
                 n += 1
             entry.update(split="train", tiles=n)
         entries.append(entry)
