@@ -451,8 +451,8 @@ def test_a_tiles_scale_is_read_back_from_its_name_and_selects_the_training_tiles
 
     lab = np.zeros((4, 4, 3), np.float32)
     records = [encode_lab_example(lab, n, f"/x/train/{n}", 4, 4) for n in names]
-    assert select_tiles(records, max_short=400) == records[:3]
-    repeated = select_tiles(records, repeat_short=(400, 3))
+    assert select_tiles(records, max_short=320) == records[:3]  # at the bound: kept
+    repeated = select_tiles(records, repeat_short=(320, 3))
     assert len(repeated) == 3 * 3 + 3 and all(repeated.count(r) == (3 if i < 3 else 1) for i, r in enumerate(records))
     kept = select_tiles(records, keep_tiles=4, seed=1)
     assert len(kept) == 4 and len(set(kept)) == 4 and set(kept) <= set(records)
