@@ -8,10 +8,12 @@ output is then decoded several ways and scored against grey as the model card sc
   divides that back out: what the network would say without rebalancing, at no retraining;
 - the network run at other serving sizes (the L it sees, area-resized; ab upsampled back);
 - a chroma gain (Decoding.chroma_gain): the decoded ab times GAIN (> 1: a dull but rightly hued
-  colorizer made as colourful as the truth; does it keep its raw AuC?).
+  colorizer made as colourful as the truth; does it keep its raw AuC?);
+- a confidence power (Decoding.confidence_power): each pixel's gain times (its confidence / the
+  photo's mean confidence) ** POWER: colour moved to where the network is sure.
 
     python -m benchmarks.starter_decoding --photos starter_root/photos --prior starter_root/prior \\
-        [--set unseen_pooled] [--json FILE] [--decodings T:ALPHA[:SIZE[:GAIN]] ...] MODEL_DIR [MODEL_DIR ...]
+        [--set unseen_pooled] [--json FILE] [--decodings T:ALPHA[:SIZE[:GAIN[:POWER]]] ...] MODEL_DIR [MODEL_DIR ...]
 
 2026-12-04 (the shipped starter and four seeds of its configuration): docs/starter.md.
 """
@@ -26,7 +28,8 @@ import numpy as np
 
 from colordisc_tf.color import ANNEAL_T
 
-#: (temperature, alpha, serving size (None: the generator's own), chroma gain): the paper's decoding first
+#: (temperature, alpha, serving size (None: the generator's own), chroma gain[, confidence power]): the paper's
+#: decoding first
 DECODINGS = ((ANNEAL_T, 0.0, None, 1.0), (0.5, 0.0, None, 1.0), (0.62, 0.0, None, 1.0), (0.75, 0.0, None, 1.0),
              (1.0, 0.0, None, 1.0), (ANNEAL_T, 0.25, None, 1.0), (ANNEAL_T, 0.5, None, 1.0),
              (ANNEAL_T, 0.75, None, 1.0), (ANNEAL_T, 1.0, None, 1.0), (ANNEAL_T, 0.0, 128, 1.0),
@@ -34,7 +37,8 @@ DECODINGS = ((ANNEAL_T, 0.0, None, 1.0), (0.5, 0.0, None, 1.0), (0.62, 0.0, None
 
 
 def decodings_of(model_dir: str, truths: list[np.ndarray], log_weights: np.ndarray, decodings=DECODINGS) -> dict:
-    """{"T<t>_a<alpha>[_s<size>][_g<gain>]": colorized cuts} of one generator, its network run once per photo and size."""
+    """{"T<t>_a<alpha>[_s<size>][_g<gain>][_c<power>]": colorized cuts} of one generator, its network run once
+    per photo and size."""
     from colordisc_tf.color.decoding import Decoding
     from colordisc_tf.evaluate.holdout import raw_once, served_cut
     from colordisc_tf.serve.model_ref import load_generator_network, resolve_model
@@ -48,10 +52,11 @@ def decodings_of(model_dir: str, truths: list[np.ndarray], log_weights: np.ndarr
         return lambda l_small: raw_of(key)(l_small) - alpha * log_weights
 
     out = {}
-    for temperature, alpha, size, gain in decodings:
-        decoding, size = Decoding(temperature, network.decoding.head, gain), size or network.model_size
+    for temperature, alpha, size, gain, *power in decodings:
+        power = power[0] if power else 0.0
+        decoding, size = Decoding(temperature, network.decoding.head, gain, power), size or network.model_size
         name = (f"T{temperature:g}_a{alpha:g}" + ("" if size == network.model_size else f"_s{size}")
-                + ("" if gain == 1.0 else f"_g{gain:g}"))
+                + ("" if gain == 1.0 else f"_g{gain:g}") + ("" if not power else f"_c{power:g}"))
         out[name] = [served_cut(corrected((i, size), alpha), rgb, size, decoding) for i, rgb in enumerate(truths)]
     return out
 
@@ -67,14 +72,15 @@ def main(argv=None) -> None:
     parser.add_argument("--set", default="unseen_pooled",
                         help="one of the card's photo sets, or several joined by commas (pooled)")
     parser.add_argument("--json", default=None)
-    parser.add_argument("--decodings", nargs="+", default=None, metavar="T:ALPHA[:SIZE[:GAIN]]",
+    parser.add_argument("--decodings", nargs="+", default=None, metavar="T:ALPHA[:SIZE[:GAIN[:POWER]]]",
                         help="decodings to score instead of DECODINGS (alpha < 0 rebalances further; SIZE 0: "
-                             "the generator's own)")
+                             "the generator's own; POWER: the confidence power)")
     parser.add_argument("models", nargs="+", help="generator model folders (generator.keras + config.json)")
     args = parser.parse_args(argv)
 
     decodings = DECODINGS if not args.decodings else [
-        (float(t), float(a), int(rest[0]) or None if rest else None, float(rest[1]) if len(rest) > 1 else 1.0)
+        (float(t), float(a), int(rest[0]) or None if rest else None, float(rest[1]) if len(rest) > 1 else 1.0,
+         float(rest[2]) if len(rest) > 2 else 0.0)
         for t, a, *rest in (d.split(":") for d in args.decodings)]
     prior = load_prior(args.prior)
     log_weights = np.log(prior.weights).astype(np.float32)

@@ -208,6 +208,9 @@ class GeneratorConfig:
     # the decoded ab times this (part of `decoding`: a colourfulness calibration, Decoding's docstring); None:
     # the init's (the starter's is fitted on its hold-out), 1 without an init
     chroma_gain: float | None = None
+    # > 0: each pixel's chroma gain times (its confidence / the image's mean confidence) ** this (part of
+    # `decoding`, Decoding's docstring: colour moved to where the network is sure); None: the init's, 0 without
+    confidence_power: float | None = None
     random_flip: bool = True
     eval_batches: int = 4  # eval AuC / loss on this many eval batches each epoch
     image_every: int = 1  # image grid to TensorBoard every N epochs (0: never)
@@ -238,6 +241,10 @@ class GeneratorConfig:
         _require(0 <= self.ema_momentum < 1, "ema_momentum", "in [0, 1)", self.ema_momentum)
         _require(self.temperature > 0, "temperature", "> 0", self.temperature)
         _require(self.chroma_gain is None or self.chroma_gain > 0, "chroma_gain", "> 0 (or null)", self.chroma_gain)
+        _require(self.confidence_power is None or self.confidence_power >= 0, "confidence_power", ">= 0 (or null)",
+                 self.confidence_power)
+        _require(not self.confidence_power or self.head == "classification", "confidence_power",
+                 "0 or null with the l2 head (no bin distribution)", self.confidence_power)
         _require(self.eval_batches >= 0, "eval_batches", ">= 0", self.eval_batches)
         _require(self.image_every >= 0, "image_every", ">= 0", self.image_every)
         _require(self.serving_size >= 8, "serving_size", ">= 8", self.serving_size)
@@ -246,22 +253,32 @@ class GeneratorConfig:
     @property
     def decoding(self) -> Decoding:
         """The one decoding value every consumer of this generator takes whole."""
-        return Decoding(self.temperature, self.head, self.resolved_chroma_gain)
+        return Decoding(self.temperature, self.head, self.resolved_chroma_gain, self.resolved_confidence_power)
 
     @property
     def resolved_chroma_gain(self) -> float:
         """chroma_gain, or the init's where it says null (1 without an init, or an init without a config)."""
-        if self.chroma_gain is not None:
-            return self.chroma_gain
+        return self.chroma_gain if self.chroma_gain is not None else self._init_setting("chroma_gain", 1.0)
+
+    @property
+    def resolved_confidence_power(self) -> float:
+        """confidence_power, or the init's where it says null (0 without an init, or an init without one)."""
+        if self.confidence_power is not None:
+            return self.confidence_power
+        return self._init_setting("confidence_power", 0.0) if self.head == "classification" else 0.0
+
+    def _init_setting(self, key: str, default: float) -> float:
+        """The init's config.json value of a decoding setting the init was calibrated with."""
         if not self.init:
-            return 1.0
+            return default
         from colordisc_tf.models.starter import resolve_init
 
         path = os.path.join(resolve_init(self.init), "config.json")
         if not os.path.isfile(path):
-            return 1.0
+            return default
         with open(path) as f:
-            return float(json.load(f).get("chroma_gain") or 1.0)
+            value = json.load(f).get(key)
+        return default if value is None else float(value)
 
 
 @dataclasses.dataclass(frozen=True)

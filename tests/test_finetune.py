@@ -210,7 +210,8 @@ def test_finetune_trainer_passes_the_base_generator_through_without_failures(tmp
                                             serving_dir=str(tmp_path / "out" / "serving"), backup_dir=str(tmp_path / "b")))
     assert Executor().train(args, FineTuneConfig()) == {"finetuned": 0}
     passed, passed_config = load_generator(str(tmp_path / "out"))
-    assert passed_config == GeneratorConfig(width=0.0625, serving_size=32, chroma_gain=1.0)  # saved as a number
+    # the decoding saved as numbers
+    assert passed_config == GeneratorConfig(width=0.0625, serving_size=32, chroma_gain=1.0, confidence_power=0.0)
     for a, b in zip(base.get_weights(), passed.get_weights()):
         np.testing.assert_array_equal(a, b)
     assert (tmp_path / "out" / "serving" / "saved_model.pb").exists()

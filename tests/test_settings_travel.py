@@ -180,3 +180,87 @@ def test_a_chroma_gain_travels_with_the_generator_into_serving_and_to_what_start
     assert GeneratorConfig(width=0.0625).decoding.chroma_gain == 1.0
     save_generator(generator, follower, str(tmp_path / "follower"), export=False)
     assert json.loads((tmp_path / "follower" / "config.json").read_text())["chroma_gain"] == GAIN
+
+
+POWER = 2.5  # a confidence power (Decoding.confidence_power: the starter colours more where it is sure)
+
+
+def _gated_oracle(logits, temperature, gain, power):
+    """The annealed mean times the gain times (confidence / its mean over each image) ** power,
+    confidence = 1 - H(p) / log 313, written out in NumPy."""
+    logits = np.asarray(logits, np.float64)
+    log_p = logits - logits.max(-1, keepdims=True)
+    log_p -= np.log(np.exp(log_p).sum(-1, keepdims=True))
+    z = log_p / temperature
+    annealed = np.exp(z - z.max(-1, keepdims=True))
+    ab = (annealed / annealed.sum(-1, keepdims=True)) @ AB_BINS
+    confidence = np.maximum(1 + (np.exp(log_p) * log_p).sum(-1, keepdims=True) / np.log(313), 0.0)  # round-off
+    return gain * ab * (confidence / confidence.mean(axis=(1, 2), keepdims=True)) ** power
+
+
+def test_the_confidence_power_colours_unsure_pixels_less_as_numpy_computes_it():
+    from colordisc_tf.color.keras_ops import decode_output
+    from colordisc_tf.config import ConfigError
+
+    logits = np.random.default_rng(4).normal(0, 2, (2, 3, 4, 313)).astype("float32")
+    logits[0, 0, 0, 7] += 12.0  # sure of one bin: confidence near 1, more colour than the gain alone
+    logits[1, 2, 3] = 0.0  # uniform: confidence 0, no colour at all
+    for power in (0.0, 1.0, POWER):
+        got = np.asarray(decode_output(logits, Decoding(TEMPERATURE, chroma_gain=GAIN, confidence_power=power)))
+        np.testing.assert_allclose(got, _gated_oracle(logits, TEMPERATURE, GAIN, power), atol=2e-3, rtol=1e-5)
+    plain, gated = (np.asarray(decode_output(logits, Decoding(TEMPERATURE, confidence_power=p))) for p in (0.0, POWER))
+    assert np.abs(gated[1, 2, 3]).max() < 1e-3 < np.abs(plain[1, 2, 3]).max()
+    assert np.linalg.norm(gated[0, 0, 0]) > 1.5 * np.linalg.norm(plain[0, 0, 0])
+    same = np.broadcast_to(logits[0, 1, 1], (1, 3, 4, 313)).copy()  # one confidence everywhere: the gain alone
+    np.testing.assert_allclose(decode_output(same, Decoding(TEMPERATURE, confidence_power=POWER)),
+                               decode_output(same, Decoding(TEMPERATURE)), atol=1e-3)
+    flat = np.zeros((1, 3, 4, 313), "float32")  # no confidence anywhere: no colour, and no NaN
+    assert np.abs(np.asarray(decode_output(flat, Decoding(confidence_power=POWER)))).max() < 1e-3
+    with pytest.raises(ValueError, match="confidence_power"):
+        Decoding(confidence_power=-1.0)
+    with pytest.raises(ValueError, match="'l2' head"):
+        Decoding(head="l2", confidence_power=1.0)
+    with pytest.raises(ConfigError, match="confidence_power"):
+        GeneratorConfig(head="l2", confidence_power=1.0)
+
+
+def test_a_confidence_power_travels_with_the_generator_into_serving_and_to_what_starts_from_it(saved, tmp_path):
+    import json
+
+    import keras
+    import tensorflow as tf
+    from spread_models import spread_like_trained
+
+    from colordisc_tf.serve.model_ref import load_generator_network, resolve_model
+    from colordisc_tf.serve.saving import save_generator
+
+    keras.utils.set_random_seed(2)
+    generator = build_generator(0.0625)
+    spread_like_trained(generator)  # confidence varies across the image: the gate has something to move
+    gated = tmp_path / "gated"
+    save_generator(generator, GeneratorConfig(width=0.0625, serving_size=32, temperature=TEMPERATURE, chroma_gain=GAIN,
+                                              confidence_power=POWER), str(gated))
+    l_chan = np.random.default_rng(5).uniform(0, 100, (1, 32, 32, 1)).astype("float32")
+    oracle = tf.image.resize(_gated_oracle(generator(l_chan, training=False), TEMPERATURE, GAIN, POWER), (32, 32),
+                             method="bilinear").numpy()
+    loaded = tf.saved_model.load(str(gated / "serving"))
+    served = loaded.signatures["colorize_lab"](L=tf.constant(l_chan))["ab"].numpy()
+    np.testing.assert_allclose(served, oracle, atol=0.05)
+    ungated = tf.image.resize(_gated_oracle(generator(l_chan, training=False), TEMPERATURE, GAIN, 0.0), (32, 32),
+                              method="bilinear").numpy()
+    assert np.abs(served - ungated).max() > 5.0  # the gate did something
+    settings = {k: v.numpy() for k, v in loaded.signatures["settings"]().items()}
+    assert Decoding.from_settings(settings) == Decoding(TEMPERATURE, "classification", GAIN, POWER)
+    for form in (str(gated), str(gated / "serving")):  # the Keras model and the SavedModel say the same
+        assert load_generator_network(resolve_model(form, "generator")).decoding.confidence_power == POWER
+    # a SavedModel exported before confidence_power existed: the decoding it was exported with
+    assert Decoding.from_settings({"temperature": np.float64(0.5), "head": b"classification"}).confidence_power == 0.0
+
+    # a generator started from it keeps its power unless its config says another, and saves it as a number
+    follower = GeneratorConfig(width=0.0625, init=str(gated), steps=0)
+    assert follower.decoding.confidence_power == POWER
+    assert GeneratorConfig(width=0.0625, init=str(gated), steps=0, confidence_power=0.0).decoding.confidence_power == 0
+    assert GeneratorConfig(width=0.0625, init=str(saved / "generator"), steps=0).decoding.confidence_power == 0
+    assert GeneratorConfig(width=0.0625).decoding.confidence_power == 0.0
+    save_generator(generator, follower, str(tmp_path / "follower"), export=False)
+    assert json.loads((tmp_path / "follower" / "config.json").read_text())["confidence_power"] == POWER

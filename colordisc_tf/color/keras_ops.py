@@ -13,7 +13,7 @@ from colordisc_tf.color.bins import AB_BINS, NUM_BINS
 from colordisc_tf.color.decoding import Decoding
 from colordisc_tf.constants import AB_NORM
 
-__all__ = ["soft_encode", "annealed_mean", "downsample_ab", "nearest_bin", "decode_output", "decode_ab"]
+__all__ = ["soft_encode", "annealed_mean", "confidence", "confidence_gate", "downsample_ab", "nearest_bin", "decode_output", "decode_ab"]
 
 _BINS = AB_BINS.astype(np.float32)
 
@@ -55,6 +55,25 @@ def annealed_mean(logits_or_probs, T: float, from_logits: bool = True, gain: flo
     return ops.matmul(annealed, ops.convert_to_tensor(_BINS if gain == 1.0 else (_BINS * gain).astype(_BINS.dtype)))
 
 
+def confidence(logits):
+    """(..., Q) logits (or log p) -> (..., 1): 1 - H(p) / log Q of the bin distribution, 1 for one bin,
+    0 for uniform. H = log S - sum e x' / S with x' = x - max x, e = exp x', S = sum e: exp and sums
+    only, beside the annealed mean's log-softmax and softmax, so the ONNX export still finds the
+    annealed mean's pattern and adds no channel-axis Softmax."""
+    shifted = logits - ops.max(logits, axis=-1, keepdims=True)
+    e = ops.exp(shifted)
+    total = ops.sum(e, axis=-1, keepdims=True)
+    entropy = ops.log(total) - ops.sum(e * shifted, axis=-1, keepdims=True) / total
+    return ops.maximum(1.0 - entropy / float(np.log(NUM_BINS)), 0.0)
+
+
+def confidence_gate(logits, power: float):
+    """(B, h, w, Q) -> (B, h, w, 1): (confidence / its mean over each image) ** power
+    (Decoding.confidence_power); an image with no confidence anywhere gets 0."""
+    c = confidence(logits)
+    return ops.power(c / (ops.mean(c, axis=(1, 2), keepdims=True) + 1e-6), power)
+
+
 def downsample_ab(ab, factor: int = 4):
     """(B, H, W, 2) -> (B, H/factor, W/factor, 2) by area averaging (sides must divide)."""
     return ops.average_pool(ab, pool_size=factor, strides=factor, padding="valid")
@@ -64,7 +83,8 @@ def decode_output(output, decoding: Decoding):
     """The generator's output -> ab at the output's own (1/4) resolution, per `decoding`."""
     output = ops.cast(output, "float32")
     if decoding.anneals:
-        return annealed_mean(output, decoding.temperature, gain=decoding.chroma_gain)
+        ab = annealed_mean(output, decoding.temperature, gain=decoding.chroma_gain)
+        return ab * confidence_gate(output, decoding.confidence_power) if decoding.confidence_power else ab
     return output * (AB_NORM * decoding.chroma_gain)
 
 

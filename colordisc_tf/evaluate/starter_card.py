@@ -60,9 +60,10 @@ def ship_starter(pipeline_root: str, photos_dir: str, output: str, compare_with:
                  sheet: str | None = None, training_seconds: float | None = None, remeasure: bool = False) -> dict:
     """Copies the newest GeneratorTrainer model of `pipeline_root` into `output` and measures it on
     the hold-out of `photos_dir` against grey (and `compare_with`: name -> generator model dir).
-    `remeasure`: keep the model already in `output` (weights, curves, training time, contact sheet
-    unless `sheet` is given) and only measure it again, with `pipeline_root`'s prior: a run on the
-    same tiles. Returns the metrics written to output/metrics.json."""
+    `remeasure`: keep the model already in `output` (weights, decoding settings, curves, training time,
+    contact sheet unless `sheet` is given) and measure it again, with `pipeline_root`'s prior (a run
+    on the same tiles), its chroma gain fitted again (unchanged unless its decoding changed, e.g. a
+    confidence_power set in its config.json). Returns the metrics written to output/metrics.json."""
     from colordisc_tf.data.color_prior import load_prior
 
     prior_dir = _newest(os.path.join(pipeline_root, "ColorPriorGen", "color_prior", "*"))
@@ -77,7 +78,7 @@ def ship_starter(pipeline_root: str, photos_dir: str, output: str, compare_with:
         shown_sheet = sheet
 
     sets = photo_sets(photos_dir)
-    chroma = previous.get("chroma_fit") if remeasure else _calibrate(output, [p for s in CALIBRATION for p in sets[s]])
+    chroma = _calibrate(output, [p for s in CALIBRATION for p in sets[s]])
     models = {GREY: None, **(compare_with or {}), "starter": output}
     color_prior = load_prior(prior_dir)
     prior = color_prior.prior
@@ -111,8 +112,10 @@ def _calibrate(output: str, paths: list[str]) -> dict | None:
 
     if not paths:
         return None
-    fit = fit_chroma_gain(load_generator_network(resolve_model(output, "generator")), load_cuts(paths),
-                          below=CHROMA_BELOW)
+    network = load_generator_network(resolve_model(output, "generator"))
+    # from gain 1 (the trained decoding) whatever config.json says now: a re-measure writes the same card as a ship
+    network = dataclasses.replace(network, decoding=dataclasses.replace(network.decoding, chroma_gain=1.0))
+    fit = fit_chroma_gain(network, load_cuts(paths), below=CHROMA_BELOW)
     with open(os.path.join(output, "config.json")) as f:
         config = from_dict(GeneratorConfig, json.load(f))
     with open(os.path.join(output, "config.json"), "w") as f:  # as saving.save_generator writes it
@@ -286,6 +289,12 @@ def _write_card(output: str, manifest: dict, metrics: dict) -> None:
                   f"sets {', '.join(CALIBRATION)}, never {POOLED}'s photos). The annealed mean of a small model's "
                   "hedged distribution is duller than photos; the gain aims a little under the photos' colour because "
                   "colour the model is unsure of costs raw AuC. docs/starter.md measures the gain.", ""]
+    if config.get("confidence_power"):
+        lines += [f"Each pixel's gain is also scaled by (confidence / the photo's mean confidence) ^ "
+                  f"{config['confidence_power']:g} (`confidence_power`), confidence = 1 − H(p) / log 313 of the "
+                  "network's bin distribution: within a photo it colours less where it is unsure and more where it is "
+                  "sure (the gain above is fitted with it). docs/starter.md, \"Colour where the network is sure\", "
+                  "measures it.", ""]
     if metrics.get("training_seconds"):
         lines.append(f"Training took {metrics['training_seconds'] / 60:.0f} min (GeneratorTrainer, 2 cores).")
     lines += ["TensorBoard curves: `tensorboard --logdir colordisc_tf/models/starter/logs`; per epoch in history.json.",

@@ -11,8 +11,9 @@ The colorizer's signatures:
         "_bytes" (it would send serving_default's PNG as raw bytes).
     colorize_lab(L: float32 [B, H, W, 1]) -> {"ab": float32 [B, H, W, 2]}
     generator_output(L: float32 [B, H, W, 1]) -> {"output": the generator's raw output [B, H/4, W/4, C]}
-    settings() -> {"temperature", "head", "chroma_gain", "model_size"}: how serving decodes (video colorization
-        decodes generator_output itself, carrying it across frames: colordisc_tf.video)
+    settings() -> {"temperature", "head", "chroma_gain", "confidence_power", "model_size"}: how serving
+        decodes (video colorization decodes generator_output itself, carrying it across frames:
+        colordisc_tf.video)
 
 The colorizer with its discriminator (export_colorizer_with_realness) has both and adds
     colorize_with_realness(images: tf.string [B]) -> {"colorized_bytes": PNG, "realness": float32 [B],
@@ -56,7 +57,8 @@ def discriminator_lab(rgb_uint8, model_size: int):
 def _decoding_settings(decoding: Decoding) -> dict:
     """The settings signature's half that says how to decode (Decoding.from_settings reads it back)."""
     return {"temperature": tf.constant(decoding.temperature, tf.float64), "head": tf.constant(decoding.head),
-            "chroma_gain": tf.constant(decoding.chroma_gain, tf.float64)}
+            "chroma_gain": tf.constant(decoding.chroma_gain, tf.float64),
+            "confidence_power": tf.constant(decoding.confidence_power, tf.float64)}
 
 
 def _discriminator_scores(discriminator, lab):

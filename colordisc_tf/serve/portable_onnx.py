@@ -146,8 +146,10 @@ def decode_as_one_conv(model) -> bool:
     of NCHW logits -> Transpose -> Tensordot with the bins -> Transpose back for the resize) as
     e = exp((x - max x) / T), then one 1x1 Conv with the bins and a row of ones as its 3 filters:
     [sum e a, sum e b, sum e], and ab = the first two over the third -- softmax(log_softmax(x) / T)
-    = softmax(x / T), so the same numbers, without the strided channel-axis passes. In place; False
-    (the graph untouched) where the pattern is not there (the l2 head, a discriminator)."""
+    = softmax(x / T), so the same numbers, without the strided channel-axis passes. A confidence gate
+    (Decoding.confidence_power: a Mul between the Tensordot and the transpose back) multiplies the
+    new ab, its (B, h, w, 1) transposed to NCHW. In place; False (the graph untouched) where the
+    pattern is not there (the l2 head, a discriminator)."""
     from onnx import helper, numpy_helper
 
     graph = model.graph
@@ -182,6 +184,11 @@ def decode_as_one_conv(model) -> bool:
         matmul = flat and only_consumer(flat.output[0], "MatMul")
         unflat = matmul and only_consumer(matmul.output[0], "Reshape")
         to_nchw = unflat and only_consumer(unflat.output[0], "Transpose")
+        # a confidence_power multiplies the NHWC ab by a (B, h, w, 1) gate, computed from the logits
+        # with exp and sums (keras_ops.confidence), between the Tensordot and the transpose back
+        gate_mul = unflat and to_nchw is None and only_consumer(unflat.output[0], "Mul")
+        to_nchw = to_nchw or (gate_mul and only_consumer(gate_mul.output[0], "Transpose"))
+        gate = gate_mul and next(i for i in gate_mul.input if i != unflat.output[0])
         bins = _initializer(model, matmul.input[1]) if matmul else None
         if inverse_t is None or inverse_t.size != 1 or to_nchw is None or bins is None or bins.ndim != 2:
             continue
@@ -196,7 +203,7 @@ def decode_as_one_conv(model) -> bool:
         graph.initializer.extend(numpy_helper.from_array(v, f"{stem}/{k}") for k, v in constants.items())
 
         def node(op, inputs, output, **attributes):
-            return helper.make_node(op, [i if i in (logits,) else f"{stem}/{i}" for i in inputs],
+            return helper.make_node(op, [i if i in (logits, gate) else f"{stem}/{i}" for i in inputs],
                                     [output if output == ab else f"{stem}/{output}"], name=f"{stem}/{output}",
                                     **attributes)
 
@@ -206,16 +213,23 @@ def decode_as_one_conv(model) -> bool:
                node("Exp", ["annealed"], "weights"),
                node("Conv", ["weights", "filters"], "sums", kernel_shape=[1, 1]),  # [sum e a, sum e b, sum e]
                node("Slice", ["sums", "zero", "two", "axis"], "weighted"),
-               node("Slice", ["sums", "two", "three", "axis"], "total"),
-               node("Div", ["weighted", "total"], ab)]
+               node("Slice", ["sums", "two", "three", "axis"], "total")]
+        if gate:
+            new += [node("Div", ["weighted", "total"], "ungated"),
+                    node("Transpose", [gate], "gate_nchw", perm=[0, 3, 1, 2]),
+                    node("Mul", ["ungated", "gate_nchw"], ab)]
+        else:
+            new.append(node("Div", ["weighted", "total"], ab))
         names = [n.name for n in graph.node]
-        position = names.index(log_softmax.name)
-        removed = {n.name for n in (log_softmax, scale, softmax, to_nhwc, flat, matmul, unflat, to_nchw)}
-        if len(removed) != 8 or len(set(names)) != len(names):
+        replaced = (log_softmax, scale, softmax, to_nhwc, flat, matmul, unflat, to_nchw) + ((gate_mul,) if gate else ())
+        removed = {n.name for n in replaced}
+        if len(removed) != len(replaced) or len(set(names)) != len(names):
             return False
         for reader in shape_readers:
             reader.input[0] = logits
         kept = [_copy(n) for n in graph.node if n.name not in removed]
+        # before the first reader of ab: by then the logits and the gate are computed (the order is topological)
+        position = next((k for k, n in enumerate(kept) if ab in n.input), len(kept))
         del graph.node[:]
         graph.node.extend(kept[:position] + new + kept[position:])
         _prune(model)

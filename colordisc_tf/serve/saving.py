@@ -88,9 +88,10 @@ def save_generator(model: keras.Model, config: GeneratorConfig, model_dir: str, 
                    export: bool = True) -> str:
     """model_dir/generator.keras + config.json, and (unless export=False: a process without
     TensorFlow) the serving SavedModel in serving_dir (default model_dir/serving), decoding
-    with config's decoding. Returns serving_dir. A chroma_gain left to the init is written as the init's:
-    the saved decoding does not change when the init does."""
-    config = dataclasses.replace(config, chroma_gain=config.resolved_chroma_gain)
+    with config's decoding. Returns serving_dir. A chroma_gain or confidence_power left to the init is
+    written as the init's: the saved decoding does not change when the init does."""
+    config = dataclasses.replace(config, chroma_gain=config.resolved_chroma_gain,
+                                 confidence_power=config.resolved_confidence_power)
     model = _save(model, config, model_dir, GENERATOR_FILE)
     return export_generator_serving(model, config, model_dir, serving_dir) if export else ""
 

@@ -38,8 +38,9 @@ def register(sub) -> None:
     ship.add_argument("--sheet", default=None, help="write the contact sheet (grey | compared | starter | truth) here")
     ship.add_argument("--training-seconds", type=float, default=None, help="the training time, for the card")
     ship.add_argument("--remeasure", action="store_true",
-                      help="keep the generator already in --output and measure it again (a new card and metrics.json: "
-                           "after the measuring changed); --pipeline-root then only gives the prior")
+                      help="keep the generator already in --output and measure it again, its chroma gain fitted "
+                           "again (a new card and metrics.json: after the measuring or its config.json's decoding "
+                           "changed); --pipeline-root then only gives the prior")
     ship.set_defaults(func=ship_starter)
 
 
