@@ -150,11 +150,8 @@ def test_the_chroma_gain_scales_the_annealed_mean_as_numpy_computes_it():
 
 
 def test_a_chroma_gain_travels_with_the_generator_into_serving_and_to_what_starts_from_it(saved, tmp_path):
-    import json
-
     import tensorflow as tf
 
-    from colordisc_tf.serve.model_ref import load_generator_network, resolve_model
     from colordisc_tf.serve.saving import load_generator, save_generator
 
     generator, _ = load_generator(str(saved / "generator"))
@@ -168,18 +165,28 @@ def test_a_chroma_gain_travels_with_the_generator_into_serving_and_to_what_start
     np.testing.assert_allclose(served, GAIN * at_one, atol=0.05)
     settings = {k: v.numpy() for k, v in loaded.signatures["settings"]().items()}
     assert Decoding.from_settings(settings) == Decoding(TEMPERATURE, "classification", GAIN)
-    for form in (str(gained), str(gained / "serving")):  # the Keras model and the SavedModel say the same
-        assert load_generator_network(resolve_model(form, "generator")).decoding.chroma_gain == GAIN
-    # a SavedModel exported before chroma_gain existed: the decoding it was exported with
-    assert Decoding.from_settings({"temperature": np.float64(0.5), "head": b"classification"}).chroma_gain == 1.0
+    _decoding_setting_travels(gained, "chroma_gain", GAIN, 1.0, generator, tmp_path)
 
-    # a generator started from it keeps its gain unless its config says another, and saves it as a number
-    follower = GeneratorConfig(width=0.0625, init=str(gained), steps=0)
-    assert follower.decoding.chroma_gain == GAIN
-    assert GeneratorConfig(width=0.0625, init=str(gained), steps=0, chroma_gain=1.0).decoding.chroma_gain == 1.0
-    assert GeneratorConfig(width=0.0625).decoding.chroma_gain == 1.0
+
+def _decoding_setting_travels(model_dir, key, value, default, generator, tmp_path):
+    """Decoding's `key`, saved as `value` with the generator in model_dir, is what its Keras model and its
+    SavedModel decode with; a SavedModel exported before `key` existed decodes with `default`; a generator
+    started from it keeps `value` unless its config says another, and saves it as a number."""
+    import json
+
+    from colordisc_tf.serve.model_ref import load_generator_network, resolve_model
+    from colordisc_tf.serve.saving import save_generator
+
+    for form in (str(model_dir), str(model_dir / "serving")):
+        assert getattr(load_generator_network(resolve_model(form, "generator")).decoding, key) == value
+    assert getattr(Decoding.from_settings({"temperature": np.float64(0.5), "head": b"classification"}), key) == default
+
+    follower = GeneratorConfig(width=0.0625, init=str(model_dir), steps=0)
+    assert getattr(follower.decoding, key) == value
+    assert getattr(GeneratorConfig(width=0.0625, init=str(model_dir), steps=0, **{key: default}).decoding, key) == default
+    assert getattr(GeneratorConfig(width=0.0625).decoding, key) == default
     save_generator(generator, follower, str(tmp_path / "follower"), export=False)
-    assert json.loads((tmp_path / "follower" / "config.json").read_text())["chroma_gain"] == GAIN
+    assert json.loads((tmp_path / "follower" / "config.json").read_text())[key] == value
 
 
 POWER = 2.5  # a confidence power (Decoding.confidence_power: the starter colours more where it is sure)
@@ -225,13 +232,10 @@ def test_the_confidence_power_colours_unsure_pixels_less_as_numpy_computes_it():
 
 
 def test_a_confidence_power_travels_with_the_generator_into_serving_and_to_what_starts_from_it(saved, tmp_path):
-    import json
-
     import keras
     import tensorflow as tf
     from spread_models import spread_like_trained
 
-    from colordisc_tf.serve.model_ref import load_generator_network, resolve_model
     from colordisc_tf.serve.saving import save_generator
 
     keras.utils.set_random_seed(2)
@@ -251,16 +255,6 @@ def test_a_confidence_power_travels_with_the_generator_into_serving_and_to_what_
     assert np.abs(served - ungated).max() > 5.0  # the gate did something
     settings = {k: v.numpy() for k, v in loaded.signatures["settings"]().items()}
     assert Decoding.from_settings(settings) == Decoding(TEMPERATURE, "classification", GAIN, POWER)
-    for form in (str(gated), str(gated / "serving")):  # the Keras model and the SavedModel say the same
-        assert load_generator_network(resolve_model(form, "generator")).decoding.confidence_power == POWER
-    # a SavedModel exported before confidence_power existed: the decoding it was exported with
-    assert Decoding.from_settings({"temperature": np.float64(0.5), "head": b"classification"}).confidence_power == 0.0
-
-    # a generator started from it keeps its power unless its config says another, and saves it as a number
-    follower = GeneratorConfig(width=0.0625, init=str(gated), steps=0)
-    assert follower.decoding.confidence_power == POWER
-    assert GeneratorConfig(width=0.0625, init=str(gated), steps=0, confidence_power=0.0).decoding.confidence_power == 0
+    _decoding_setting_travels(gated, "confidence_power", POWER, 0.0, generator, tmp_path)
+    # an init saved before confidence_power existed (its config has none): 0
     assert GeneratorConfig(width=0.0625, init=str(saved / "generator"), steps=0).decoding.confidence_power == 0
-    assert GeneratorConfig(width=0.0625).decoding.confidence_power == 0.0
-    save_generator(generator, follower, str(tmp_path / "follower"), export=False)
-    assert json.loads((tmp_path / "follower" / "config.json").read_text())["confidence_power"] == POWER
