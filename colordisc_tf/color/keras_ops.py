@@ -13,7 +13,8 @@ from colordisc_tf.color.bins import AB_BINS, NUM_BINS
 from colordisc_tf.color.decoding import Decoding
 from colordisc_tf.constants import AB_NORM
 
-__all__ = ["soft_encode", "annealed_mean", "confidence", "confidence_gate", "downsample_ab", "nearest_bin", "decode_output", "decode_ab"]
+__all__ = ["soft_encode", "annealed_mean", "confidence", "confidence_gate", "downsample_ab", "nearest_bin",
+           "decode_output", "decode_ab"]
 
 _BINS = AB_BINS.astype(np.float32)
 
