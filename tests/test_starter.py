@@ -340,7 +340,13 @@ def test_the_starter_ships_with_its_card_and_the_card_tells_what_metrics_json_ho
     from colordisc_tf.evaluate.starter_card import CALIBRATION, CHROMA_BELOW, POOLED
 
     with open(os.path.join(STARTER_DIR, "config.json")) as f:
-        assert json.load(f)["chroma_gain"] == metrics["chroma_fit"]["gain"]
+        config = json.load(f)
+    assert config["chroma_gain"] == metrics["chroma_fit"]["gain"]
+    if config.get("confidence_power"):  # the card says the decoding serving uses
+        assert f"^ {config['confidence_power']:g} (`confidence_power`)" in card
+    for name, what in metrics.get("compared", {}).items():  # what each model beside it is
+        assert f"Beside it, **{name}**: `{what['path']}`" in card
+        assert all(name in scores for scores in metrics["sets"].values())
     assert metrics["chroma_fit"]["below"] == CHROMA_BELOW and metrics["chroma_fit"]["text"] in card
     assert metrics["chroma_fit"]["photos"] == sum(len(metrics["sets"][s]["photos"]) for s in CALIBRATION if s in metrics["sets"])
     assert "holdout_apps" in CALIBRATION and POOLED not in CALIBRATION

@@ -96,7 +96,7 @@ def ship_starter(pipeline_root: str, photos_dir: str, output: str, compare_with:
     metrics = {"sets": results, "prior": os.path.abspath(prior_dir), "prior_lam": color_prior.lam,
                "prior_sigma": color_prior.sigma, "counts": manifest["counts"],
                "training_seconds": training_seconds, "sheet": shown_sheet and os.path.relpath(shown_sheet),
-               "chroma_fit": chroma,
+               "chroma_fit": chroma, "compared": {name: _decoded_with(path) for name, path in (compare_with or {}).items()},
                "versions": {p: _version(p) for p in VERSIONS}}
     with open(os.path.join(output, "metrics.json"), "w") as f:
         json.dump(metrics, f, indent=1)
@@ -133,6 +133,15 @@ def _copy_trained(pipeline_root: str, output: str) -> None:
         shutil.copy2(os.path.join(run_dir, "history.json"), os.path.join(output, "history.json"))
     shutil.rmtree(os.path.join(output, "logs"), ignore_errors=True)
     shutil.copytree(os.path.join(run_dir, "logs"), os.path.join(output, "logs"))
+
+
+def _decoded_with(model_dir: str) -> dict:
+    """What a compared generator is, for the card: its folder and the decoding its config.json gives."""
+    from colordisc_tf.serve.model_ref import load_generator_network, resolve_model
+
+    decoding = load_generator_network(resolve_model(model_dir, "generator")).decoding
+    return {"path": os.path.relpath(model_dir), "chroma_gain": decoding.chroma_gain,
+            "confidence_power": decoding.confidence_power}
 
 
 def _previous_card(output: str) -> dict:
@@ -302,6 +311,9 @@ def _write_card(output: str, manifest: dict, metrics: dict) -> None:
               "Each photo cut as the evaluation protocol cuts it (centred square, 256 px) and colorized the way",
               "serving does; grey is ab = 0. AuC pools pixels; rebalanced AuC weights them by 1 / prior (the training",
               "prior); ΔCF = |mean CF − mean CF of the truth|.", ""]
+    for name, what in (metrics.get("compared") or {}).items():
+        lines += [f"Beside it, **{name}**: `{what['path']}`, decoded with chroma gain {what['chroma_gain']:.3f} and "
+                  f"confidence power {what['confidence_power']:g}.", ""]
     for set_name, scores in metrics["sets"].items():
         photos = (f"all {len(scores['photos'])} photos of holdout_unseen and the unseen_ sets" if set_name == POOLED
                   else ", ".join(scores["photos"]))
