@@ -17,6 +17,7 @@ import tensorflow as tf
 from colordisc_tf.color.bins import AB_BINS
 from colordisc_tf.serve.portable_export import ExportRefused, Part, convert, export_portable
 from colordisc_tf.serve.portable_runtime import runner
+from decode_oracle import decoded_ab
 from spread_models import spread_like_trained
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -89,18 +90,6 @@ def _bilinear(image, height, width):
     return rows[:, :, left] * (1 - tx)[None, None, :, None] + rows[:, :, right] * tx[None, None, :, None]
 
 
-def _annealed_mean_ab(logits, temperature, confidence_power=0.0):
-    """The annealed mean, times (confidence / its mean over each image) ** confidence_power, confidence =
-    1 - H(p) / log 313."""
-    logits = logits.astype(np.float64)
-    log_p = logits - logits.max(-1, keepdims=True)
-    log_p -= np.log(np.exp(log_p).sum(-1, keepdims=True))
-    annealed = np.exp(log_p / temperature - (log_p / temperature).max(-1, keepdims=True))
-    confidence = 1 + (np.exp(log_p) * log_p).sum(-1, keepdims=True) / np.log(313)
-    gate = (confidence / confidence.mean(axis=(1, 2), keepdims=True)) ** confidence_power
-    return (annealed / annealed.sum(-1, keepdims=True)) @ AB_BINS.astype(np.float64) * gate
-
-
 @pytest.mark.parametrize("fmt", ["onnx", "litert"])
 def test_generator_file_equals_the_keras_model_and_colorize_lab(models, exported, fmt):
     from colordisc_tf.serve.saving import load_generator
@@ -112,9 +101,9 @@ def test_generator_file_equals_the_keras_model_and_colorize_lab(models, exported
         L = _l_batch(height, width, seed)
         ab = run(L=L)["ab"]
         assert ab.shape == (3, height, width, 2)
-        oracle = _bilinear(_annealed_mean_ab(np.asarray(model(L, training=False)), config.temperature,
-                                             config.confidence_power), height, width)
-        oracle *= config.chroma_gain  # 1.3: the decode's gain travels into the file, and the confidence power
+        # 1.3 and 2: the decode's gain and confidence power travel into the file
+        oracle = _bilinear(decoded_ab(np.asarray(model(L, training=False)), config.temperature, config.chroma_gain,
+                                      config.confidence_power), height, width)
         assert oracle.std() > 5, "the test model's ab hardly varies: equality would prove little"
         # rtol: the gate takes some of the test model's ab past 200, where float32 keeps 5 digits
         np.testing.assert_allclose(ab, oracle, atol=1e-3, rtol=2e-5)

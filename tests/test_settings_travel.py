@@ -3,16 +3,14 @@ decoded at that temperature by serving, the CLI, the Colorize component and the
 before/after evaluation, without anyone passing it."""
 
 import io
-import os
 
 import numpy as np
 import pytest
+from decode_oracle import AB_BINS, decoded_ab
 
 from colordisc_tf.config import Decoding, DiscriminatorConfig, GeneratorConfig
 from colordisc_tf.models import build_discriminator, build_generator
 
-AB_BINS = np.loadtxt(os.path.join(os.path.dirname(__file__), "..", "colordisc_tf", "data", "ab_bins_313.csv"),
-                     delimiter=",", skiprows=1)
 TEMPERATURE = 0.9  # not the default 0.38: a consumer that re-types the default decodes visibly differently
 
 
@@ -139,9 +137,7 @@ def test_the_chroma_gain_scales_the_annealed_mean_as_numpy_computes_it():
     from colordisc_tf.color.keras_ops import decode_output
 
     logits = np.random.default_rng(3).normal(0, 2, (2, 3, 4, 313)).astype("float32")
-    z = logits / TEMPERATURE
-    p = np.exp(z - z.max(-1, keepdims=True))
-    oracle = (p / p.sum(-1, keepdims=True)) @ AB_BINS
+    oracle = decoded_ab(logits, TEMPERATURE)
     for gain in (1.0, GAIN):
         got = np.asarray(decode_output(logits, Decoding(TEMPERATURE, chroma_gain=gain)))
         np.testing.assert_allclose(got, gain * oracle, atol=1e-3)
@@ -192,19 +188,6 @@ def _decoding_setting_travels(model_dir, key, value, default, generator, tmp_pat
 POWER = 2.5  # a confidence power (Decoding.confidence_power: the starter colours more where it is sure)
 
 
-def _gated_oracle(logits, temperature, gain, power):
-    """The annealed mean times the gain times (confidence / its mean over each image) ** power,
-    confidence = 1 - H(p) / log 313, written out in NumPy."""
-    logits = np.asarray(logits, np.float64)
-    log_p = logits - logits.max(-1, keepdims=True)
-    log_p -= np.log(np.exp(log_p).sum(-1, keepdims=True))
-    z = log_p / temperature
-    annealed = np.exp(z - z.max(-1, keepdims=True))
-    ab = (annealed / annealed.sum(-1, keepdims=True)) @ AB_BINS
-    confidence = np.maximum(1 + (np.exp(log_p) * log_p).sum(-1, keepdims=True) / np.log(313), 0.0)  # round-off
-    return gain * ab * (confidence / confidence.mean(axis=(1, 2), keepdims=True)) ** power
-
-
 def test_the_confidence_power_colours_unsure_pixels_less_as_numpy_computes_it():
     from colordisc_tf.color.keras_ops import decode_output
     from colordisc_tf.config import ConfigError
@@ -214,7 +197,7 @@ def test_the_confidence_power_colours_unsure_pixels_less_as_numpy_computes_it():
     logits[1, 2, 3] = 0.0  # uniform: confidence 0, no colour at all
     for power in (0.0, 1.0, POWER):
         got = np.asarray(decode_output(logits, Decoding(TEMPERATURE, chroma_gain=GAIN, confidence_power=power)))
-        np.testing.assert_allclose(got, _gated_oracle(logits, TEMPERATURE, GAIN, power), atol=2e-3, rtol=1e-5)
+        np.testing.assert_allclose(got, decoded_ab(logits, TEMPERATURE, GAIN, power), atol=2e-3, rtol=1e-5)
     plain, gated = (np.asarray(decode_output(logits, Decoding(TEMPERATURE, confidence_power=p))) for p in (0.0, POWER))
     assert np.abs(gated[1, 2, 3]).max() < 1e-3 < np.abs(plain[1, 2, 3]).max()
     assert np.linalg.norm(gated[0, 0, 0]) > 1.5 * np.linalg.norm(plain[0, 0, 0])
@@ -245,12 +228,12 @@ def test_a_confidence_power_travels_with_the_generator_into_serving_and_to_what_
     save_generator(generator, GeneratorConfig(width=0.0625, serving_size=32, temperature=TEMPERATURE, chroma_gain=GAIN,
                                               confidence_power=POWER), str(gated))
     l_chan = np.random.default_rng(5).uniform(0, 100, (1, 32, 32, 1)).astype("float32")
-    oracle = tf.image.resize(_gated_oracle(generator(l_chan, training=False), TEMPERATURE, GAIN, POWER), (32, 32),
+    oracle = tf.image.resize(decoded_ab(generator(l_chan, training=False), TEMPERATURE, GAIN, POWER), (32, 32),
                              method="bilinear").numpy()
     loaded = tf.saved_model.load(str(gated / "serving"))
     served = loaded.signatures["colorize_lab"](L=tf.constant(l_chan))["ab"].numpy()
     np.testing.assert_allclose(served, oracle, atol=0.05)
-    ungated = tf.image.resize(_gated_oracle(generator(l_chan, training=False), TEMPERATURE, GAIN, 0.0), (32, 32),
+    ungated = tf.image.resize(decoded_ab(generator(l_chan, training=False), TEMPERATURE, GAIN, 0.0), (32, 32),
                               method="bilinear").numpy()
     assert np.abs(served - ungated).max() > 5.0  # the gate did something
     settings = {k: v.numpy() for k, v in loaded.signatures["settings"]().items()}
