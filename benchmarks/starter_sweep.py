@@ -48,6 +48,9 @@ CONFIGS = {
     # no rebalancing: hues as the data has them, the colour left to the fitted chroma gain (grey scenes stay
     # grey where a rebalanced network paints them; 2026-12-04, late)
     "c14_all_w125_c96_12k_l10": (False, 0.125, 96, 12000, 1.0),
+    # c10's capacity on the 12-04 photo set (GCompris' and the applications' photos: 4139 tiles, 8x c10's):
+    # does width pay once there is more to learn? (2026-12-05)
+    "c15_all_w25_c64_12k_l8": (False, 0.25, 64, 12000, 0.8),
 }
 
 
