@@ -204,6 +204,11 @@ class GeneratorConfig:
     ema_momentum: float = 0.0
     k: int = 5  # soft-encoding neighbours (the released code used 10)
     sigma: float = 5.0  # soft-encoding Gaussian, ab units
+    # > 0: the loss adds this times the ab error of `decoding`, as serving decodes (train/losses.py:
+    # decoded_ab_error, raw AuC's own per-pixel loss). As finishing steps on the starter it changed nothing
+    # measurable (docs/starter.md, "Finishing steps on the decoded error"): off unless a run measures it.
+    # Classification head only
+    decoded_error_weight: float = 0.0
     temperature: float = Decoding.temperature  # of the annealed mean (part of `decoding`)
     # the decoded ab times this (part of `decoding`: a colourfulness calibration, Decoding's docstring); None:
     # the init's (the starter's is fitted on its hold-out), 1 without an init
@@ -240,6 +245,9 @@ class GeneratorConfig:
         _require(self.sigma > 0, "sigma", "> 0", self.sigma)
         _require(0 <= self.ema_momentum < 1, "ema_momentum", "in [0, 1)", self.ema_momentum)
         _require(self.temperature > 0, "temperature", "> 0", self.temperature)
+        _require(self.decoded_error_weight >= 0, "decoded_error_weight", ">= 0", self.decoded_error_weight)
+        _require(not self.decoded_error_weight or self.head == "classification", "decoded_error_weight",
+                 "0 with the l2 head (it has no decoding to train)", self.decoded_error_weight)
         _require(self.chroma_gain is None or self.chroma_gain > 0, "chroma_gain", "> 0 (or null)", self.chroma_gain)
         _require(self.confidence_power is None or self.confidence_power >= 0, "confidence_power", ">= 0 (or null)",
                  self.confidence_power)

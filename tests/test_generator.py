@@ -10,7 +10,8 @@ import pytest
 from colordisc_tf import color
 from killing import stop_after_steps
 from colordisc_tf.config import ConfigError, Decoding, from_dict, GeneratorConfig
-from colordisc_tf.train.losses import L2AbLoss, RebalancedCrossEntropy, rebalanced_cross_entropy
+from colordisc_tf.train.losses import L2AbLoss, RebalancedCrossEntropy, decoded_ab_error, rebalanced_cross_entropy
+from decode_oracle import decoded_ab
 from colordisc_tf.models import build_generator
 
 REFERENCE_PARAMS = 32_236_011  # Zhang et al.'s eccv16, incl. its 313->2 decoding conv (626)
@@ -101,6 +102,42 @@ def test_loss_classes_serialize():
     assert again.k == 10 and again.class_weights.shape == (313,)
     ab, _ = _loss_case()
     assert float(L2AbLoss()(ab, np.zeros((2, 2, 2, 2), np.float32))) > 0
+
+
+def _numpy_decoded_error(ab, logits, temperature, gain, power):
+    """decoded_ab_error re-computed: the oracle's served decoding against the block means of ab."""
+    f = ab.shape[1] // logits.shape[1]
+    b, h, w, _ = logits.shape
+    truth = ab.reshape(b, h, f, w, f, 2).mean((2, 4))
+    d = np.sqrt(((decoded_ab(logits, temperature, gain, power) - truth) ** 2).sum(-1) + 1.0)
+    return np.minimum(d, 150.0).mean() / 10.0
+
+
+@pytest.mark.parametrize("temperature, gain, power", [(0.38, 1.0, 0.0), (0.38, 1.7, 3.0), (1.0, 0.6, 1.5)])
+def test_decoded_error_term_matches_numpy(temperature, gain, power):
+    ab, logits = _loss_case(4)
+    ab[0, :4] *= 4  # some errors past the 150 cap
+    decoding = {"temperature": temperature, "chroma_gain": gain, "confidence_power": power}
+    expected = _numpy_decoded_error(ab, logits, temperature, gain, power)
+    assert float(decoded_ab_error(ab, logits, Decoding(**decoding))) == pytest.approx(expected, rel=1e-4)
+    plain = float(rebalanced_cross_entropy(ab, logits, None))
+    combined = RebalancedCrossEntropy(None, decoded_weight=2.5, decoding=decoding)
+    assert float(combined(ab, logits)) == pytest.approx(plain + 2.5 * expected, rel=1e-4)
+    again = RebalancedCrossEntropy.from_config(combined.get_config())
+    assert float(again(ab, logits)) == pytest.approx(float(combined(ab, logits)), rel=1e-6)
+
+
+def test_decoded_error_weight_reaches_the_trainers_loss(tiny_data, tmp_path):
+    from colordisc_tf.train.generator import train_generator
+
+    config = GeneratorConfig(width=0.0625, crop_size=32, batch_size=8, steps=2, steps_per_epoch=2, eval_batches=0,
+                             decoded_error_weight=0.5, confidence_power=2.0, chroma_gain=1.3)
+    model, _ = train_generator(config, tiny_data["train"], None, str(tmp_path))
+    assert model.loss.decoded_weight == 0.5
+    assert model.loss.decoding == config.decoding
+    for bad in ({"decoded_error_weight": -1.0}, {"decoded_error_weight": 1.0, "head": "l2"}):
+        with pytest.raises(ConfigError, match="decoded_error_weight"):
+            GeneratorConfig(**bad)
 
 
 def test_config_is_strict():

@@ -76,7 +76,7 @@ def train_generator(
     else:
         model = build_architecture(config.arch, config.width, head=config.head)
     model = at_precision(model, config.precision)
-    loss = colorizer_loss(config.head, config.k, config.sigma, weights)
+    loss = colorizer_loss(config.head, config.k, config.sigma, weights, config.decoded_error_weight, config.decoding)
     lr = config.learning_rate
     if config.lr_decay:
         lr = keras.optimizers.schedules.CosineDecay(lr, decay_steps=config.steps, alpha=0.1)
