@@ -27,6 +27,7 @@ from colordisc_tf.color import keras_ops as cops
 from colordisc_tf.color.bins import NUM_BINS
 from colordisc_tf.color.decoding import Decoding
 from colordisc_tf.constants import AB_NORM
+from colordisc_tf.evaluate.measures import AUC_MAX_THRESHOLD
 
 __all__ = ["colorizer_loss", "rebalanced_cross_entropy", "decoded_ab_error", "RebalancedCrossEntropy", "L2AbLoss",
            "PatchBCE", "chroma_mask"]
@@ -49,7 +50,6 @@ def rebalanced_cross_entropy(ab_true, logits, weights=None, k: int = 5, sigma: f
     return ops.mean(pixel_w * ce)
 
 
-DECODED_ERROR_CAP = 150.0  # ab units: raw AuC's largest threshold, past which every error counts the same
 DECODED_ERROR_SCALE = 10.0  # the mean error (~20 ab units on the starter) comes out near the cross entropy's size
 
 
@@ -61,7 +61,8 @@ def decoded_ab_error(ab_true, logits, decoding: Decoding):
     factor = ops.shape(ab_true)[1] // ops.shape(logits)[1]
     error = cops.decode_output(logits, decoding) - cops.downsample_ab(ab_true, factor)
     distance = ops.sqrt(ops.sum(ops.square(error), axis=-1) + 1.0)
-    return ops.mean(ops.minimum(distance, DECODED_ERROR_CAP)) / DECODED_ERROR_SCALE
+    # capped at raw AuC's largest threshold: past it, every error counts the same
+    return ops.mean(ops.minimum(distance, float(AUC_MAX_THRESHOLD))) / DECODED_ERROR_SCALE
 
 
 @keras.saving.register_keras_serializable(package="colordisc")
