@@ -9,6 +9,7 @@ L_CENT = 50.0
 L_NORM = 100.0
 AB_NORM = 110.0
 ANNEAL_T = 0.38
+AUC_MAX_THRESHOLD = 150  # ab units: raw AuC's largest threshold (Zhang et al.: 0..150)
 DEFAULT_MAX_PIXELS = 40_000_000  # larger images are rejected (preprocess, colorize, serving)
 DEFAULT_MAX_IMAGES = 32  # images per serving request
 DEFAULT_MAX_REQUEST_PIXELS = DEFAULT_MAX_PIXELS  # pixels of all a serving request's images together

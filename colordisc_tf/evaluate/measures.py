@@ -34,12 +34,12 @@ import numpy as np
 
 from colordisc_tf import metrics
 from colordisc_tf.color.bins import nearest_bin
+from colordisc_tf.constants import AUC_MAX_THRESHOLD
 
 __all__ = ["AUC_MAX_THRESHOLD", "PSNR_CAP", "Images", "MEASURES", "STATISTICS", "Statistic", "auc_area",
            "detection_auc", "fold_interval", "inverse_prior", "measure", "measure_images", "paired_differences",
            "per_image_auc", "report_rows", "statistic", "statistics", "summarize"]
 
-AUC_MAX_THRESHOLD = 150
 PSNR_CAP = 100.0  # dB
 
 

@@ -26,8 +26,7 @@ from keras import ops
 from colordisc_tf.color import keras_ops as cops
 from colordisc_tf.color.bins import NUM_BINS
 from colordisc_tf.color.decoding import Decoding
-from colordisc_tf.constants import AB_NORM
-from colordisc_tf.evaluate.measures import AUC_MAX_THRESHOLD
+from colordisc_tf.constants import AB_NORM, AUC_MAX_THRESHOLD
 
 __all__ = ["colorizer_loss", "rebalanced_cross_entropy", "decoded_ab_error", "RebalancedCrossEntropy", "L2AbLoss",
            "PatchBCE", "chroma_mask"]
