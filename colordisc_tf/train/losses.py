@@ -109,7 +109,8 @@ def colorizer_loss(head: str, k: int, sigma: float, class_weights=None, decoded_
                    decoding: Decoding | None = None) -> keras.losses.Loss:
     """The generator's loss for its head: rebalanced cross entropy on soft-encoded targets
     (classification; with decoded_weight > 0, plus the served `decoding`'s ab error), or the l2
-    baseline. Training and the fine-tuning's anchor both use it."""
+    baseline. Training and the fine-tuning's anchor both use it; the anchor without the decoded term
+    (FineTuneConfig has no weight for it, so a generator trained with one is anchored by its CE alone)."""
     if head == "classification":
         return RebalancedCrossEntropy(class_weights, k=k, sigma=sigma, decoded_weight=decoded_weight,
                                       decoding=dataclasses.asdict(decoding or Decoding()))
