@@ -206,7 +206,8 @@ class GeneratorConfig:
     sigma: float = 5.0  # soft-encoding Gaussian, ab units
     # > 0: the loss adds this times the ab error of `decoding`, as serving decodes (train/losses.py:
     # decoded_ab_error, raw AuC's own per-pixel loss). As finishing steps on the starter it changed nothing
-    # measurable (docs/starter.md, "Finishing steps on the decoded error"): off unless a run measures it.
+    # measurable, and from the first step it cost raw AuC in 2 of 2 seeds (docs/starter.md, "Finishing steps
+    # on the decoded error", "The decoded error from the first step"): off unless a run measures otherwise.
     # Classification head only
     decoded_error_weight: float = 0.0
     temperature: float = Decoding.temperature  # of the annealed mean (part of `decoding`)
