@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from colordisc_tf.constants import AUC_MAX_THRESHOLD
+
 __all__ = [
     "auc_raw_accuracy",
     "auc_rebalanced",
@@ -38,7 +40,7 @@ __all__ = [
 CONFIDENCE = 0.95
 
 
-def accuracy_curve(ab_pred, ab_true, max_threshold: int = 150, weights=None):
+def accuracy_curve(ab_pred, ab_true, max_threshold: int = AUC_MAX_THRESHOLD, weights=None):
     """(thresholds, accuracy): weighted share of pixels with ||Δab|| <= t."""
     ab_pred = np.asarray(ab_pred, dtype=np.float64)
     ab_true = np.asarray(ab_true, dtype=np.float64)
@@ -60,14 +62,14 @@ def accuracy_curve(ab_pred, ab_true, max_threshold: int = 150, weights=None):
     return thresholds, cum_weight[within] / cum_weight[-1]
 
 
-def auc_raw_accuracy(ab_pred, ab_true, max_threshold: int = 150, weights=None) -> float:
+def auc_raw_accuracy(ab_pred, ab_true, max_threshold: int = AUC_MAX_THRESHOLD, weights=None) -> float:
     """Area under the accuracy-vs-threshold curve, t in [0, max_threshold], in %."""
     thresholds, accuracy = accuracy_curve(ab_pred, ab_true, max_threshold, weights)
     area = np.sum((accuracy[1:] + accuracy[:-1]) * 0.5 * np.diff(thresholds))
     return float(100.0 * area / max_threshold)
 
 
-def auc_rebalanced(ab_pred, ab_true, prior, max_threshold: int = 150) -> float:
+def auc_rebalanced(ab_pred, ab_true, prior, max_threshold: int = AUC_MAX_THRESHOLD) -> float:
     """AuC with each pixel weighted by 1 / prior of its true ab's nearest bin."""
     from colordisc_tf.color.bins import nearest_bin
 
