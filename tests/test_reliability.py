@@ -381,3 +381,47 @@ def test_a_rerun_removes_what_a_killed_preprocess_left(tmp_path):
     _photo(tmp_path / "one" / "x.png")
     assert main(["preprocess", str(tmp_path / "one"), "--output", str(out), "--size", "32", *IN_MEMORY]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "one", "out"]
+
+
+_PARENT_OF_A_SLEEPER = """
+import subprocess, sys
+child = subprocess.Popen(["sleep", "120"])
+print(child.pid, flush=True)
+sys.stdin.read()
+"""
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads /proc")
+def test_the_reaper_kills_the_orphans_while_the_dead_process_is_not_yet_reaped():
+    """A killed process stays a zombie until its parent waits for it, and its children are
+    handed to init the moment it dies: a watcher that keeps looking at the zombie's (now
+    empty) descendants forgets them. Here the parent (this test) does not wait until the
+    orphan is gone, so the watcher must treat the zombie as dead."""
+    import signal
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    from colordisc_tf.infra import orphan_reaper
+
+    parent = subprocess.Popen([sys.executable, "-c", _PARENT_OF_A_SLEEPER],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    orphan = int(parent.stdout.readline())
+    killed = []
+    watcher = threading.Thread(target=lambda: killed.append(orphan_reaper.watch(parent.pid)))
+    try:
+        watcher.start()
+        time.sleep(4 * orphan_reaper.POLL_SECONDS)
+        parent.send_signal(signal.SIGKILL)  # and no wait(): it stays a zombie
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and "sleep" in _cmdline(orphan):
+            time.sleep(0.05)
+        assert "sleep" not in _cmdline(orphan), "the orphan outlived its killed parent"
+        watcher.join(timeout=5)
+        assert killed == [1]
+    finally:
+        parent.kill()
+        parent.wait()
+        if "sleep" in _cmdline(orphan):
+            os.kill(orphan, signal.SIGKILL)

@@ -25,14 +25,37 @@ POLL_SECONDS = 0.25
 _started_for: int | None = None
 
 
+_PF_EXITING = 0x4  # include/linux/sched.h: set as do_exit starts, before the children are handed on
+
+
+def _fields(pid) -> list[str] | None:
+    """/proc/pid/stat from the state on (field 3), or None when pid is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
 def _stat(pid) -> tuple[int, str] | None:
     """(parent pid, start time in ticks since boot) of pid, or None when it is gone."""
     try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return int(fields[1]), fields[19]
-    except (OSError, ValueError, IndexError):
+        fields = _fields(pid)
+        return (int(fields[1]), fields[19]) if fields else None
+    except (ValueError, IndexError):
         return None
+
+
+def _running(pid, start: str) -> bool:
+    """Whether pid is the process that started at `start` and is not dying or dead. A killed
+    process stays in /proc as a zombie until its parent waits for it, but its children were
+    handed to init when it died: from then on it has no descendants to look at."""
+    fields = _fields(pid)
+    try:
+        return bool(fields) and fields[19] == start and fields[0] not in "ZXx" \
+            and not int(fields[6]) & _PF_EXITING
+    except (ValueError, IndexError):
+        return False
 
 
 def descendants(*pids: int) -> dict[int, str]:
@@ -50,14 +73,22 @@ def descendants(*pids: int) -> dict[int, str]:
     return found
 
 
+def _still_there(processes: dict[int, str]) -> dict[int, str]:
+    """The ones whose pid still names the same process (not ended, not reused)."""
+    return {p: start for p, start in processes.items() if (stat := _stat(p)) and stat[1] == start}
+
+
 def watch(pid: int) -> int:
-    """Waits for pid to end, then kills its descendants seen last; returns how many."""
+    """Waits for pid to end, then kills its descendants that still run; returns how many."""
     own = _stat(pid)
     seen: dict[int, str] = {}
-    while own and _stat(pid) == own:
-        seen = descendants(pid)
+    while own and _running(pid, own[1]):
+        # Each look adds to the ones seen before that still run: a look that raced the exit
+        # finds no children (they were already handed on) and must not wipe them.
+        seen = _still_there(seen) | descendants(pid)
         seen.pop(os.getpid(), None)  # the watcher is one of them
         time.sleep(POLL_SECONDS)
+    seen = _still_there(seen)
     seen.update(descendants(*seen))  # what the ones seen started since the last look (a shell's worker)
     killed = 0
     for child, start in seen.items():
