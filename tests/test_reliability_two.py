@@ -346,3 +346,38 @@ def test_outputs_get_the_umask_and_the_listing_is_absolute(tmp_path, monkeypatch
     assert oct(os.stat(tmp_path / "out").st_mode & 0o777) == oct(0o755)
     (row,) = [json.loads(line) for line in (tmp_path / "out" / "colorized.jsonl").read_text().splitlines()]
     assert os.path.isabs(row["input"]) and os.path.isabs(row["output"]) and os.path.isfile(row["output"])
+
+
+_SIGTERM_IN_A_FINALIZER = """
+import time
+from pipelines.commands.app import _stop_on_sigterm
+
+_stop_on_sigterm()
+
+class Finalized:
+    def __del__(self):  # tqdm's __del__ was where a real run took the signal
+        print("finalizing", flush=True)
+        time.sleep(5)
+
+try:
+    Finalized()
+    time.sleep(20)
+    print("ran on", flush=True)
+except KeyboardInterrupt as e:
+    print("stopped:", e, flush=True)
+"""
+
+
+def test_a_sigterm_that_lands_in_a_finalizer_still_stops_the_command():
+    """Python prints and drops an exception raised inside __del__ ("Exception ignored in"): a
+    SIGTERM that arrived there once left `colordisc run` going on to its next component."""
+    run = subprocess.Popen([sys.executable, "-c", _SIGTERM_IN_A_FINALIZER], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    try:
+        assert run.stdout.readline().strip() == "finalizing"
+        run.send_signal(signal.SIGTERM)
+        out, err = run.communicate(timeout=15)
+    finally:
+        run.kill()
+    assert "Stopped: signal 15" in err  # it did land in the finalizer, and was dropped there
+    assert out.strip() == "stopped: signal 15", (out, err)

@@ -81,12 +81,37 @@ def main(argv=None) -> int:
         return 130
 
 
+class Stopped(KeyboardInterrupt):
+    """A SIGTERM, raised wherever the main thread happens to be."""
+
+    def __init__(self, signum: int):
+        super().__init__(f"signal {signum}")
+        self.signum = signum
+
+
 def _stop_on_sigterm() -> None:
     """SIGTERM unwinds like Ctrl-C: context managers stop what they started (beam-cluster's
-    services, staging folders) instead of the process vanishing around them."""
+    services, staging folders) instead of the process vanishing around them.
+
+    A signal's exception is raised in whatever code runs when it arrives. Raised inside a
+    finalizer (`__del__`, a weakref or GC callback), Python prints it and drops it: the run
+    went on to its next component. Such a drop reaches sys.unraisablehook, which sends the
+    signal again a moment later, from outside the finalizer. (Ctrl-C keeps Python's own
+    behaviour: a second Ctrl-C.)"""
     import signal
+    import threading
 
     def stop(signum, frame):
-        raise KeyboardInterrupt(f"signal {signum}")
+        raise Stopped(signum)
+
+    def send_again_if_dropped(unraisable):
+        previous(unraisable)
+        if isinstance(unraisable.exc_value, Stopped):
+            resend = threading.Timer(0.1, os.kill, (os.getpid(), unraisable.exc_value.signum))
+            resend.daemon = True
+            resend.start()
 
     signal.signal(signal.SIGTERM, stop)
+    previous = sys.unraisablehook
+    if getattr(previous, "__qualname__", "") != send_again_if_dropped.__qualname__:  # once per process
+        sys.unraisablehook = send_again_if_dropped
