@@ -82,11 +82,9 @@ def main(argv=None) -> int:
 
 
 class Stopped(KeyboardInterrupt):
-    """A SIGTERM, raised wherever the main thread happens to be."""
+    """A SIGTERM, raised wherever the main thread happens to be; `signum` says which signal."""
 
-    def __init__(self, signum: int):
-        super().__init__(f"signal {signum}")
-        self.signum = signum
+    signum: int
 
 
 def _stop_on_sigterm() -> None:
@@ -102,12 +100,15 @@ def _stop_on_sigterm() -> None:
     import threading
 
     def stop(signum, frame):
-        raise Stopped(signum)
+        stopped = Stopped(f"signal {signum}")
+        stopped.signum = signum
+        raise stopped
 
     def send_again_if_dropped(unraisable):
         previous(unraisable)
         if isinstance(unraisable.exc_value, Stopped):
-            resend = threading.Timer(0.1, os.kill, (os.getpid(), unraisable.exc_value.signum))
+            signum = getattr(unraisable.exc_value, "signum", signal.SIGTERM)
+            resend = threading.Timer(0.1, os.kill, (os.getpid(), signum))
             resend.daemon = True
             resend.start()
 
